@@ -1,0 +1,17 @@
+import RedisMock from 'ioredis-mock';
+import { TaskQueue } from './dist/index.js';
+const q = new TaskQueue({ redis: new RedisMock(), name: 'p' });
+console.log(await q.enqueueMany([{ id: 'a', priority: 5 }, { id: 'b', priority: 1 }, { id: 'a' }, { lane: 'long', payload: { x: 1 } }, { id: 'd', delayMs: 50 }]));
+console.log(await q.stats());
+const b = await q.claimBatch('short', { max: 10, leaseMs: 1000, owner: 'w1' });
+console.log(b);
+console.log(await q.complete(b.leases[0], { ok: 1 }), await q.complete(b.leases[0], { ok: 1 }));
+console.log(await q.fail(b.leases[1], new Error('x'), { retryInMs: 10 }));
+console.log(await q.get('a'), await q.get('b'));
+await new Promise(r => setTimeout(r, 60));
+const c = await q.claimBatch('short', { max: 10, leaseMs: 1000, owner: 'w1' });
+console.log(c.leases.map(l => [l.id, l.attempt, l.fence]), c.nextDueInMs);
+console.log(await q.heartbeat(c.leases[0]), await q.releaseOwner('w1'), await q.stats());
+console.log(await q.requeueExpired());
+const t0 = Date.now(); const w = q.waitForWork('long', { timeoutMs: 2000 }); await q.listenForWork(); setTimeout(() => q.enqueue({ lane: 'long' }), 20); console.log(await w, Date.now() - t0);
+await q.close(); process.exit(0);

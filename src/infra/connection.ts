@@ -1,0 +1,49 @@
+import { Redis, type RedisOptions } from 'ioredis';
+
+/** What a TaskQueue accepts as its Redis: a URL, ioredis options, or a client (also ioredis-mock). */
+export type RedisInput = string | RedisOptions | Redis;
+
+export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
+
+/**
+ * Resolves the `redis` option. A client passed in is borrowed (the caller closes it);
+ * one built here is owned and closed by `close()`.
+ *
+ * @example
+ * const { client, owned } = resolveRedis(undefined); // REDIS_URL, else redis://127.0.0.1:6379
+ */
+export function resolveRedis(input: RedisInput | undefined): { client: Redis; owned: boolean } {
+  if (isClient(input)) return { client: input, owned: false };
+  const options: RedisOptions = {
+    // Commands wait in the offline queue while Redis is away, rather than failing at once.
+    maxRetriesPerRequest: null,
+    enableAutoPipelining: true,
+    retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 6), 2000),
+  };
+  if (input === undefined || typeof input === 'string') {
+    return { client: new Redis(input ?? process.env.REDIS_URL ?? DEFAULT_REDIS_URL, options), owned: true };
+  }
+  return { client: new Redis({ ...options, ...input }), owned: true };
+}
+
+function isClient(input: unknown): input is Redis {
+  return typeof input === 'object' && input !== null && typeof (input as Redis).duplicate === 'function' && typeof (input as Redis).defineCommand === 'function';
+}
+
+/**
+ * Evicted keys mean lost tasks, so anything but `noeviction` deserves a warning.
+ * Returns the warning text, or null when the policy is safe or cannot be read
+ * (managed Redis services often disable CONFIG).
+ */
+export async function checkEvictionPolicy(client: Redis): Promise<string | null> {
+  try {
+    const reply = (await client.config('GET', 'maxmemory-policy')) as unknown as string[];
+    const policy = reply?.[1];
+    if (policy && policy !== 'noeviction') {
+      return `Redis maxmemory-policy is \`${policy}\`; use \`noeviction\`, or Redis may evict task records under memory pressure and lose tasks`;
+    }
+  } catch {
+    // CONFIG is unavailable: nothing to check.
+  }
+  return null;
+}

@@ -1,0 +1,134 @@
+/**
+ * Every error tasklane throws carries a stable `code`, so callers branch on
+ * `err.code` rather than on message text, which may be reworded.
+ *
+ * @example
+ * try { await queue.enqueue({ priority: -1 }); }
+ * catch (err) { if (err instanceof ValidationError) console.log(err.field); }
+ */
+export const ErrorCode = {
+  InvalidInput: 'TASKLANE_ERR_INVALID_INPUT',
+  InvalidOption: 'TASKLANE_ERR_INVALID_OPTION',
+  Closed: 'TASKLANE_ERR_CLOSED',
+  UnexpectedReply: 'TASKLANE_ERR_UNEXPECTED_REPLY',
+  NonRetryable: 'TASKLANE_ERR_NON_RETRYABLE',
+  Timeout: 'TASKLANE_ERR_TIMEOUT',
+  LeaseLost: 'TASKLANE_ERR_LEASE_LOST',
+  HttpStatus: 'TASKLANE_ERR_HTTP_STATUS',
+  Handler: 'TASKLANE_ERR_HANDLER',
+  UnknownTaskType: 'TASKLANE_ERR_UNKNOWN_TASK_TYPE',
+} as const;
+
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** Base class of every tasklane error. */
+export class TasklaneError extends Error {
+  readonly code: ErrorCode;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'TasklaneError';
+    this.code = code;
+  }
+}
+
+/**
+ * A task input or a request body failed validation. Nothing was stored.
+ * `field` names the offending field, e.g. `priority` or `inputs[3].lane`.
+ */
+export class ValidationError extends TasklaneError {
+  readonly field: string;
+
+  constructor(field: string, message: string) {
+    super(ErrorCode.InvalidInput, message);
+    this.name = 'ValidationError';
+    this.field = field;
+  }
+}
+
+/** A constructor or runtime option is out of range. */
+export class OptionError extends TasklaneError {
+  readonly option: string;
+
+  constructor(option: string, message: string) {
+    super(ErrorCode.InvalidOption, message);
+    this.name = 'OptionError';
+    this.option = option;
+  }
+}
+
+/** The queue was closed; no further commands are sent. */
+export class ClosedError extends TasklaneError {
+  constructor() {
+    super(ErrorCode.Closed, 'The queue is closed');
+    this.name = 'ClosedError';
+  }
+}
+
+/** A script answered with a shape this version does not understand. */
+export class UnexpectedReplyError extends TasklaneError {
+  constructor(script: string, reply: unknown) {
+    super(ErrorCode.UnexpectedReply, `Unexpected reply from script \`${script}\`: ${JSON.stringify(reply)}`);
+    this.name = 'UnexpectedReplyError';
+  }
+}
+
+/**
+ * Throw this from a handler to dead-letter the task at once, without retries.
+ *
+ * @example
+ * if (!payload.email) throw new NonRetryableError('payload has no email');
+ */
+export class NonRetryableError extends TasklaneError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(ErrorCode.NonRetryable, message, options);
+    this.name = 'NonRetryableError';
+  }
+}
+
+/** A short-lane task ran past its deadline. Retryable. */
+export class TaskTimeoutError extends TasklaneError {
+  readonly timeoutMs: number;
+
+  constructor(timeoutMs: number) {
+    super(ErrorCode.Timeout, `timed out after ${timeoutMs} ms`);
+    this.name = 'TaskTimeoutError';
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+/** The worker no longer holds the task's lease; its result is discarded. */
+export class LeaseLostError extends TasklaneError {
+  constructor(taskId: string) {
+    super(ErrorCode.LeaseLost, `lease lost for task \`${taskId}\``);
+    this.name = 'LeaseLostError';
+  }
+}
+
+/** No handler is registered for a task's `type`. Not retryable. */
+export class UnknownTaskTypeError extends NonRetryableError {
+  constructor(type: string, known: readonly string[]) {
+    super(`no handler for task type \`${type}\`; registered types: ${known.map((t) => `\`${t}\``).join(', ') || 'none'}`);
+    this.name = 'UnknownTaskTypeError';
+  }
+}
+
+/**
+ * Wraps whatever a handler threw into an Error; a non-Error throw is kept as `cause`.
+ *
+ * @example
+ * toError('boom').message // 'boom'
+ */
+export function toError(thrown: unknown): Error {
+  if (thrown instanceof Error) return thrown;
+  const message = typeof thrown === 'string' ? thrown : `non-error thrown: ${safeString(thrown)}`;
+  return new TasklaneError(ErrorCode.Handler, message, { cause: thrown });
+}
+
+function safeString(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}

@@ -1,0 +1,68 @@
+import { OptionError } from './errors.js';
+import type { Lane } from './types.js';
+
+/**
+ * Builds every Redis key of one queue. All of them share the hash tag `{name}`,
+ * so a queue lives in one Redis Cluster slot and every script can touch them together.
+ *
+ * @example
+ * const keys = new QueueKeys('emails');
+ * keys.waiting('short') // 'tl:{emails}:wait:short'
+ */
+export class QueueKeys {
+  readonly name: string;
+  /** Prefix of per-task keys, handed to scripts that derive `t:<id>` and `d:<id>`. */
+  readonly prefix: string;
+
+  constructor(name: string, namespace = 'tl') {
+    QueueKeys.check(name);
+    this.name = name;
+    this.prefix = `${namespace}:{${name}}:`;
+  }
+
+  /** Throws unless `name` can be a queue name. */
+  static check(name: unknown): asserts name is string {
+    if (typeof name !== 'string' || name.length === 0 || name.length > 128 || /[{}\s]/.test(name)) {
+      throw new OptionError('name', `Expected \`name\` to be 1 to 128 characters without braces or spaces, got ${JSON.stringify(name)}`);
+    }
+  }
+
+  waiting(lane: Lane): string {
+    return `${this.prefix}wait:${lane}`;
+  }
+
+  get delayed(): string {
+    return `${this.prefix}delayed`;
+  }
+
+  get active(): string {
+    return `${this.prefix}active`;
+  }
+
+  get completed(): string {
+    return `${this.prefix}completed`;
+  }
+
+  get dead(): string {
+    return `${this.prefix}dead`;
+  }
+
+  /** Counter that orders tasks FIFO within a priority. */
+  get seq(): string {
+    return `${this.prefix}seq`;
+  }
+
+  /** Pub/sub channel on which scripts announce new work to idle consumers. */
+  get wakeChannel(): string {
+    return `${this.prefix}wake`;
+  }
+
+  task(id: string): string {
+    return `${this.prefix}t:${id}`;
+  }
+
+  /** Small marker that remembers a finished id for the dedup window. */
+  dedup(id: string): string {
+    return `${this.prefix}d:${id}`;
+  }
+}

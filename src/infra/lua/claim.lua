@@ -1,0 +1,102 @@
+--[[
+  claim: lease up to `max` waiting tasks of one lane, lowest priority first and
+  FIFO within a priority. Due delayed tasks (of either lane) are promoted first.
+
+  Input:
+    KEYS[1] waiting set of the lane being claimed
+    KEYS[2] waiting set, short lane
+    KEYS[3] waiting set, long lane
+    KEYS[4] delayed set
+    KEYS[5] active set (score: lease expiry, server ms)
+    KEYS[6] dead set
+    KEYS[7] sequence counter
+    ARGV[1] per-task key prefix
+    ARGV[2] wake channel
+    ARGV[3] max tasks to claim
+    ARGV[4] lease ms
+    ARGV[5] owner
+    ARGV[6] lease margin ms: a task with a timeout gets at least timeout + margin
+    ARGV[7] dead retention ms
+    ARGV[8] dedup window ms
+    ARGV[9] name of the lane being claimed
+
+  Output (flat):
+    [1] ms until the earliest delayed task is due, or -1 when none is delayed
+    [2] records found corrupt or missing, now dead-lettered
+    then 10 fields per lease: id, fence, attempt, type, payload, priority,
+    timeoutMs, maxAttempts, createdAt, expiresAt
+
+  Events:
+    PUBLISH <lane> on the wake channel when a lane still has waiting tasks
+    after this call (so other idle consumers claim them too), or got promoted ones.
+]]
+local prefix, channel, owner, lane = ARGV[1], ARGV[2], ARGV[5], ARGV[9]
+local max, leaseMs, margin = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[6])
+local now = nowMs()
+
+-- Promote due delayed tasks. Bounded so one call stays short; the rest follow on the next.
+local due = redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', fmt(now), 'LIMIT', 0, 1000)
+local promoted = { short = false, long = false }
+for _, id in ipairs(due) do
+  local taskKey = prefix .. 't:' .. id
+  local f = redis.call('HMGET', taskKey, 'lane', 'pri', 'state')
+  redis.call('ZREM', KEYS[4], id)
+  if f[3] == 'delayed' and (f[1] == 'short' or f[1] == 'long') and tonumber(f[2]) ~= nil then
+    local seqStr = nextSeq(KEYS[7])
+    redis.call('HSET', taskKey, 'state', 'waiting', 'seq', seqStr)
+    redis.call('ZADD', laneKey(f[1], KEYS[2], KEYS[3]), f[2], waitMember(seqStr, id))
+    promoted[f[1]] = true
+  else
+    deadLetter(prefix, KEYS[6], id, now, scriptError('TASKLANE_ERR_CORRUPT_TASK',
+      'delayed task record is missing or corrupt'), ARGV[7], ARGV[8])
+  end
+end
+
+local out = { -1, 0 }
+local corrupt = 0
+if max > 0 then
+  local popped = redis.call('ZPOPMIN', KEYS[1], max)
+  for i = 1, #popped, 2 do
+    local id = memberId(popped[i])
+    local taskKey = prefix .. 't:' .. id
+    local f = redis.call('HMGET', taskKey, 'state', 'type', 'payload', 'pri', 'to', 'max', 'ct')
+    if f[1] ~= 'waiting' or not f[2] or not f[3] or tonumber(f[4]) == nil or tonumber(f[6]) == nil then
+      corrupt = corrupt + 1
+      deadLetter(prefix, KEYS[6], id, now, scriptError('TASKLANE_ERR_CORRUPT_TASK',
+        'waiting task record is missing or corrupt'), ARGV[7], ARGV[8])
+    else
+      local fence = redis.call('HINCRBY', taskKey, 'fence', 1)
+      local attempt = redis.call('HINCRBY', taskKey, 'att', 1)
+      local timeout = tonumber(f[5]) or 0
+      local ttl = leaseMs
+      if timeout > 0 and timeout + margin > ttl then ttl = timeout + margin end
+      local exp = now + ttl
+      redis.call('HSET', taskKey, 'state', 'active', 'owner', owner, 'exp', fmt(exp), 'st', fmt(now))
+      redis.call('ZADD', KEYS[5], fmt(exp), id)
+      out[#out + 1] = id
+      out[#out + 1] = fence
+      out[#out + 1] = attempt
+      out[#out + 1] = f[2]
+      out[#out + 1] = f[3]
+      out[#out + 1] = f[4]
+      out[#out + 1] = timeout
+      out[#out + 1] = f[6]
+      out[#out + 1] = f[7] or '0'
+      out[#out + 1] = fmt(exp)
+    end
+  end
+end
+out[2] = corrupt
+
+local nextDue = redis.call('ZRANGE', KEYS[4], 0, 0, 'WITHSCORES')
+if nextDue[2] then
+  local wait = tonumber(nextDue[2]) - now
+  if wait < 0 then wait = 0 end
+  out[1] = math.floor(wait)
+end
+
+if redis.call('ZCARD', KEYS[1]) > 0 then redis.call('PUBLISH', channel, lane) end
+for _, other in ipairs({ 'short', 'long' }) do
+  if other ~= lane and promoted[other] then redis.call('PUBLISH', channel, other) end
+end
+return reply(out)

@@ -1,0 +1,41 @@
+--[[
+  complete: record the results of a batch of leases. Each is written only while
+  its fence is still the task's current fence, so a worker that lost its lease
+  can never overwrite a newer attempt.
+
+  Input:
+    KEYS[1] active set
+    KEYS[2] completed set (score: finish time)
+    ARGV[1] per-task key prefix
+    ARGV[2] completed retention ms (record expiry)
+    ARGV[3] dedup window ms
+    ARGV[4] number of leases N
+    ARGV[5 + 3i .. 7 + 3i] lease i: id, fence, result JSON
+
+  Output:
+    N integers in input order: 1 completed, 0 stale (nothing written)
+]]
+local prefix, retention, window = ARGV[1], ARGV[2], ARGV[3]
+local n = tonumber(ARGV[4])
+local now = nowMs()
+local out = {}
+for i = 0, n - 1 do
+  local b = 5 + i * 3
+  local id = ARGV[b]
+  local taskKey = prefix .. 't:' .. id
+  local f = redis.call('HMGET', taskKey, 'state', 'fence')
+  if f[1] == 'active' and tonumber(f[2]) == tonumber(ARGV[b + 1]) then
+    redis.call('HSET', taskKey, 'state', 'completed', 'res', ARGV[b + 2], 'ft', fmt(now))
+    redis.call('HDEL', taskKey, 'owner', 'exp')
+    redis.call('ZREM', KEYS[1], id)
+    redis.call('ZADD', KEYS[2], fmt(now), id)
+    expireRecord(taskKey, retention)
+    rememberId(prefix, id, window)
+    out[#out + 1] = 1
+  else
+    out[#out + 1] = 0
+  end
+end
+-- The completed set indexes records that still exist; trim what has expired.
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. fmt(now - tonumber(retention)))
+return reply(out)

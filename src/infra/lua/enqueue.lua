@@ -1,0 +1,68 @@
+--[[
+  enqueue: add a batch of tasks, skipping ids that are already known (dedup).
+
+  Input:
+    KEYS[1] waiting set, short lane
+    KEYS[2] waiting set, long lane
+    KEYS[3] delayed set
+    KEYS[4] sequence counter
+    ARGV[1] per-task key prefix ("tl:{queue}:")
+    ARGV[2] wake channel
+    ARGV[3] number of tasks N
+    ARGV[4 + 8i .. 11 + 8i] task i: id, type, lane, priority, payload JSON,
+            delayMs, maxAttempts, timeoutMs (already validated by the client)
+
+  Output:
+    N integers in input order: 0 added, 1 duplicate (the id has a record or a
+    dedup marker; nothing was changed). A repeated id within one batch is a
+    duplicate of its first occurrence.
+
+  Events:
+    PUBLISH <lane> on the wake channel when a lane goes from empty to non-empty;
+    PUBLISH 'delayed' when a task becomes the earliest delayed one.
+]]
+local prefix = ARGV[1]
+local n = tonumber(ARGV[3])
+local now = nowMs()
+
+local wasEmpty = { short = redis.call('ZCARD', KEYS[1]) == 0, long = redis.call('ZCARD', KEYS[2]) == 0 }
+local earliest = redis.call('ZRANGE', KEYS[3], 0, 0, 'WITHSCORES')
+local earliestDue = tonumber(earliest[2])
+local added = { short = false, long = false }
+local newEarliest = false
+
+local out = {}
+for i = 0, n - 1 do
+  local b = 4 + i * 8
+  local id = ARGV[b]
+  local taskKey = prefix .. 't:' .. id
+  if redis.call('EXISTS', taskKey, prefix .. 'd:' .. id) > 0 then
+    out[#out + 1] = 1
+  else
+    local lane, pri, delay = ARGV[b + 2], ARGV[b + 3], tonumber(ARGV[b + 5])
+    local seqStr = nextSeq(KEYS[4])
+    local runAt = now + delay
+    local state = 'waiting'
+    if delay > 0 then state = 'delayed' end
+    redis.call('HSET', taskKey, 'type', ARGV[b + 1], 'lane', lane, 'pri', pri, 'payload', ARGV[b + 4],
+      'state', state, 'att', '0', 'max', ARGV[b + 6], 'to', ARGV[b + 7], 'fence', '0', 'stalls', '0',
+      'ct', fmt(now), 'run', fmt(runAt), 'seq', seqStr)
+    if delay > 0 then
+      redis.call('ZADD', KEYS[3], fmt(runAt), id)
+      if earliestDue == nil or runAt < earliestDue then
+        earliestDue = runAt
+        newEarliest = true
+      end
+    else
+      redis.call('ZADD', laneKey(lane, KEYS[1], KEYS[2]), pri, waitMember(seqStr, id))
+      added[lane] = true
+    end
+    out[#out + 1] = 0
+  end
+end
+
+for _, lane in ipairs({ 'short', 'long' }) do
+  if added[lane] and wasEmpty[lane] then redis.call('PUBLISH', ARGV[2], lane) end
+end
+if newEarliest then redis.call('PUBLISH', ARGV[2], 'delayed') end
+return reply(out)

@@ -1,0 +1,41 @@
+--[[
+  fail: record a failed attempt. A retryable failure below maxAttempts becomes
+  a durable delayed retry; otherwise the task is dead-lettered with its error.
+
+  Input:
+    KEYS[1] active set
+    KEYS[2] delayed set
+    KEYS[3] dead set
+    ARGV[1] per-task key prefix
+    ARGV[2] wake channel
+    ARGV[3] task id
+    ARGV[4] fence held by the caller
+    ARGV[5] error JSON
+    ARGV[6] 1 retryable, 0 not
+    ARGV[7] retry delay ms
+    ARGV[8] dead retention ms
+    ARGV[9] dedup window ms
+
+  Output:
+    0 stale (nothing written), 1 retrying, 2 dead
+
+  Events:
+    PUBLISH 'delayed' on the wake channel when the retry is the earliest delayed task.
+]]
+local prefix, id = ARGV[1], ARGV[3]
+local taskKey = prefix .. 't:' .. id
+local f = redis.call('HMGET', taskKey, 'state', 'fence', 'att', 'max')
+if f[1] ~= 'active' or tonumber(f[2]) ~= tonumber(ARGV[4]) then return 0 end
+local now = nowMs()
+redis.call('ZREM', KEYS[1], id)
+if ARGV[6] == '1' and tonumber(f[3]) < tonumber(f[4]) then
+  local runAt = now + tonumber(ARGV[7])
+  redis.call('HSET', taskKey, 'state', 'delayed', 'err', ARGV[5], 'run', fmt(runAt))
+  redis.call('HDEL', taskKey, 'owner', 'exp')
+  redis.call('ZADD', KEYS[2], fmt(runAt), id)
+  local first = redis.call('ZRANGE', KEYS[2], 0, 0)
+  if first[1] == id then redis.call('PUBLISH', ARGV[2], 'delayed') end
+  return 1
+end
+deadLetter(prefix, KEYS[3], id, now, ARGV[5], ARGV[8], ARGV[9])
+return 2

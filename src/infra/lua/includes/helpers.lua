@@ -1,0 +1,98 @@
+--[[
+  Shared helpers, pasted in front of every script by scripts.ts at load time.
+
+  Numbers: ioredis-mock runs Lua on fengari, whose integers are 32-bit, so all
+  time and score arithmetic is done in floats (`* 1000.0`), and numbers are
+  written to Redis as formatted strings because the mock would otherwise store
+  a float as a float.
+]]
+local unpackArgs = unpack or table.unpack
+
+-- Milliseconds from the server's own clock, so leases never depend on a client's.
+local function nowMs()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000.0 + math.floor(tonumber(t[2]) / 1000.0)
+end
+
+-- ioredis-mock (fengari) returns a table as an array only if its keys were
+-- inserted last to first; a table filled by a loop must be copied this way.
+-- Real Redis is indifferent. Apply to every table a script returns.
+local function reply(t)
+  local r = {}
+  for i = #t, 1, -1 do r[i] = t[i] end
+  return r
+end
+
+local function fmt(n)
+  return string.format('%.0f', n)
+end
+
+-- Waiting-set member: the fixed-width sequence number sorts members of one
+-- priority FIFO (ties in a sorted set are ordered bytewise); the id follows it.
+local SEQ_WIDTH = 15
+local function waitMember(seqStr, id)
+  return seqStr .. id
+end
+local function memberId(member)
+  return string.sub(member, SEQ_WIDTH + 1)
+end
+local function nextSeq(seqKey)
+  return string.format('%015d', redis.call('INCR', seqKey))
+end
+
+local function laneKey(lane, shortKey, longKey)
+  if lane == 'long' then return longKey end
+  return shortKey
+end
+
+-- JSON for errors raised inside scripts. Only [%w _.-] survives, so the text
+-- needs no escaping (there is no cjson on ioredis-mock).
+local function scriptError(code, message)
+  local safe = string.gsub(message, '[^%w _.:-]', '?')
+  return '{"name":"TaskRecordError","code":"' .. code .. '","message":"' .. safe .. '"}'
+end
+
+-- Finished records keep a small marker for the dedup window, so a repeated id
+-- is still refused after the full record has expired.
+local function rememberId(prefix, id, dedupWindowMs)
+  if tonumber(dedupWindowMs) > 0 then
+    redis.call('SET', prefix .. 'd:' .. id, '1', 'PX', dedupWindowMs)
+  end
+end
+
+local function expireRecord(taskKey, retentionMs)
+  redis.call('PEXPIRE', taskKey, retentionMs)
+end
+
+-- Moves a record to the dead letters. The record may be partial or missing
+-- (a corrupt record found by a claim): HSET then creates a minimal one.
+local function deadLetter(prefix, deadKey, id, now, errJson, deadRetentionMs, dedupWindowMs)
+  local taskKey = prefix .. 't:' .. id
+  redis.call('HSET', taskKey, 'state', 'dead', 'err', errJson, 'ft', fmt(now))
+  redis.call('HDEL', taskKey, 'owner', 'exp')
+  redis.call('ZADD', deadKey, now, id)
+  expireRecord(taskKey, deadRetentionMs)
+  rememberId(prefix, id, dedupWindowMs)
+  redis.call('ZREMRANGEBYSCORE', deadKey, '-inf', '(' .. fmt(now - tonumber(deadRetentionMs)))
+end
+
+-- A lease that was lost (expired, or its worker died) goes back to waiting at
+-- its old FIFO position, without counting the attempt. Each loss counts as a
+-- stall; past maxStalls the task is dead-lettered, so a task that kills every
+-- worker it touches cannot loop forever. Returns 'waiting' or 'dead'.
+local function requeueLost(prefix, keys, id, now, maxStalls, deadRetentionMs, dedupWindowMs, reason)
+  local taskKey = prefix .. 't:' .. id
+  redis.call('ZREM', keys.active, id)
+  local stalls = redis.call('HINCRBY', taskKey, 'stalls', 1)
+  redis.call('HINCRBY', taskKey, 'att', -1)
+  if stalls > tonumber(maxStalls) then
+    local msg = 'lease lost ' .. stalls .. ' times (' .. reason .. '); the task may be crashing its workers'
+    deadLetter(prefix, keys.dead, id, now, scriptError('TASKLANE_ERR_STALLED', msg), deadRetentionMs, dedupWindowMs)
+    return 'dead'
+  end
+  local f = redis.call('HMGET', taskKey, 'lane', 'pri', 'seq')
+  redis.call('HSET', taskKey, 'state', 'waiting')
+  redis.call('HDEL', taskKey, 'owner', 'exp')
+  redis.call('ZADD', laneKey(f[1], keys.waitShort, keys.waitLong), f[2], waitMember(f[3], id))
+  return 'waiting'
+end

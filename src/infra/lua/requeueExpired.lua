@@ -1,0 +1,44 @@
+--[[
+  requeueExpired: put tasks whose lease has lapsed back to waiting (or into the
+  dead letters once they have stalled more than maxStalls times). Safe to run
+  from any number of hosts at once.
+
+  Input:
+    KEYS[1] active set
+    KEYS[2] waiting set, short lane
+    KEYS[3] waiting set, long lane
+    KEYS[4] dead set
+    ARGV[1] per-task key prefix
+    ARGV[2] wake channel
+    ARGV[3] max stalls
+    ARGV[4] dead retention ms
+    ARGV[5] dedup window ms
+    ARGV[6] max tasks to handle in this call
+
+  Output:
+    { requeued, deadLettered }
+
+  Events:
+    PUBLISH <lane> on the wake channel for each lane that got tasks back.
+]]
+local prefix = ARGV[1]
+local now = nowMs()
+local keys = { active = KEYS[1], waitShort = KEYS[2], waitLong = KEYS[3], dead = KEYS[4] }
+local expired = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', fmt(now), 'LIMIT', 0, tonumber(ARGV[6]))
+local requeued, dead = 0, 0
+local woke = {}
+for _, id in ipairs(expired) do
+  local taskKey = prefix .. 't:' .. id
+  local f = redis.call('HMGET', taskKey, 'state', 'lane')
+  if f[1] ~= 'active' then
+    -- An index entry without an active record (it expired or was deleted): drop it.
+    redis.call('ZREM', KEYS[1], id)
+  elseif requeueLost(prefix, keys, id, now, ARGV[3], ARGV[4], ARGV[5], 'lease expired') == 'dead' then
+    dead = dead + 1
+  else
+    requeued = requeued + 1
+    woke[f[2]] = true
+  end
+end
+for lane in pairs(woke) do redis.call('PUBLISH', ARGV[2], lane) end
+return { requeued, dead }

@@ -1,0 +1,81 @@
+import { readFileSync } from 'node:fs';
+import type { Redis } from 'ioredis';
+
+type Arg = string | number;
+
+/**
+ * Script name → number of KEYS. Each name is a file `lua/<name>.lua`; its header documents it.
+ * Commands are registered on the client as `tasklane:<name>` via ioredis `defineCommand`,
+ * which sends EVALSHA and falls back to EVAL on NOSCRIPT (e.g. after a Redis restart).
+ */
+export const SCRIPTS = {
+  enqueue: 4,
+  claim: 7,
+  heartbeat: 1,
+  complete: 2,
+  fail: 3,
+  release: 3,
+  requeueExpired: 4,
+  releaseOwner: 4,
+  cancel: 3,
+  retryDead: 4,
+  purgeDead: 1,
+  stats: 6,
+} as const;
+
+export type ScriptName = keyof typeof SCRIPTS;
+
+const luaDir = new URL('./lua/', import.meta.url);
+let sources: Map<ScriptName, string> | undefined;
+
+/** Reads every script once per process, with the shared helpers in front. */
+function loadSources(): Map<ScriptName, string> {
+  if (sources) return sources;
+  const helpers = readFileSync(new URL('includes/helpers.lua', luaDir), 'utf8');
+  sources = new Map();
+  for (const name of Object.keys(SCRIPTS) as ScriptName[]) {
+    const body = readFileSync(new URL(`${name}.lua`, luaDir), 'utf8');
+    sources.set(name, `${helpers}\n${body}`);
+  }
+  return sources;
+}
+
+/** The Lua source of one script as sent to Redis (helpers included). */
+export function scriptSource(name: ScriptName): string {
+  return loadSources().get(name)!;
+}
+
+type ScriptCommand = (...args: Arg[]) => Promise<unknown>;
+const DEFINED = Symbol.for('tasklane.scriptsDefined');
+
+/**
+ * Registers the scripts on a client (once per client) and returns a caller.
+ *
+ * @example
+ * const run = defineScripts(redis);
+ * await run('stats', keys, argv);
+ */
+export function defineScripts(client: Redis): (name: ScriptName, keys: readonly Arg[], argv: readonly Arg[]) => Promise<unknown> {
+  const marked = client as Redis & { [DEFINED]?: boolean };
+  if (!marked[DEFINED]) {
+    for (const name of Object.keys(SCRIPTS) as ScriptName[]) {
+      client.defineCommand(commandName(name), { numberOfKeys: SCRIPTS[name], lua: scriptSource(name) });
+    }
+    marked[DEFINED] = true;
+  }
+  return (name, keys, argv) => {
+    if (keys.length !== SCRIPTS[name]) throw new Error(`script ${name} takes ${SCRIPTS[name]} keys, got ${keys.length}`);
+    const command = (client as unknown as Record<string, ScriptCommand>)[commandName(name)]!;
+    return command.call(client, ...keys, ...argv);
+  };
+}
+
+/** Queues a script call on a pipeline; pair with `defineScripts` on the same client first. */
+export function pipelineScript(pipeline: { [key: string]: unknown }, name: ScriptName, keys: readonly Arg[], argv: readonly Arg[]): void {
+  const command = pipeline[commandName(name)] as (...args: Arg[]) => unknown;
+  command.call(pipeline, ...keys, ...argv);
+}
+
+function commandName(name: ScriptName): string {
+  return `tasklane_${name}`;
+}

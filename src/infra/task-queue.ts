@@ -1,0 +1,314 @@
+import { EventEmitter } from 'eventemitter3';
+import type { Redis } from 'ioredis';
+import { backoffDelay, type BackoffOptions } from './backoff.js';
+import { checkEvictionPolicy, resolveRedis, type RedisInput } from './connection.js';
+import { decodeLeases, decodeTask, errorInfo } from './decode.js';
+import { ClosedError, OptionError, UnexpectedReplyError, ValidationError, toError } from './errors.js';
+import { QueueKeys } from './keys.js';
+import { defineScripts, type ScriptName } from './scripts.js';
+import type { ClaimBatch, ClaimOptions, EnqueueResult, FailOptions, FailOutcome, Lane, Lease, QueueStats, TaskInfo, TaskInput } from './types.js';
+import { checkId, checkInt, checkLane, normalizeInput, serializePayload, type NormalizedTask } from './validate.js';
+import { WakeSignal } from './wake.js';
+
+const HOUR = 3_600_000;
+
+export interface TaskQueueOptions {
+  /** URL, ioredis options or client. Default: REDIS_URL, else redis://127.0.0.1:6379. */
+  redis?: RedisInput;
+  /** Queue name; all its keys share the hash tag `{name}`. Default `default`. */
+  name?: string;
+  /** First part of every key. Default `tl`. */
+  namespace?: string;
+  /** How long a finished id is refused by enqueue. Default 24 h. */
+  dedupWindowMs?: number;
+  /** How long completed and cancelled records are kept. Default 1 h. */
+  completedRetentionMs?: number;
+  /** How long dead letters are kept. Default 7 days. */
+  deadRetentionMs?: number;
+  /** Lost leases a task may have before it is dead-lettered. Default 5. */
+  maxStalls?: number;
+  /** Largest payload (and result) as JSON. Default 1 MiB. */
+  maxPayloadBytes?: number;
+  /** Extra lease time over a task's own timeout. Default 5 s. */
+  leaseMarginMs?: number;
+  /** Default delays of durable retries. */
+  backoff?: BackoffOptions;
+}
+
+/** Events of a TaskQueue. */
+export interface TaskQueueEvents {
+  /** A condition that risks losing tasks, such as an eviction policy other than `noeviction`. */
+  'queue:warning': (message: string) => void;
+}
+
+/** Tasks per script call in enqueueMany, so one call never blocks Redis for long. */
+const ENQUEUE_CHUNK = 500;
+
+/**
+ * A priority task queue on Redis with two lanes, leases with fencing tokens,
+ * dedup, durable retries and dead letters. Every state change is one Lua script.
+ *
+ * @example
+ * const queue = new TaskQueue({ name: 'emails' });
+ * await queue.enqueue({ id: 'welcome:42', payload: { to: 'a@example.com' }, priority: 10 });
+ * const [lease] = await queue.claim('short', { max: 1, leaseMs: 30_000, owner: 'worker-1' });
+ * if (lease) await queue.complete(lease, { sent: true });
+ */
+export class TaskQueue extends EventEmitter<TaskQueueEvents> {
+  readonly name: string;
+  readonly keys: QueueKeys;
+  readonly redis: Redis;
+  readonly #owned: boolean;
+  readonly #run: (name: ScriptName, keys: readonly (string | number)[], argv: readonly (string | number)[]) => Promise<unknown>;
+  readonly #wake: WakeSignal;
+  readonly #opts: Required<Omit<TaskQueueOptions, 'redis' | 'name' | 'namespace' | 'backoff'>> & { backoff: BackoffOptions };
+  #closed = false;
+
+  constructor(options: TaskQueueOptions = {}) {
+    super();
+    this.name = options.name ?? 'default';
+    this.keys = new QueueKeys(this.name, options.namespace ?? 'tl');
+    this.#opts = {
+      dedupWindowMs: option(options, 'dedupWindowMs', 24 * HOUR, 0),
+      completedRetentionMs: option(options, 'completedRetentionMs', HOUR, 0),
+      deadRetentionMs: option(options, 'deadRetentionMs', 7 * 24 * HOUR, 1),
+      maxStalls: option(options, 'maxStalls', 5, 0),
+      maxPayloadBytes: option(options, 'maxPayloadBytes', 1 << 20, 1),
+      leaseMarginMs: option(options, 'leaseMarginMs', 5000, 0),
+      backoff: options.backoff ?? {},
+    };
+    const { client, owned } = resolveRedis(options.redis);
+    this.redis = client;
+    this.#owned = owned;
+    this.#run = defineScripts(client);
+    this.#wake = new WakeSignal(this.keys.wakeChannel, () => client.duplicate());
+    void checkEvictionPolicy(client).then((warning) => {
+      if (!warning) return;
+      if (this.listenerCount('queue:warning') > 0) this.emit('queue:warning', warning);
+      else process.emitWarning(warning, 'TasklaneWarning');
+    });
+  }
+
+  /** Adds one task. `duplicate: true` means the id was already known and nothing changed. */
+  async enqueue(input: TaskInput): Promise<EnqueueResult> {
+    const task = normalizeInput(input, '', this.#opts.maxPayloadBytes);
+    const [result] = await this.#enqueueNormalized([task]);
+    return result!;
+  }
+
+  /** Adds many tasks in one round trip. Any invalid input rejects the whole batch before anything is stored. */
+  async enqueueMany(inputs: readonly TaskInput[]): Promise<EnqueueResult[]> {
+    if (!Array.isArray(inputs)) throw new ValidationError('inputs', 'Expected `inputs` to be an array of task inputs');
+    const tasks = inputs.map((input, i) => normalizeInput(input, `inputs[${i}]`, this.#opts.maxPayloadBytes));
+    return this.#enqueueNormalized(tasks);
+  }
+
+  async #enqueueNormalized(tasks: NormalizedTask[]): Promise<EnqueueResult[]> {
+    this.#assertOpen();
+    const k = this.keys;
+    const calls: Promise<unknown>[] = [];
+    for (let start = 0; start < tasks.length; start += ENQUEUE_CHUNK) {
+      const chunk = tasks.slice(start, start + ENQUEUE_CHUNK);
+      const argv: (string | number)[] = [k.prefix, k.wakeChannel, chunk.length];
+      for (const t of chunk) argv.push(t.id, t.type, t.lane, t.priority, t.payload, t.delayMs, t.maxAttempts, t.timeoutMs);
+      // Chunks are sent back to back on one connection: one round trip, executed in order.
+      calls.push(this.#run('enqueue', [k.waiting('short'), k.waiting('long'), k.delayed, k.seq], argv));
+    }
+    const flags = (await Promise.all(calls)).flatMap((reply) => expectArray('enqueue', reply));
+    return tasks.map((t, i) => ({ id: t.id, duplicate: Number(flags[i]) === 1 }));
+  }
+
+  /** The task record, or null when unknown or expired. */
+  async get(id: string): Promise<TaskInfo | null> {
+    this.#assertOpen();
+    checkId(id);
+    return decodeTask(id, await this.redis.hgetall(this.keys.task(id)));
+  }
+
+  async stats(): Promise<QueueStats> {
+    this.#assertOpen();
+    const k = this.keys;
+    const reply = expectArray('stats', await this.#run('stats', [k.waiting('short'), k.waiting('long'), k.delayed, k.active, k.completed, k.dead], [this.#opts.completedRetentionMs, this.#opts.deadRetentionMs]));
+    const [short, long, delayed, active, completed, dead] = reply.map(Number) as [number, number, number, number, number, number];
+    return { waiting: { short, long }, delayed, active, completed, dead };
+  }
+
+  /** Withdraws a waiting or delayed task. True only when it was waiting or delayed. */
+  async cancel(id: string): Promise<boolean> {
+    this.#assertOpen();
+    checkId(id);
+    const k = this.keys;
+    const reply = await this.#run('cancel', [k.waiting('short'), k.waiting('long'), k.delayed], [k.prefix, id, this.#opts.completedRetentionMs, this.#opts.dedupWindowMs]);
+    return Number(reply) === 1;
+  }
+
+  /** Dead letters, most recent first. */
+  async deadLetters({ limit = 100, offset = 0 }: { limit?: number; offset?: number } = {}): Promise<TaskInfo[]> {
+    this.#assertOpen();
+    checkInt(limit, 'limit', 1, 10_000);
+    checkInt(offset, 'offset', 0, Number.MAX_SAFE_INTEGER);
+    const ids = await this.redis.zrevrange(this.keys.dead, offset, offset + limit - 1);
+    const hashes = await Promise.all(ids.map((id) => this.redis.hgetall(this.keys.task(id))));
+    return ids.map((id, i) => decodeTask(id, hashes[i]!)).filter((t): t is TaskInfo => t?.state === 'dead');
+  }
+
+  /** Replays a dead letter: back to waiting with attempts reset. */
+  async retryDead(id: string): Promise<boolean> {
+    this.#assertOpen();
+    checkId(id);
+    const k = this.keys;
+    return Number(await this.#run('retryDead', [k.dead, k.waiting('short'), k.waiting('long'), k.seq], [k.prefix, k.wakeChannel, id])) === 1;
+  }
+
+  /** Deletes a dead letter. Its id stays refused for the dedup window. */
+  async purgeDead(id: string): Promise<boolean> {
+    this.#assertOpen();
+    checkId(id);
+    return Number(await this.#run('purgeDead', [this.keys.dead], [this.keys.prefix, id])) === 1;
+  }
+
+  /** Leases up to `max` tasks of a lane. */
+  async claim(lane: Lane, options: ClaimOptions): Promise<Lease[]> {
+    return (await this.claimBatch(lane, options)).leases;
+  }
+
+  /** Like `claim`, and also says when the next delayed task is due, so an idle consumer can sleep until then. */
+  async claimBatch(lane: Lane, { max, leaseMs, owner }: ClaimOptions): Promise<ClaimBatch> {
+    this.#assertOpen();
+    checkLane(lane);
+    checkInt(max, 'max', 0, 10_000);
+    checkInt(leaseMs, 'leaseMs', 1, 24 * HOUR);
+    if (typeof owner !== 'string' || owner.length === 0) throw new ValidationError('owner', `Expected \`owner\` to be a non-empty string`);
+    const k = this.keys;
+    const o = this.#opts;
+    const reply = expectArray('claim', await this.#run('claim',
+      [k.waiting(lane), k.waiting('short'), k.waiting('long'), k.delayed, k.active, k.dead, k.seq],
+      [k.prefix, k.wakeChannel, max, leaseMs, owner, o.leaseMarginMs, o.deadRetentionMs, o.dedupWindowMs, lane]));
+    const nextDue = Number(reply[0]);
+    const { leases, corrupt } = decodeLeases(reply, 2, lane, owner, leaseMs);
+    for (const lease of [...leases, ...corrupt]) {
+      if (lease.timeoutMs > 0) lease.leaseMs = Math.max(leaseMs, lease.timeoutMs + o.leaseMarginMs);
+    }
+    for (const lease of corrupt) {
+      await this.fail(lease, new ValidationError('payload', 'stored payload is not valid JSON'), { retryable: false });
+    }
+    return { leases, nextDueInMs: nextDue < 0 ? null : nextDue, corrupt: Number(reply[1]) + corrupt.length };
+  }
+
+  /** Extends a lease (by its original length unless `leaseMs` is given). False: the lease is lost. */
+  async heartbeat(lease: Lease, leaseMs = lease.leaseMs): Promise<boolean> {
+    this.#assertOpen();
+    checkInt(leaseMs, 'leaseMs', 1, 24 * HOUR);
+    const reply = Number(await this.#run('heartbeat', [this.keys.active], [this.keys.prefix, lease.id, lease.fence, leaseMs]));
+    if (reply > 0) lease.expiresAt = reply;
+    return reply > 0;
+  }
+
+  /** Records a result. False: the fence is stale (the lease was lost) and nothing was written. */
+  async complete(lease: Lease, result?: unknown): Promise<boolean> {
+    const [ok] = await this.completeMany([{ lease, result }]);
+    return ok!;
+  }
+
+  /** Records many results in one script call. Each entry succeeds or is stale on its own. */
+  async completeMany(entries: ReadonlyArray<{ lease: Lease; result?: unknown }>): Promise<boolean[]> {
+    this.#assertOpen();
+    if (entries.length === 0) return [];
+    const k = this.keys;
+    const argv: (string | number)[] = [k.prefix, this.#opts.completedRetentionMs, this.#opts.dedupWindowMs, entries.length];
+    for (const { lease, result } of entries) argv.push(lease.id, lease.fence, serializePayload(result, 'result', this.#opts.maxPayloadBytes));
+    const reply = expectArray('complete', await this.#run('complete', [k.active, k.completed], argv));
+    return reply.map((flag) => Number(flag) === 1);
+  }
+
+  /**
+   * Records a failed attempt: a durable delayed retry while attempts remain and the error
+   * is retryable, otherwise a dead letter keeping the error.
+   */
+  async fail(lease: Lease, error: unknown, { retryable = true, retryInMs }: FailOptions = {}): Promise<FailOutcome> {
+    this.#assertOpen();
+    const delay = retryInMs === undefined ? backoffDelay(lease.attempt, this.#opts.backoff) : checkInt(Math.ceil(retryInMs), 'retryInMs', 0, 365 * 24 * HOUR);
+    const k = this.keys;
+    const o = this.#opts;
+    const reply = Number(await this.#run('fail', [k.active, k.delayed, k.dead],
+      [k.prefix, k.wakeChannel, lease.id, lease.fence, JSON.stringify(errorInfo(toError(error))), retryable ? 1 : 0, delay, o.deadRetentionMs, o.dedupWindowMs]));
+    if (reply === 0) return 'stale';
+    if (reply === 1) return 'retrying';
+    if (reply === 2) return 'dead';
+    throw new UnexpectedReplyError('fail', reply);
+  }
+
+  /** Gives a task back unfinished, without counting the attempt. False: the lease was already lost. */
+  async release(lease: Lease): Promise<boolean> {
+    this.#assertOpen();
+    const k = this.keys;
+    return Number(await this.#run('release', [k.active, k.waiting('short'), k.waiting('long')], [k.prefix, k.wakeChannel, lease.id, lease.fence])) === 1;
+  }
+
+  /** Puts every task leased by `owner` (a worker known to be dead) back to waiting at once. Returns how many moved. */
+  async releaseOwner(owner: string): Promise<number> {
+    this.#assertOpen();
+    if (typeof owner !== 'string' || owner.length === 0) throw new ValidationError('owner', 'Expected `owner` to be a non-empty string');
+    return this.#recover('releaseOwner', owner);
+  }
+
+  /** Puts tasks whose lease has lapsed back to waiting (or dead after too many stalls). Returns how many moved. */
+  async requeueExpired(limit = 1000): Promise<number> {
+    this.#assertOpen();
+    checkInt(limit, 'limit', 1, 100_000);
+    return this.#recover('requeueExpired', limit);
+  }
+
+  async #recover(script: 'releaseOwner' | 'requeueExpired', last: string | number): Promise<number> {
+    const k = this.keys;
+    const o = this.#opts;
+    const reply = expectArray(script, await this.#run(script, [k.active, k.waiting('short'), k.waiting('long'), k.dead],
+      [k.prefix, k.wakeChannel, o.maxStalls, o.deadRetentionMs, o.dedupWindowMs, last]));
+    return Number(reply[0]) + Number(reply[1]);
+  }
+
+  /** Counter of wake-ups for a lane; read it before claiming and pass it to `waitForWork`. */
+  wakeGeneration(lane: Lane): number {
+    return this.#wake.generation(lane);
+  }
+
+  /**
+   * Waits, without polling Redis, until new work may be in `lane` (a wake-up after `since`),
+   * or `timeoutMs` passes (default 1 s), or `signal` aborts. Resolves true when woken.
+   */
+  async waitForWork(lane: Lane, { since = this.wakeGeneration(lane), timeoutMs = 1000, signal }: { since?: number; timeoutMs?: number; signal?: AbortSignal } = {}): Promise<boolean> {
+    this.#assertOpen();
+    return this.#wake.wait(lane, since, timeoutMs, signal);
+  }
+
+  /** Subscribes to wake-ups now rather than on the first wait. */
+  listenForWork(): Promise<void> {
+    return this.#wake.start();
+  }
+
+  /** Stops the wake-up subscriber and, if this queue created its Redis client, closes it. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#wake.close();
+    if (this.#owned) await this.redis.quit().catch(() => this.redis.disconnect());
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new ClosedError();
+  }
+}
+
+function option(options: TaskQueueOptions, name: keyof TaskQueueOptions, fallback: number, min: number): number {
+  const value = options[name];
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
+    throw new OptionError(name, `Expected \`${name}\` to be an integer from ${min} and up, got \`${String(value)}\` (${typeof value})`);
+  }
+  return value;
+}
+
+function expectArray(script: string, reply: unknown): unknown[] {
+  if (!Array.isArray(reply)) throw new UnexpectedReplyError(script, reply);
+  return reply;
+}
