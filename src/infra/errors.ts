@@ -15,6 +15,7 @@ export const ErrorCode = {
   Timeout: 'TASKLANE_ERR_TIMEOUT',
   LeaseLost: 'TASKLANE_ERR_LEASE_LOST',
   HttpStatus: 'TASKLANE_ERR_HTTP_STATUS',
+  HttpRequest: 'TASKLANE_ERR_HTTP_REQUEST',
   Handler: 'TASKLANE_ERR_HANDLER',
   UnknownTaskType: 'TASKLANE_ERR_UNKNOWN_TASK_TYPE',
 } as const;
@@ -110,6 +111,50 @@ export class UnknownTaskTypeError extends NonRetryableError {
   constructor(type: string, known: readonly string[]) {
     super(`no handler for task type \`${type}\`; registered types: ${known.map((t) => `\`${t}\``).join(', ') || 'none'}`);
     this.name = 'UnknownTaskTypeError';
+  }
+}
+
+/**
+ * The external API answered with a status other than 2xx. `retryable` is false for a
+ * permanent refusal (most 4xx), which dead-letters the task at once; `retryAfterMs` is set
+ * when the server's `Retry-After` asked for a pause, which becomes the durable retry delay.
+ *
+ * @example
+ * catch (err) { if (err instanceof HttpStatusError && err.status === 422) console.log(err.bodyExcerpt); }
+ */
+export class HttpStatusError extends TasklaneError {
+  readonly status: number;
+  readonly retryable: boolean;
+  readonly retryAfterMs?: number;
+  /** The start of the response body, for the dead-letter record; `''` when empty. */
+  readonly bodyExcerpt: string;
+
+  constructor(status: number, options: { retryable: boolean; retryAfterMs?: number; bodyExcerpt?: string }) {
+    const { retryable, retryAfterMs, bodyExcerpt = '' } = options;
+    const wait = retryAfterMs === undefined ? '' : ` (retry after ${retryAfterMs} ms)`;
+    super(ErrorCode.HttpStatus, `external API answered ${status}${wait}${bodyExcerpt ? `: ${bodyExcerpt}` : ''}`);
+    this.name = 'HttpStatusError';
+    this.status = status;
+    this.retryable = retryable;
+    if (retryAfterMs !== undefined) this.retryAfterMs = retryAfterMs;
+    this.bodyExcerpt = bodyExcerpt;
+  }
+}
+
+/**
+ * The request to the external API got no complete answer: connection refused or reset,
+ * DNS failure, or an undici timeout. Always retryable; the undici error is kept as `cause`.
+ *
+ * @example
+ * catch (err) { if (err instanceof HttpRequestError) console.log(err.cause); }
+ */
+export class HttpRequestError extends TasklaneError {
+  readonly retryable = true;
+
+  constructor(cause: unknown) {
+    const detail = cause instanceof Error ? `${(cause as { code?: string }).code ?? cause.name}: ${cause.message}` : String(cause);
+    super(ErrorCode.HttpRequest, `request to the external API failed: ${detail}`, { cause });
+    this.name = 'HttpRequestError';
   }
 }
 

@@ -63,17 +63,18 @@ export function defineScripts(client: Redis): (name: ScriptName, keys: readonly 
     }
     marked[DEFINED] = true;
   }
+  const mock = isInProcessMock(client);
   return (name, keys, argv) => {
     if (keys.length !== SCRIPTS[name]) throw new Error(`script ${name} takes ${SCRIPTS[name]} keys, got ${keys.length}`);
     const command = (client as unknown as Record<string, ScriptCommand>)[commandName(name)]!;
-    return command.call(client, ...keys, ...argv);
+    // Every script's last ARGV: the host clock for ioredis-mock, empty for a real server (see helpers.lua nowMs).
+    return command.call(client, ...keys, ...argv, mock ? String(Date.now()) : '');
   };
 }
 
-/** Queues a script call on a pipeline; pair with `defineScripts` on the same client first. */
-export function pipelineScript(pipeline: { [key: string]: unknown }, name: ScriptName, keys: readonly Arg[], argv: readonly Arg[]): void {
-  const command = pipeline[commandName(name)] as (...args: Arg[]) => unknown;
-  command.call(pipeline, ...keys, ...argv);
+/** ioredis-mock runs in this process; its TIME command is too coarse for leases. */
+function isInProcessMock(client: Redis): boolean {
+  return /RedisMock/.test(client.constructor?.name ?? '');
 }
 
 function commandName(name: ScriptName): string {

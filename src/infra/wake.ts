@@ -37,7 +37,11 @@ export class WakeSignal {
       else this.#bumpAll(); // `delayed`: the earliest due time changed; consumers re-read it via claim
     });
     // ioredis resubscribes after a reconnect; anything published meanwhile was missed.
-    subscriber.on('ready', () => this.#bumpAll());
+    let connectedBefore = false;
+    subscriber.on('ready', () => {
+      if (connectedBefore) this.#bumpAll();
+      connectedBefore = true;
+    });
     subscriber.on('error', () => {}); // reconnects on its own; the main client reports errors
     this.#ready = subscriber.subscribe(this.#channel).then(() => undefined);
     return this.#ready;

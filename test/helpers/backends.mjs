@@ -39,3 +39,17 @@ export function openQueue(backend, options = {}) {
 }
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Defines and runs one uvu suite per backend: the same tests against ioredis-mock and redis-server.
+ * @param {string} title
+ * @param {(test: import('uvu').Test, backend: { name: string, client: () => import('ioredis').Redis }) => void} define
+ */
+export async function describeBackends(title, define) {
+  const { suite } = await import('uvu');
+  for (const backend of backends) {
+    const test = suite(`${title} [${backend.name}]`);
+    define(test, backend);
+    test.run();
+  }
+}

@@ -11,6 +11,7 @@
     ARGV[2] task id
     ARGV[3] completed retention ms
     ARGV[4] dedup window ms
+    ARGV[last] host clock for ioredis-mock, empty for real Redis (helpers.lua nowMs)
 
   Output:
     1 cancelled, 0 not cancellable (unknown, active or already finished)

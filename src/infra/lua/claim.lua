@@ -19,6 +19,7 @@
     ARGV[7] dead retention ms
     ARGV[8] dedup window ms
     ARGV[9] name of the lane being claimed
+    ARGV[last] host clock for ioredis-mock, empty for real Redis (helpers.lua nowMs)
 
   Output (flat):
     [1] ms until the earliest delayed task is due, or -1 when none is delayed

@@ -11,6 +11,7 @@
     ARGV[3] dedup window ms
     ARGV[4] number of leases N
     ARGV[5 + 3i .. 7 + 3i] lease i: id, fence, result JSON
+    ARGV[last] host clock for ioredis-mock, empty for real Redis (helpers.lua nowMs)
 
   Output:
     N integers in input order: 1 completed, 0 stale (nothing written)

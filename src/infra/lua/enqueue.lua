@@ -11,6 +11,7 @@
     ARGV[3] number of tasks N
     ARGV[4 + 8i .. 11 + 8i] task i: id, type, lane, priority, payload JSON,
             delayMs, maxAttempts, timeoutMs (already validated by the client)
+    ARGV[last] host clock for ioredis-mock, empty for real Redis (helpers.lua nowMs)
 
   Output:
     N integers in input order: 0 added, 1 duplicate (the id has a record or a

@@ -15,6 +15,7 @@
     ARGV[7] retry delay ms
     ARGV[8] dead retention ms
     ARGV[9] dedup window ms
+    ARGV[last] host clock for ioredis-mock, empty for real Redis (helpers.lua nowMs)
 
   Output:
     0 stale (nothing written), 1 retrying, 2 dead

@@ -7,6 +7,7 @@
     ARGV[2] task id
     ARGV[3] fence held by the caller
     ARGV[4] new lease length, ms from now (server clock)
+    ARGV[last] host clock for ioredis-mock, empty for real Redis (helpers.lua nowMs)
 
   Output:
     new expiry (server ms) on success; 0 when the lease is lost (stale fence,

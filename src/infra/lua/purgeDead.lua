@@ -6,6 +6,7 @@
     KEYS[1] dead set
     ARGV[1] per-task key prefix
     ARGV[2] task id
+    ARGV[last] host clock for ioredis-mock, empty for real Redis (helpers.lua nowMs)
 
   Output:
     1 purged, 0 not a dead letter

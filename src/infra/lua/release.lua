@@ -10,6 +10,7 @@
     ARGV[2] wake channel
     ARGV[3] task id
     ARGV[4] fence held by the caller
+    ARGV[last] host clock for ioredis-mock, empty for real Redis (helpers.lua nowMs)
 
   Output:
     1 released, 0 stale (nothing written)

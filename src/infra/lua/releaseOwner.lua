@@ -14,6 +14,7 @@
     ARGV[4] dead retention ms
     ARGV[5] dedup window ms
     ARGV[6] owner
+    ARGV[last] host clock for ioredis-mock, empty for real Redis (helpers.lua nowMs)
 
   Output:
     { requeued, deadLettered }

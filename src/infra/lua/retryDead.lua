@@ -11,6 +11,7 @@
     ARGV[1] per-task key prefix
     ARGV[2] wake channel
     ARGV[3] task id
+    ARGV[last] host clock for ioredis-mock, empty for real Redis (helpers.lua nowMs)
 
   Output:
     1 replayed, 0 not a dead letter (unknown, expired or in another state)

@@ -11,6 +11,7 @@
     KEYS[6] dead set
     ARGV[1] completed retention ms
     ARGV[2] dead retention ms
+    ARGV[last] host clock for ioredis-mock, empty for real Redis (helpers.lua nowMs)
 
   Output:
     { waitingShort, waitingLong, delayed, active, completed, dead }

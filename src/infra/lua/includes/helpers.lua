@@ -8,8 +8,14 @@
 ]]
 local unpackArgs = unpack or table.unpack
 
--- Milliseconds from the server's own clock, so leases never depend on a client's.
+-- Milliseconds from the server's own clock, so leases never depend on a
+-- client's. The last ARGV of every script is empty for a real server. For
+-- ioredis-mock it carries the host's clock: the mock's TIME answers rounded
+-- seconds with unrelated microseconds, and the mock *is* the host process, so
+-- the host clock is its server clock (it expires keys by it too).
 local function nowMs()
+  local hostClock = ARGV[#ARGV]
+  if hostClock ~= '' then return tonumber(hostClock) + 0.0 end
   local t = redis.call('TIME')
   return tonumber(t[1]) * 1000.0 + math.floor(tonumber(t[2]) / 1000.0)
 end
@@ -86,7 +92,7 @@ local function requeueLost(prefix, keys, id, now, maxStalls, deadRetentionMs, de
   local stalls = redis.call('HINCRBY', taskKey, 'stalls', 1)
   redis.call('HINCRBY', taskKey, 'att', -1)
   if stalls > tonumber(maxStalls) then
-    local msg = 'lease lost ' .. stalls .. ' times (' .. reason .. '); the task may be crashing its workers'
+    local msg = 'lease lost ' .. fmt(stalls) .. ' times (' .. reason .. '); the task may be crashing its workers'
     deadLetter(prefix, keys.dead, id, now, scriptError('TASKLANE_ERR_STALLED', msg), deadRetentionMs, dedupWindowMs)
     return 'dead'
   end

@@ -1,0 +1,184 @@
+// A local, deliberately unreliable external API for the demo, the chaos run and tests.
+// It behaves like a well-made idempotent API: the first successful call for an
+// `Idempotency-Key` performs the side effect and stores its response; any later call with
+// that key replays the stored response. Failed calls (5xx, 429, 4xx, hangs, resets) have
+// no side effect. So `stats().duplicateKeys` must stay 0 and `sideEffects` must equal the
+// number of distinct keys that succeeded, however often the engine retries.
+import { createServer } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { checkBehaviour, randomSource, toStep } from './flaky-steps.mjs';
+
+/** Requests kept for `requests()`; older ones are dropped so a long chaos run stays bounded. */
+const MAX_LOG = 10_000;
+
+/**
+ * Starts the API on 127.0.0.1.
+ *
+ * @param {{ port?: number, latencyMs?: [number, number], failRate?: number, throttleRate?: number,
+ *   throttleRetryAfterS?: number, hangRate?: number, permanentTypes?: string[], seed?: number }} [options]
+ * @example
+ * const api = await startFlakyApi({ failRate: 0.2, seed: 1 });
+ * api.script('task-1', ['500', { status: 429, retryAfter: 1 }, 200]);
+ * // ...point the http handler at api.url...
+ * assert.is(api.stats().duplicateKeys, 0);
+ * await api.close();
+ */
+export async function startFlakyApi(options = {}) {
+  const { port = 0, seed, ...behaviour } = options;
+  let config = checkBehaviour(behaviour);
+  const random = randomSource(seed);
+  const state = freshState();
+  /** Per-key tail of the request chain: calls with one key are handled one after another. */
+  const tails = new Map();
+  /** Responses held open by `hang` steps, ended by close(). */
+  const hanging = new Set();
+
+  function nextStep(key, payload) {
+    const queued = state.scripts.get(key);
+    if (queued?.length) return queued.shift();
+    // Scripted keys fall back to plain success, so a test's outcome never depends on the dice.
+    if (queued) return { kind: 'respond', status: 200 };
+    if (config.permanentTypes.includes(payload?.kind)) return { kind: 'respond', status: 422, body: { error: `permanent failure for kind ${payload.kind}` } };
+    const roll = random();
+    if (roll < config.hangRate) return { kind: 'hang' };
+    if (roll < config.hangRate + config.throttleRate) return { kind: 'respond', status: 429, retryAfter: config.throttleRetryAfterS };
+    if (roll < config.hangRate + config.throttleRate + config.failRate) return { kind: 'respond', status: 500, body: { error: 'injected failure' } };
+    return { kind: 'respond', status: 200 };
+  }
+
+  async function handleKeyed(req, res, key, payload) {
+    const stored = state.stored.get(key);
+    if (stored) {
+      state.replays += 1;
+      return send(res, stored.status, stored.body, { 'idempotent-replayed': 'true' });
+    }
+    const step = nextStep(key, payload);
+    if (step.kind === 'hang') {
+      count('hang');
+      // A client that gave up while queued behind this key must not leave the key locked.
+      if (res.destroyed || req.socket.destroyed) return;
+      hanging.add(res);
+      await new Promise((resolve) => res.once('close', resolve));
+      hanging.delete(res);
+      return;
+    }
+    const [min, max] = config.latencyMs;
+    const delay = step.delayMs ?? min + random() * (max - min);
+    if (delay > 0) await sleep(delay);
+    if (step.kind === 'reset') {
+      count('reset');
+      req.socket.destroy();
+      return;
+    }
+    count(step.status);
+    const body = step.body ?? (step.status < 300 ? { ok: true, key, payload } : { error: `status ${step.status}` });
+    if (step.status >= 200 && step.status < 300) {
+      // The effect happens even if the client has already given up: exactly the case
+      // where a retry must be answered from the stored response, not by a second effect.
+      const effects = (state.effects.get(key) ?? 0) + 1;
+      state.effects.set(key, effects);
+      state.sideEffects += 1;
+      state.stored.set(key, { status: step.status, body });
+    }
+    const extra = step.retryAfter === undefined ? {} : { 'retry-after': String(step.retryAfter) };
+    send(res, step.status, body, extra);
+  }
+
+  function count(outcome) {
+    state.byStatus[outcome] = (state.byStatus[outcome] ?? 0) + 1;
+  }
+
+  async function onRequest(req, res) {
+    state.calls += 1;
+    let text = '';
+    for await (const chunk of req) text += chunk;
+    const key = req.headers['idempotency-key'];
+    let payload;
+    try {
+      payload = text ? JSON.parse(text) : null;
+    } catch {
+      count(400);
+      return send(res, 400, { error: 'body is not JSON' });
+    }
+    if (typeof key !== 'string' || key === '') {
+      count(400);
+      return send(res, 400, { error: 'Idempotency-Key header is required' });
+    }
+    state.log.push({ key, attempt: Number(req.headers['x-tasklane-attempt']), fence: Number(req.headers['x-tasklane-fence']), headers: req.headers, payload });
+    if (state.log.length > MAX_LOG) state.log.splice(0, state.log.length - MAX_LOG);
+    // Serialise per key so two concurrent calls with one key can never both perform the effect.
+    const previous = tails.get(key) ?? Promise.resolve();
+    const mine = previous.then(() => handleKeyed(req, res, key, payload));
+    const tail = mine.catch(() => {});
+    tails.set(key, tail);
+    try {
+      await mine;
+    } finally {
+      if (tails.get(key) === tail) tails.delete(key);
+    }
+  }
+
+  const server = createServer((req, res) => {
+    onRequest(req, res).catch((err) => {
+      if (!res.headersSent && !res.destroyed) send(res, 500, { error: `flaky api bug: ${err.message}` });
+    });
+  });
+  // Counts TCP connections, so a test can check that the client reuses keep-alive sockets.
+  server.on('connection', () => {
+    state.connections += 1;
+  });
+  await new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve());
+  });
+  const actualPort = server.address().port;
+
+  return {
+    url: `http://127.0.0.1:${actualPort}`,
+    port: actualPort,
+    /**
+     * Counters since start or the last reset(). `byStatus` also counts `hang` and `reset`;
+     * `replays` are calls answered from a stored response; `connections` are TCP connections accepted.
+     */
+    stats: () => ({
+      calls: state.calls,
+      byStatus: { ...state.byStatus },
+      sideEffects: state.sideEffects,
+      duplicateKeys: [...state.effects.values()].filter((n) => n > 1).length,
+      keysWithEffect: state.effects.size,
+      replays: state.replays,
+      connections: state.connections,
+    }),
+    /** How many times `key`'s side effect ran: 0 or 1 when all is well. */
+    sideEffectsFor: (key) => state.effects.get(key) ?? 0,
+    /** Queues behaviours for the next calls with `key` (see toStep for the forms); plain 200 after. */
+    script: (key, steps) => {
+      state.scripts.set(key, [...(state.scripts.get(key) ?? []), ...steps.map(toStep)]);
+    },
+    /** Received keyed calls, oldest first, optionally for one key: `{ key, attempt, fence, headers, payload }`. */
+    requests: (key) => (key === undefined ? [...state.log] : state.log.filter((r) => r.key === key)),
+    /** Changes rates, latency or permanentTypes from now on (e.g. start or end an outage). */
+    configure: (patch) => {
+      config = checkBehaviour(patch, config);
+    },
+    /** Forgets counters, stored responses, scripts and the request log. */
+    reset: () => Object.assign(state, freshState()),
+    close: async () => {
+      for (const res of hanging) res.destroy();
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+function freshState() {
+  return { calls: 0, byStatus: {}, sideEffects: 0, replays: 0, connections: 0, effects: new Map(), stored: new Map(), scripts: new Map(), log: [] };
+}
+
+function send(res, status, body, headers = {}) {
+  if (res.destroyed) return;
+  const isText = typeof body === 'string';
+  const text = isText ? body : JSON.stringify(body);
+  res.writeHead(status, { 'content-type': isText ? 'text/plain; charset=utf-8' : 'application/json', ...headers });
+  res.end(text);
+}

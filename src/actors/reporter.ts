@@ -1,0 +1,81 @@
+import { ValidationError, toError } from '../infra/errors.js';
+import type { Lease } from '../infra/types.js';
+import type { Settlement } from './attempt.js';
+import { CompletionBatcher } from './completion-batcher.js';
+import type { Notify } from './events.js';
+import { failOptionsFor } from './fail-options.js';
+import { withRetries } from './store-retry.js';
+import type { LeaseStore, Logger } from './types.js';
+
+/**
+ * Records each attempt's settlement in the store and emits the matching event.
+ * Completions go through a CompletionBatcher; failures and releases are single
+ * calls. Every call is retried a few times on store errors; if it still fails, the
+ * task is left to its lease expiry, which requeues it (the final safety net).
+ *
+ * @example
+ * const reporter = new OutcomeReporter(store, log, notify, onStoreError);
+ * await reporter.report(lease, { kind: 'completed', result: 42 }, 12);
+ */
+export class OutcomeReporter {
+  readonly #store: LeaseStore;
+  readonly #log: Logger;
+  readonly #notify: Notify;
+  readonly #onStoreError: (error: unknown) => void;
+  readonly #batcher: CompletionBatcher;
+
+  constructor(store: LeaseStore, log: Logger, notify: Notify, onStoreError: (error: unknown) => void) {
+    this.#store = store;
+    this.#log = log;
+    this.#notify = notify;
+    this.#onStoreError = onStoreError;
+    this.#batcher = new CompletionBatcher(store, onStoreError);
+  }
+
+  /** Sends waiting completions now rather than at the end of the batching window. */
+  flush(): void {
+    this.#batcher.flush();
+  }
+
+  /** Never rejects: a report that cannot be made is logged and left to the lease expiry. */
+  async report(lease: Lease, settlement: Settlement, durationMs: number): Promise<void> {
+    try {
+      switch (settlement.kind) {
+        case 'completed':
+          return await this.#complete(lease, settlement.result, durationMs);
+        case 'failed':
+          return await this.#fail(lease, settlement.error);
+        case 'lost':
+          this.#notify('lease:lost', lease);
+          return;
+        case 'stopped':
+          await withRetries(() => this.#store.release(lease), this.#onStoreError);
+          return;
+      }
+    } catch (error) {
+      this.#log.error({ err: toError(error), taskId: lease.id, outcome: settlement.kind },
+        'could not record the outcome; the task is requeued when its lease expires');
+    }
+  }
+
+  async #complete(lease: Lease, result: unknown, durationMs: number): Promise<void> {
+    let recorded: boolean;
+    try {
+      recorded = await this.#batcher.add(lease, result);
+    } catch (error) {
+      // The result cannot be stored (too large, not JSON). Running the task again
+      // would most likely produce the same result, so it is dead-lettered with the reason.
+      if (error instanceof ValidationError) return this.#fail(lease, error, { retryable: false });
+      throw error;
+    }
+    if (recorded) this.#notify('task:completed', lease, { durationMs });
+    else this.#notify('lease:lost', lease);
+  }
+
+  async #fail(lease: Lease, error: Error, options = failOptionsFor(error)): Promise<void> {
+    const outcome = await withRetries(() => this.#store.fail(lease, error, options), this.#onStoreError);
+    if (outcome === 'retrying') this.#notify('task:retrying', lease, error, options.retryInMs === undefined ? {} : { retryInMs: options.retryInMs });
+    else if (outcome === 'dead') this.#notify('task:dead', lease, error);
+    else this.#notify('lease:lost', lease);
+  }
+}

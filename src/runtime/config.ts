@@ -1,0 +1,151 @@
+/**
+ * The supervisor's command line: flags, their environment-variable twins, defaults and
+ * `--help`, turned into `RuntimeOptions`. A flag beats its variable; both beat the
+ * default. Every problem becomes an OptionError whose `option` is the flag (`--short`)
+ * and whose message names the flag, its variable and what it accepts.
+ */
+import { parseArgs } from 'node:util';
+import { OptionError } from '../infra/errors.js';
+import { LOG_LEVELS } from './logger.js';
+import { resolveOptions, type RuntimeOptions } from './options.js';
+
+type Kind = 'string' | 'count' | 'duration' | 'boolean' | 'level';
+
+interface Flag {
+  readonly env: string;
+  readonly option: keyof RuntimeOptions;
+  readonly kind: Kind;
+  readonly value?: string;
+  readonly help: string;
+  readonly fallback: string;
+}
+
+/** Every flag, in `--help` order. */
+export const FLAGS: Readonly<Record<string, Flag>> = {
+  short: { env: 'TASKLANE_SHORT', option: 'short', kind: 'count', value: 'N', help: 'short-lane actors (deadline per task)', fallback: '4' },
+  long: { env: 'TASKLANE_LONG', option: 'long', kind: 'count', value: 'N', help: 'long-lane actors (heartbeats, no deadline)', fallback: '1' },
+  redis: { env: 'REDIS_URL', option: 'redis', kind: 'string', value: 'URL', help: 'Redis to use', fallback: 'redis://127.0.0.1:6379' },
+  queue: { env: 'TASKLANE_QUEUE', option: 'queue', kind: 'string', value: 'NAME', help: 'queue name', fallback: 'default' },
+  'api-url': { env: 'EXTERNAL_API_URL', option: 'apiUrl', kind: 'string', value: 'URL', help: 'external API endpoint; registers the `http` task type', fallback: 'none' },
+  handlers: { env: 'TASKLANE_HANDLERS', option: 'handlers', kind: 'string', value: 'PATH', help: 'module whose default export maps task type → handler', fallback: 'none' },
+  concurrency: { env: 'TASKLANE_CONCURRENCY', option: 'concurrency', kind: 'count', value: 'N', help: 'tasks in flight per actor', fallback: '10' },
+  processes: { env: 'TASKLANE_PROCESSES', option: 'processes', kind: 'count', value: 'N', help: 'worker processes the actors are spread over; 0 runs them all in the supervisor', fallback: 'one per lane that has actors' },
+  'share-lanes': { env: 'TASKLANE_SHARE_LANES', option: 'shareLanes', kind: 'boolean', help: 'let short and long actors share a process', fallback: 'off' },
+  'lease-ms': { env: 'TASKLANE_LEASE_MS', option: 'leaseMs', kind: 'count', value: 'MS', help: 'lease length in milliseconds', fallback: '30000' },
+  'drain-timeout': { env: 'TASKLANE_DRAIN_TIMEOUT', option: 'drainTimeoutMs', kind: 'duration', value: 'TIME', help: 'on SIGTERM/SIGINT, how long in-flight tasks may finish (ms, or 500ms/30s/2m)', fallback: '25s' },
+  'log-level': { env: 'LOG_LEVEL', option: 'logLevel', kind: 'level', value: 'LEVEL', help: LOG_LEVELS.join('|'), fallback: 'info' },
+};
+
+/** What the command line asked for. */
+export type CliRequest = { help: true } | { help: false; options: RuntimeOptions };
+
+/**
+ * Parses the supervisor's arguments and environment, and validates the result.
+ *
+ * @example
+ * parseCli(['--short', '8', '--long', '2'], process.env) // { help: false, options: { short: 8, long: 2, … } }
+ */
+export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv): CliRequest {
+  const parseOptions: Record<string, { type: 'string' | 'boolean'; short?: string }> = { help: { type: 'boolean', short: 'h' } };
+  for (const [name, flag] of Object.entries(FLAGS)) parseOptions[name] = { type: flag.kind === 'boolean' ? 'boolean' : 'string' };
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({ args: [...argv], options: parseOptions, strict: true, allowPositionals: false }));
+  } catch (err) {
+    throw argumentError(err);
+  }
+  if (values.help) return { help: true };
+
+  const options: Record<string, unknown> = {};
+  for (const [name, flag] of Object.entries(FLAGS)) {
+    const fromFlag = values[name];
+    const raw = fromFlag ?? env[flag.env];
+    if (raw === undefined || raw === '') continue;
+    const source = fromFlag === undefined ? `\`${flag.env}\` (--${name})` : `\`--${name}\` (${flag.env})`;
+    options[flag.option] = convert(raw, flag, source);
+  }
+  try {
+    resolveOptions(options as RuntimeOptions);
+  } catch (err) {
+    throw err instanceof OptionError ? asFlagError(err) : err;
+  }
+  return { help: false, options: options as RuntimeOptions };
+}
+
+/**
+ * The `--help` text.
+ *
+ * @example
+ * process.stdout.write(helpText());
+ */
+export function helpText(): string {
+  const rows = Object.entries(FLAGS).map(([name, flag]) => {
+    const left = `  --${name}${flag.value ? ` ${flag.value}` : ''}`;
+    return `${left.padEnd(26)}${flag.help}\n${''.padEnd(26)}env ${flag.env}; default: ${flag.fallback}`;
+  });
+  return [
+    'Usage: tasklane [flags]',
+    '',
+    'Runs tasklane actors in worker processes (node:cluster). Short- and long-lane actors',
+    'never share a process unless --share-lanes is given. A dead worker\'s tasks are',
+    'released at once and the worker is restarted; SIGTERM/SIGINT drains, a second one forces.',
+    '',
+    'Flags (a flag overrides its environment variable):',
+    ...rows,
+    `${'  -h, --help'.padEnd(26)}show this help`,
+    '',
+    'Exit codes: 0 after a graceful stop; 1 when no worker can run (crash loop);',
+    '2 for invalid flags; 130/143 after a forced stop (second SIGINT/SIGTERM).',
+    '',
+  ].join('\n');
+}
+
+function convert(raw: string | boolean, flag: Flag, source: string): unknown {
+  if (flag.kind === 'boolean') {
+    if (typeof raw === 'boolean') return raw;
+    if (/^(1|true|yes|on)$/i.test(raw)) return true;
+    if (/^(0|false|no|off)$/i.test(raw)) return false;
+    throw new OptionError(`--${flagName(flag)}`, `Expected ${source} to be true or false, got \`${raw}\``);
+  }
+  const text = String(raw).trim();
+  if (flag.kind === 'count') {
+    if (!/^\d+$/.test(text)) throw new OptionError(`--${flagName(flag)}`, `Expected ${source} to be a whole number from 0 up, got \`${text}\``);
+    return Number(text);
+  }
+  if (flag.kind === 'duration') {
+    const match = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(text);
+    if (!match) throw new OptionError(`--${flagName(flag)}`, `Expected ${source} to be a duration such as 30000, 500ms, 30s or 2m, got \`${text}\``);
+    const unit = { ms: 1, s: 1000, m: 60_000 }[match[2] ?? 'ms'] ?? 1;
+    return Math.round(Number(match[1]) * unit);
+  }
+  if (flag.kind === 'level' && !(LOG_LEVELS as readonly string[]).includes(text)) {
+    throw new OptionError(`--${flagName(flag)}`, `Expected ${source} to be one of ${LOG_LEVELS.join(', ')}, got \`${text}\``);
+  }
+  return text;
+}
+
+function flagName(flag: Flag): string {
+  return Object.entries(FLAGS).find(([, f]) => f === flag)![0];
+}
+
+/** Rewords an option error from validation in terms of the flag a CLI user typed. */
+function asFlagError(err: OptionError): OptionError {
+  const entry = Object.entries(FLAGS).find(([, flag]) => flag.option === err.option.split('.')[0]);
+  if (!entry) return err;
+  const [name, flag] = entry;
+  return new OptionError(`--${name}`, `Invalid --${name} (${flag.env}): ${err.message}`);
+}
+
+function argumentError(err: unknown): OptionError {
+  const e = err as { code?: string; message?: string };
+  const allowed = ['--help', ...Object.keys(FLAGS).map((name) => `--${name}`)].join(', ');
+  if (e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+    const flag = /'([^']+)'/.exec(e.message ?? '')?.[1] ?? '?';
+    return new OptionError(flag, `Unknown flag \`${flag}\`; allowed flags: ${allowed}`);
+  }
+  if (e.code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') {
+    const arg = /'([^']+)'/.exec(e.message ?? '')?.[1] ?? '?';
+    return new OptionError('argv', `Unexpected argument \`${arg}\`: tasklane takes flags only (${allowed})`);
+  }
+  return new OptionError('argv', `${e.message ?? String(err)} (a value starting with "-" must be written --flag=value)`);
+}

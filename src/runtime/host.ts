@@ -1,0 +1,128 @@
+import { EventEmitter } from 'eventemitter3';
+import { createActor, type Actor } from '../actors/actor.js';
+import type { HandlerMap, LeaseStore, Logger } from '../actors/types.js';
+import { LANES, type Lease } from '../infra/types.js';
+import type { LaneCounts, TaskEventName, TaskRef, WorkerStats } from './ipc.js';
+
+/** A task outcome, as the runtime reports it (from this process or a worker's). */
+export interface TaskEvent {
+  /** Lease owner of the process that ran it. */
+  owner: string;
+  task: TaskRef;
+  durationMs?: number;
+  retryInMs?: number;
+  error?: Error;
+}
+
+/** Events of an ActorHost: its actors' task outcomes, lane-agnostic. */
+export interface HostEvents {
+  'task:completed': (event: TaskEvent) => void;
+  'task:retrying': (event: TaskEvent) => void;
+  'task:dead': (event: TaskEvent) => void;
+  'lease:lost': (event: TaskEvent) => void;
+  'actor:error': (error: Error) => void;
+}
+
+/** The event name of each task outcome. */
+export type TaskEventKey = 'task:completed' | 'task:retrying' | 'task:dead' | 'lease:lost';
+
+export const HOST_EVENT: Readonly<Record<TaskEventName, TaskEventKey>> = {
+  completed: 'task:completed',
+  retrying: 'task:retrying',
+  dead: 'task:dead',
+  'lease-lost': 'lease:lost',
+};
+
+export interface ActorHostOptions {
+  store: LeaseStore;
+  handlers: HandlerMap;
+  owner: string;
+  lanes: LaneCounts;
+  concurrency: number;
+  leaseMs: number;
+  log: Logger;
+}
+
+/**
+ * The actors of one process (a worker process, or the app itself with `processes: 0`),
+ * all sharing one store and one owner id, so that one `releaseOwner` frees everything
+ * this process held if it dies.
+ *
+ * @example
+ * const host = new ActorHost({ store: queue, handlers, owner: 'host/1/w0.0', lanes: { short: 2, long: 0 }, concurrency: 10, leaseMs: 30_000, log });
+ * host.on('task:dead', (e) => log.warn({ id: e.task.id }, 'dead letter'));
+ * host.start();
+ * await host.stop(25_000);
+ */
+export class ActorHost extends EventEmitter<HostEvents> {
+  readonly owner: string;
+  readonly #actors: Actor[] = [];
+  readonly #counts = { completed: 0, retried: 0, dead: 0, leasesLost: 0, errors: 0 };
+
+  constructor(options: ActorHostOptions) {
+    super();
+    this.owner = options.owner;
+    for (const lane of LANES) {
+      for (let i = 0; i < options.lanes[lane]; i += 1) {
+        const actor = createActor({
+          lane,
+          store: options.store,
+          handlers: options.handlers,
+          owner: options.owner,
+          concurrency: options.concurrency,
+          leaseMs: options.leaseMs,
+          log: options.log.child({ lane, actor: i }),
+        });
+        this.#wire(actor);
+        this.#actors.push(actor);
+      }
+    }
+  }
+
+  get actorCount(): number {
+    return this.#actors.length;
+  }
+
+  start(): void {
+    for (const actor of this.#actors) actor.start();
+  }
+
+  /** Stops claiming; in-flight tasks get `drainTimeoutMs` to finish, then are aborted and released uncounted. */
+  async stop(drainTimeoutMs: number): Promise<void> {
+    await Promise.all(this.#actors.map((actor) => actor.stop({ drainTimeoutMs })));
+  }
+
+  stats(): WorkerStats {
+    const inFlight = this.#actors.reduce((sum, actor) => sum + actor.inFlight, 0);
+    return { inFlight, ...this.#counts };
+  }
+
+  #wire(actor: Actor): void {
+    actor.on('task:completed', (lease, { durationMs }) => {
+      this.#counts.completed += 1;
+      this.emit('task:completed', { owner: this.owner, task: ref(lease), durationMs });
+    });
+    actor.on('task:retrying', (lease, error, info) => {
+      this.#counts.retried += 1;
+      const event: TaskEvent = { owner: this.owner, task: ref(lease), error };
+      if (info?.retryInMs !== undefined) event.retryInMs = info.retryInMs;
+      this.emit('task:retrying', event);
+    });
+    actor.on('task:dead', (lease, error) => {
+      this.#counts.dead += 1;
+      this.emit('task:dead', { owner: this.owner, task: ref(lease), error });
+    });
+    actor.on('lease:lost', (lease) => {
+      this.#counts.leasesLost += 1;
+      this.emit('lease:lost', { owner: this.owner, task: ref(lease) });
+    });
+    actor.on('actor:error', (error) => {
+      this.#counts.errors += 1;
+      this.emit('actor:error', error);
+    });
+  }
+}
+
+function ref(lease: Lease): TaskRef {
+  return { id: lease.id, type: lease.type, lane: lease.lane, attempt: lease.attempt, fence: lease.fence };
+}

@@ -1,0 +1,201 @@
+import { resolve as resolvePath } from 'node:path';
+import type { HandlerMap, Logger } from '../actors/types.js';
+import { DEFAULT_REDIS_URL, type RedisInput } from '../infra/connection.js';
+import { OptionError } from '../infra/errors.js';
+import { LOG_LEVELS, redactUrl, type LogLevel } from './logger.js';
+
+/** How the supervisor restarts crashed workers and when it gives up on one. */
+export interface RestartOptions {
+  /** First restart delay after a crash; doubles per consecutive crash. Default 100 ms. */
+  baseDelayMs?: number;
+  /** Longest restart delay. Default 10 s. */
+  maxDelayMs?: number;
+  /** Consecutive immediate crashes after which a worker slot is given up. Default 5. */
+  maxCrashes?: number;
+  /** A worker that crashes on its own before `ready` or sooner than this after start crashed "immediately". Default 5 s. */
+  minUptimeMs?: number;
+}
+
+/** Options of `createRuntime`. Every field is optional. */
+export interface RuntimeOptions {
+  /** Redis URL or ioredis options (or, with `processes: 0`, a client). Default: REDIS_URL, else redis://127.0.0.1:6379. */
+  redis?: RedisInput;
+  /** Queue name. Default `default`. */
+  queue?: string;
+  /** Short-lane actors. Default 4. */
+  short?: number;
+  /** Long-lane actors. Default 1. */
+  long?: number;
+  /** Tasks in flight per actor. Default 10. */
+  concurrency?: number;
+  /** A module path whose default export maps task type → handler; with `processes: 0` also the map itself. */
+  handlers?: string | HandlerMap;
+  /** Base URL of the external API; registers the `http` task type. */
+  apiUrl?: string;
+  /**
+   * Worker processes the actors are spread over; 0 runs every actor in this process.
+   * Default: one per lane that has actors (so 2 when both lanes have actors).
+   */
+  processes?: number;
+  /** Let short and long actors share a process. Default false: a CPU-heavy long task must not delay a short deadline. */
+  shareLanes?: boolean;
+  /** Lease length. Default 30 s. */
+  leaseMs?: number;
+  /** How long a graceful stop lets in-flight tasks finish before they are aborted and released. Default 25 s. */
+  drainTimeoutMs?: number;
+  /** Default `info`; ignored when `logger` is given (worker processes still use it). */
+  logLevel?: LogLevel;
+  /** A pino-compatible logger for this process. */
+  logger?: Logger;
+  restart?: RestartOptions;
+}
+
+/** Options after validation, with every default filled in. */
+export interface ResolvedOptions {
+  redis: RedisInput;
+  /** The Redis URL with its password masked, or `(client)` / `(options)`, for logs. */
+  redisLabel: string;
+  queue: string;
+  short: number;
+  long: number;
+  concurrency: number;
+  /** An absolute module path, a map (in-process only), or null. */
+  handlers: string | HandlerMap | null;
+  apiUrl: string | null;
+  processes: number;
+  shareLanes: boolean;
+  leaseMs: number;
+  drainTimeoutMs: number;
+  logLevel: LogLevel;
+  logger: Logger | null;
+  restart: Required<RestartOptions>;
+}
+
+const MAX_ACTORS = 1000;
+const MAX_PROCESSES = 256;
+const DAY = 86_400_000;
+
+/**
+ * Validates runtime options and fills in defaults. Throws an OptionError naming the
+ * option and the values it accepts.
+ *
+ * @example
+ * resolveOptions({ short: 8, long: 2 }).processes // 2
+ */
+export function resolveOptions(options: RuntimeOptions = {}): ResolvedOptions {
+  if (typeof options !== 'object' || options === null) throw new OptionError('options', `Expected the runtime options to be an object, got ${describe(options)}`);
+  const short = int(options.short, 'short', 4, 0, MAX_ACTORS);
+  const long = int(options.long, 'long', 1, 0, MAX_ACTORS);
+  const lanesInUse = (short > 0 ? 1 : 0) + (long > 0 ? 1 : 0);
+  const shareLanes = bool(options.shareLanes, 'shareLanes', false);
+  const processes = int(options.processes, 'processes', lanesInUse, 0, MAX_PROCESSES);
+  if (processes > 0 && processes < lanesInUse && !shareLanes) {
+    throw new OptionError('processes', `Expected \`processes\` to be 0 or from ${lanesInUse} up when both lanes have actors, since short and long actors never share a worker process (set \`shareLanes\` to allow it), got \`${processes}\` (number)`);
+  }
+  const leaseMs = int(options.leaseMs, 'leaseMs', 30_000, 1000, DAY);
+  const restart = options.restart ?? {};
+  return {
+    ...redisOption(options.redis, processes),
+    queue: text(options.queue, 'queue', 'default'),
+    short,
+    long,
+    concurrency: int(options.concurrency, 'concurrency', 10, 1, 10_000),
+    handlers: handlersOption(options.handlers, processes),
+    apiUrl: apiUrlOption(options.apiUrl),
+    processes,
+    shareLanes,
+    leaseMs,
+    drainTimeoutMs: int(options.drainTimeoutMs, 'drainTimeoutMs', 25_000, 0, DAY),
+    logLevel: logLevelOption(options.logLevel),
+    logger: options.logger ?? null,
+    restart: {
+      baseDelayMs: int(restart.baseDelayMs, 'restart.baseDelayMs', 100, 0, DAY),
+      maxDelayMs: int(restart.maxDelayMs, 'restart.maxDelayMs', 10_000, 0, DAY),
+      maxCrashes: int(restart.maxCrashes, 'restart.maxCrashes', 5, 1, 1000),
+      minUptimeMs: int(restart.minUptimeMs, 'restart.minUptimeMs', 5000, 0, DAY),
+    },
+  };
+}
+
+function redisOption(redis: RedisInput | undefined, processes: number): { redis: RedisInput; redisLabel: string } {
+  if (redis === undefined) {
+    const url = process.env.REDIS_URL || DEFAULT_REDIS_URL;
+    return { redis: url, redisLabel: redactUrl(url) };
+  }
+  if (typeof redis === 'string') {
+    if (!/^(rediss?:\/\/|\/)/.test(redis)) throw new OptionError('redis', `Expected \`redis\` to be a redis:// or rediss:// URL (or a Unix socket path), got ${describe(redis)}`);
+    return { redis, redisLabel: redactUrl(redis) };
+  }
+  if (typeof redis !== 'object' || redis === null) throw new OptionError('redis', `Expected \`redis\` to be a URL, ioredis options or an ioredis client, got ${describe(redis)}`);
+  const isClient = typeof (redis as { duplicate?: unknown }).duplicate === 'function';
+  if (processes > 0) {
+    // Worker processes get the setting through JSON; a client or a function (retryStrategy…) cannot make the trip.
+    const crossable = !isClient && Object.values(redis).every((v) => typeof v !== 'function');
+    if (!crossable) throw new OptionError('redis', `Expected \`redis\` to be a URL or plain ioredis options (no client, no functions) when \`processes\` is above 0, since worker processes build their own connection; got ${isClient ? 'a client' : 'options with functions'}. Pass a URL, or \`processes: 0\``);
+  }
+  return { redis, redisLabel: isClient ? '(client)' : '(options)' };
+}
+
+function handlersOption(handlers: RuntimeOptions['handlers'], processes: number): string | HandlerMap | null {
+  if (handlers === undefined || handlers === null) return null;
+  if (typeof handlers === 'string') {
+    if (handlers.length === 0) throw new OptionError('handlers', 'Expected `handlers` to be a non-empty module path, got `` (string)');
+    // Resolved now, so every worker loads the same file whatever its working directory.
+    return /^file:/.test(handlers) ? handlers : resolvePath(handlers);
+  }
+  if (typeof handlers !== 'object' || Array.isArray(handlers)) {
+    throw new OptionError('handlers', `Expected \`handlers\` to be a module path or an object mapping task type → handler function, got ${describe(handlers)}`);
+  }
+  if (processes > 0) {
+    throw new OptionError('handlers', 'Expected `handlers` to be a module path when `processes` is above 0: functions cannot be sent to worker processes. Move them into a module whose default export maps task type → handler and pass its path, or pass `processes: 0` to run the actors in this process');
+  }
+  for (const [type, handler] of Object.entries(handlers)) {
+    if (typeof handler !== 'function') throw new OptionError('handlers', `Expected \`handlers.${type}\` to be a function, got ${describe(handler)}`);
+  }
+  return handlers;
+}
+
+function apiUrlOption(value: string | undefined): string | null {
+  if (value === undefined || value === '') return null;
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+    throw new OptionError('apiUrl', `Expected \`apiUrl\` to be an http:// or https:// URL, got ${describe(value)}`);
+  }
+  return value;
+}
+
+function logLevelOption(value: unknown): LogLevel {
+  if (value === undefined) return 'info';
+  if (typeof value === 'string' && (LOG_LEVELS as readonly string[]).includes(value)) return value as LogLevel;
+  throw new OptionError('logLevel', `Expected \`logLevel\` to be one of ${LOG_LEVELS.join(', ')}, got ${describe(value)}`);
+}
+
+function int(value: unknown, name: string, fallback: number, min: number, max: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new OptionError(name, `Expected \`${name}\` to be an integer from ${min} to ${max}, got ${describe(value)}`);
+  }
+  return value;
+}
+
+function bool(value: unknown, name: string, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') throw new OptionError(name, `Expected \`${name}\` to be a boolean, got ${describe(value)}`);
+  return value;
+}
+
+function text(value: unknown, name: string, fallback: string): string {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'string' || value.length === 0) throw new OptionError(name, `Expected \`${name}\` to be a non-empty string, got ${describe(value)}`);
+  return value;
+}
+
+function describe(value: unknown): string {
+  if (typeof value === 'object' && value !== null) return Array.isArray(value) ? 'an array' : 'an object';
+  return `\`${String(value)}\` (${typeof value})`;
+}

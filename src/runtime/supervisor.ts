@@ -1,0 +1,315 @@
+/**
+ * The cluster primary: forks the worker processes, recovers their leases when they die,
+ * restarts them, and coordinates shutdown.
+ *
+ * Each worker *slot* (`w0`, `w1`…) hosts a fixed share of the actors (see plan.ts) and
+ * is filled by one process at a time. Every process gets a fresh lease owner id, so
+ * when one dies the primary can `releaseOwner` it at once (its tasks go back to waiting
+ * without waiting for their leases to lapse) while the replacement, under another id,
+ * is already claiming. Restarts back off, and a slot whose workers keep crashing right
+ * after start is given up (restart-policy.ts); when every slot is given up the runtime
+ * fails and stops.
+ */
+import cluster, { type Worker } from 'node:cluster';
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { EventEmitter } from 'eventemitter3';
+import type { Logger } from '../actors/types.js';
+import { ControlQueue } from './control.js';
+import { CrashLoopError } from './errors.js';
+import { HOST_EVENT } from './host.js';
+import { fromErrorData, parseWorkerMessage, WORKER_INIT_ENV, type LaneCounts, type WorkerInit, type WorkerMessage, type WorkerStats } from './ipc.js';
+import type { ResolvedOptions } from './options.js';
+import { planWorkers } from './plan.js';
+import { RestartPolicy } from './restart-policy.js';
+import { TIMED_OUT, within } from './shutdown.js';
+import { sumStats, type Runtime, type RuntimeEvents, type RuntimeState, type RuntimeStats, type TaskEvent, type WorkerInfo } from './types.js';
+
+const WORKER_ENTRY = fileURLToPath(new URL('./worker-main.js', import.meta.url));
+/** After the drain timeout, how long workers get to release, close and exit before they are killed. */
+const EXIT_GRACE_MS = 10_000;
+/** Bound on one releaseOwner, so a Redis outage cannot stall restarts' bookkeeping or shutdown. */
+const RELEASE_WAIT_MS = 5000;
+const STATS_EVERY_MS = 1000;
+
+interface Slot {
+  readonly index: number;
+  readonly name: string;
+  readonly lanes: LaneCounts;
+  readonly policy: RestartPolicy;
+  generation: number;
+  worker: Worker | undefined;
+  owner: string;
+  pid: number;
+  startedAt: number;
+  ready: boolean;
+  everReady: boolean;
+  abandoned: boolean;
+  lastError: string | undefined;
+  stats: WorkerStats | null;
+  restartTimer: NodeJS.Timeout | undefined;
+}
+
+/**
+ * The multi-process runtime (`processes` ≥ 1). Use `createRuntime`, which picks it.
+ *
+ * @example
+ * const runtime = new ClusterRuntime(resolveOptions({ short: 8, long: 2, handlers: './handlers.js' }), log);
+ * await runtime.start();
+ * process.once('SIGTERM', () => void runtime.stop());
+ */
+export class ClusterRuntime extends EventEmitter<RuntimeEvents> implements Runtime {
+  readonly #options: ResolvedOptions;
+  readonly #log: Logger;
+  readonly #slots: Slot[];
+  /** Distinguishes this primary's owners from those of an earlier primary with a reused pid. */
+  readonly #ownerPrefix = `${hostname()}/${process.pid}-${randomBytes(3).toString('hex')}`;
+  readonly #releases = new Set<Promise<unknown>>();
+  #state: RuntimeState = 'idle';
+  #control: ControlQueue | undefined;
+  #started: { resolve: () => void; reject: (error: Error) => void } | undefined;
+  #stopped: Promise<void> | undefined;
+  #finishStop: (() => void) | undefined;
+  #killTimer: NodeJS.Timeout | undefined;
+  #force = false;
+
+  constructor(options: ResolvedOptions, log: Logger) {
+    super();
+    this.#options = options;
+    this.#log = log;
+    this.#slots = planWorkers(options).map((lanes, index) => ({
+      index, name: `w${index}`, lanes, policy: new RestartPolicy(options.restart), generation: 0, worker: undefined,
+      owner: '', pid: 0, startedAt: 0, ready: false, everReady: false, abandoned: false, lastError: undefined, stats: null, restartTimer: undefined,
+    }));
+  }
+
+  get state(): RuntimeState {
+    return this.#state;
+  }
+
+  async start(): Promise<void> {
+    if (this.#state !== 'idle') throw new Error(`Cannot start a runtime that is ${this.#state}`);
+    this.#state = 'starting';
+    const o = this.#options;
+    this.#log.info({ redis: o.redisLabel, queue: o.queue, short: o.short, long: o.long, concurrency: o.concurrency, processes: this.#slots.map((s) => s.lanes) }, 'supervisor starting');
+    this.#control = new ControlQueue(o, this.#log, { onDown: (reason) => this.emit('redis:down', reason), onUp: () => this.emit('redis:up') });
+    if (this.#slots.length === 0) this.#log.warn({}, 'no actors configured (--short 0 --long 0): only sweeping expired leases');
+    const started = new Promise<void>((resolve, reject) => {
+      this.#started = { resolve, reject };
+    });
+    for (const slot of this.#slots) this.#fork(slot);
+    this.#checkStarted();
+    return started;
+  }
+
+  stop({ force = false }: { force?: boolean } = {}): Promise<void> {
+    if (this.#state === 'idle') {
+      this.#state = 'stopped';
+      this.#stopped = Promise.resolve();
+    }
+    if (!this.#stopped) this.#beginStop(force);
+    if (force && !this.#force && this.#state === 'stopping') {
+      this.#force = true;
+      this.#log.warn({}, 'forced stop: killing workers');
+      for (const slot of this.#slots) slot.worker?.process.kill('SIGKILL');
+    }
+    return this.#stopped!;
+  }
+
+  #beginStop(force: boolean): void {
+    this.#state = 'stopping';
+    this.#stopped = new Promise<void>((resolve) => {
+      this.#finishStop = resolve;
+    });
+    // start() was still waiting for workers: it is over either way.
+    this.#started?.resolve();
+    this.#started = undefined;
+    const timeoutMs = this.#options.drainTimeoutMs;
+    for (const slot of this.#slots) clearTimeout(slot.restartTimer);
+    if (!force) {
+      this.#log.info({ drainTimeoutMs: timeoutMs }, 'stopping: draining workers');
+      for (const slot of this.#slots) this.#send(slot, { type: 'drain', timeoutMs });
+    }
+    this.#killTimer = setTimeout(() => {
+      this.#log.warn({ drainTimeoutMs: timeoutMs }, 'workers did not exit after the drain timeout; killing them');
+      for (const slot of this.#slots) slot.worker?.process.kill('SIGKILL');
+    }, timeoutMs + EXIT_GRACE_MS);
+    void this.#maybeStopped();
+  }
+
+  stats(): RuntimeStats {
+    const workers = this.#slots.map((s) => ({ ...this.#info(s), ready: s.ready, restarts: Math.max(0, s.generation - 1), stats: s.stats }));
+    return { state: this.#state, workers, totals: sumStats(this.#slots.map((s) => (s.worker ? s.stats : null))) };
+  }
+
+  #fork(slot: Slot): void {
+    slot.generation += 1;
+    slot.owner = `${this.#ownerPrefix}/${slot.name}.${slot.generation}`;
+    slot.ready = false;
+    slot.stats = null;
+    slot.startedAt = Date.now();
+    const o = this.#options;
+    const init: WorkerInit = {
+      type: 'init', index: slot.index, owner: slot.owner, lanes: slot.lanes,
+      redis: o.redis as WorkerInit['redis'], queue: o.queue, concurrency: o.concurrency, leaseMs: o.leaseMs,
+      drainTimeoutMs: o.drainTimeoutMs, apiUrl: o.apiUrl, handlers: typeof o.handlers === 'string' ? o.handlers : null,
+      logLevel: o.logLevel, statsEveryMs: STATS_EVERY_MS,
+    };
+    // setupPrimary is global to node:cluster; setting it before each fork keeps an app's own cluster use from redirecting ours.
+    cluster.setupPrimary({ exec: WORKER_ENTRY, args: [] });
+    const worker = cluster.fork({ [WORKER_INIT_ENV]: JSON.stringify(init) });
+    slot.worker = worker;
+    slot.pid = worker.process.pid ?? 0;
+    const owner = slot.owner;
+    worker.on('message', (raw: unknown) => this.#onMessage(slot, owner, raw));
+    worker.on('error', (err: Error) => this.#log.warn({ err, worker: slot.name }, 'worker IPC error'));
+    worker.on('exit', (code: number | null, signal: string | null) => void this.#onExit(slot, worker, owner, code, signal));
+    this.#log.debug({ worker: slot.name, owner, workerPid: slot.pid, lanes: slot.lanes }, 'worker forked');
+  }
+
+  #onMessage(slot: Slot, owner: string, raw: unknown): void {
+    const parsed = parseWorkerMessage(raw);
+    if (!parsed.ok) {
+      this.#log.warn({ worker: slot.name, problem: parsed.problem }, 'ignored a malformed message from a worker');
+      return;
+    }
+    const message = parsed.message;
+    if (message.owner !== owner || slot.owner !== owner) {
+      this.#log.warn({ worker: slot.name, claimed: message.owner, owner }, 'ignored a message naming another owner');
+      return;
+    }
+    this.#handle(slot, message);
+  }
+
+  #handle(slot: Slot, message: WorkerMessage): void {
+    switch (message.type) {
+      case 'ready':
+        slot.ready = true;
+        slot.everReady = true;
+        slot.pid = message.pid;
+        this.#log.info({ worker: slot.name, owner: slot.owner, workerPid: slot.pid, lanes: slot.lanes }, 'worker ready');
+        this.emit('worker:ready', this.#info(slot));
+        // A drain sent while the worker was still loading may have arrived before it listened.
+        if (this.#state === 'stopping') this.#send(slot, { type: 'drain', timeoutMs: this.#options.drainTimeoutMs });
+        this.#checkStarted();
+        break;
+      case 'stats':
+      case 'drained':
+        slot.stats = message.stats;
+        break;
+      case 'task': {
+        const event: TaskEvent = { owner: message.owner, task: message.task };
+        if (message.durationMs !== undefined) event.durationMs = message.durationMs;
+        if (message.retryInMs !== undefined) event.retryInMs = message.retryInMs;
+        if (message.error) event.error = fromErrorData(message.error);
+        this.emit(HOST_EVENT[message.event], event);
+        break;
+      }
+      case 'fatal':
+        slot.lastError = `${message.error.name}: ${message.error.message}`;
+        this.#log.error({ worker: slot.name, owner: slot.owner, error: message.error }, 'worker reported a fatal error');
+        break;
+    }
+  }
+
+  async #onExit(slot: Slot, worker: Worker, owner: string, code: number | null, signal: string | null): Promise<void> {
+    if (slot.worker !== worker) return;
+    slot.worker = undefined;
+    const info = this.#info(slot);
+    const ready = slot.ready;
+    const uptimeMs = Date.now() - slot.startedAt;
+    slot.ready = false;
+    let restartInMs: number | null = null;
+    if (this.#state === 'starting' || this.#state === 'running') {
+      const decision = slot.policy.decide({ ready, uptimeMs, code, signal });
+      if (decision.restart) {
+        restartInMs = decision.delayMs;
+        slot.restartTimer = setTimeout(() => {
+          if (this.#state === 'starting' || this.#state === 'running') this.#fork(slot);
+        }, decision.delayMs);
+      } else {
+        this.#abandon(slot, decision.crashes);
+      }
+    }
+    // Released at once: the process is gone, so its leases can only be stale. (A command it
+    // wrote just before dying might still be in flight to Redis; a claim landing after this
+    // release would be recovered by requeueExpired when its lease lapses.)
+    const released = await this.#release(owner);
+    const expected = this.#state === 'stopping' || this.#state === 'stopped';
+    const log = expected ? this.#log.info.bind(this.#log) : this.#log.warn.bind(this.#log);
+    log({ worker: slot.name, owner, workerPid: info.pid, code, signal, ready, uptimeMs, released, restartInMs }, expected ? 'worker exited' : 'worker died; its leases were released');
+    this.emit('worker:exit', { ...info, code, signal, ready, uptimeMs, released, restartInMs });
+    await this.#maybeStopped();
+  }
+
+  async #release(owner: string): Promise<number | null> {
+    const control = this.#control;
+    if (!control) return null;
+    const releasing = control.queue.releaseOwner(owner).catch((err: unknown) => {
+      this.#log.error({ err, owner }, 'releaseOwner failed; those tasks come back when their leases expire');
+      return null;
+    });
+    this.#releases.add(releasing);
+    try {
+      const result = await within(releasing, this.#force ? 2000 : RELEASE_WAIT_MS);
+      if (result === TIMED_OUT) this.#log.warn({ owner }, 'Redis did not answer releaseOwner in time; it stays queued until Redis is back');
+      return result === TIMED_OUT ? null : result;
+    } finally {
+      this.#releases.delete(releasing);
+    }
+  }
+
+  #abandon(slot: Slot, crashes: number): void {
+    slot.abandoned = true;
+    const error = new CrashLoopError(slot.name, crashes, slot.lastError);
+    this.#log.error({ worker: slot.name, crashes, lastError: slot.lastError }, error.message);
+    this.emit('worker:abandoned', error, this.#info(slot));
+    if (this.#slots.every((s) => s.abandoned)) {
+      const failure = new CrashLoopError(this.#slots.length === 1 ? slot.name : 'all workers', crashes, slot.lastError);
+      this.#log.error({ lastError: slot.lastError }, `no worker can run: ${failure.message}`);
+      this.emit('runtime:failed', failure);
+      this.#started?.reject(failure);
+      this.#started = undefined;
+      void this.stop();
+    } else {
+      this.#checkStarted();
+    }
+  }
+
+  #checkStarted(): void {
+    if (!this.#started || !this.#slots.every((s) => s.everReady || s.abandoned)) return;
+    if (this.#state === 'starting') this.#state = 'running';
+    this.#started.resolve();
+    this.#started = undefined;
+    this.#log.info({ workers: this.#slots.filter((s) => !s.abandoned).length }, 'supervisor running');
+    this.emit('runtime:started');
+  }
+
+  async #maybeStopped(): Promise<void> {
+    if (this.#state !== 'stopping' || this.#slots.some((s) => s.worker) || !this.#finishStop) return;
+    const finish = this.#finishStop;
+    this.#finishStop = undefined;
+    clearTimeout(this.#killTimer);
+    await Promise.allSettled([...this.#releases]);
+    await this.#control?.close();
+    this.#state = 'stopped';
+    this.#log.info({}, 'supervisor stopped');
+    this.emit('runtime:stopped');
+    finish();
+  }
+
+  #send(slot: Slot, message: { type: 'drain'; timeoutMs: number }): void {
+    const worker = slot.worker;
+    if (!worker?.isConnected()) return;
+    try {
+      worker.send(message);
+    } catch (err) {
+      this.#log.warn({ err, worker: slot.name }, 'could not message a worker');
+    }
+  }
+
+  #info(slot: Slot): WorkerInfo {
+    return { worker: slot.name, owner: slot.owner, pid: slot.pid, lanes: slot.lanes };
+  }
+}

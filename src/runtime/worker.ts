@@ -1,0 +1,162 @@
+/**
+ * The body of a worker process forked by the supervisor: one TaskQueue (its own Redis
+ * connections), the handler map, and the actors of its share of the lanes, all under one
+ * lease owner id that is unique to this process.
+ *
+ * Life cycle: load handlers → start actors → `ready` → (`stats`/`task` messages) →
+ * on `drain` (or SIGTERM, or losing the primary) stop claiming, let in-flight tasks
+ * finish within the drain timeout, release the rest uncounted → `drained` → exit 0.
+ * Anything that leaves the process unfit to go on (handlers that do not load, an
+ * uncaught exception) is reported as `fatal` and the process exits 1; the primary then
+ * releases this owner's leases and restarts the worker.
+ */
+import type { Logger } from '../actors/types.js';
+import { TaskQueue } from '../infra/task-queue.js';
+import { buildHandlers, type HandlerSet } from './handlers.js';
+import { ActorHost, HOST_EVENT, type TaskEvent } from './host.js';
+import { parsePrimaryMessage, readWorkerInit, toErrorData, TASK_EVENTS, type WorkerInit, type WorkerMessage } from './ipc.js';
+import { createLogger, redactUrl, type LogLevel } from './logger.js';
+import { watchRedis } from './redis-watch.js';
+import { closeQueue } from './shutdown.js';
+
+/** How long a dying worker waits for its last message to reach the primary. */
+const LAST_WORDS_MS = 1000;
+
+/**
+ * Runs this process as a tasklane worker. Call only in a process forked by the supervisor.
+ *
+ * @example
+ * // dist/runtime/worker-main.js
+ * await runWorker();
+ */
+export async function runWorker(): Promise<void> {
+  const init = readWorkerInit(process.env);
+  const log = createLogger(init.logLevel as LogLevel, { role: 'worker', worker: `w${init.index}`, owner: init.owner });
+  const worker = new WorkerProcess(init, log);
+  await worker.run();
+}
+
+class WorkerProcess {
+  readonly #init: WorkerInit;
+  readonly #log: Logger;
+  #handlers: HandlerSet | undefined;
+  #queue: TaskQueue | undefined;
+  #host: ActorHost | undefined;
+  #unwatch: (() => void) | undefined;
+  #statsTimer: NodeJS.Timeout | undefined;
+  #stopping = false;
+  #dying = false;
+
+  constructor(init: WorkerInit, log: Logger) {
+    this.#init = init;
+    this.#log = log;
+  }
+
+  async run(): Promise<void> {
+    const init = this.#init;
+    process.on('uncaughtException', (err) => this.#die(err, 'uncaught exception'));
+    process.on('unhandledRejection', (reason) => this.#die(reason, 'unhandled rejection'));
+    // Ctrl-C reaches every process of the terminal's group; the primary coordinates the
+    // drain, so the worker leaves SIGINT to it. SIGTERM aimed at this process alone drains it.
+    process.on('SIGINT', () => {});
+    process.on('SIGTERM', () => void this.#drain(init.drainTimeoutMs, 'SIGTERM'));
+    process.on('message', (raw) => this.#onMessage(raw));
+    // The primary is gone (crashed or killed): nobody would release our leases, so drain and go.
+    process.on('disconnect', () => void this.#drain(init.drainTimeoutMs, 'lost the supervisor'));
+
+    try {
+      this.#handlers = await buildHandlers({ apiUrl: init.apiUrl, handlers: init.handlers });
+    } catch (err) {
+      this.#die(err, 'could not build the handlers');
+      return;
+    }
+    const queue = new TaskQueue({ redis: init.redis ?? undefined, name: init.queue });
+    this.#queue = queue;
+    queue.on('queue:warning', (message) => this.#log.warn({}, message));
+    const label = typeof init.redis === 'string' ? redactUrl(init.redis) : '(redis options)';
+    this.#unwatch = watchRedis(queue.redis, { label, log: this.#log });
+
+    const host = new ActorHost({
+      store: queue, handlers: this.#handlers.handlers, owner: init.owner, lanes: init.lanes,
+      concurrency: init.concurrency, leaseMs: init.leaseMs, log: this.#log,
+    });
+    this.#host = host;
+    for (const event of TASK_EVENTS) host.on(HOST_EVENT[event], (e: TaskEvent) => this.#sendTask(event, e));
+    host.on('actor:error', (err) => this.#log.error({ err }, 'actor error'));
+    host.start();
+    this.#send({ type: 'ready', owner: init.owner, pid: process.pid, lanes: init.lanes });
+    this.#log.info({ lanes: init.lanes, handlers: Object.keys(this.#handlers.handlers) }, 'worker ready');
+    this.#statsTimer = setInterval(() => this.#send({ type: 'stats', owner: init.owner, stats: host.stats() }), init.statsEveryMs);
+    this.#statsTimer.unref();
+  }
+
+  #onMessage(raw: unknown): void {
+    const parsed = parsePrimaryMessage(raw);
+    if (!parsed.ok) {
+      this.#log.warn({ problem: parsed.problem }, 'ignored a malformed message from the supervisor');
+      return;
+    }
+    switch (parsed.message.type) {
+      case 'drain':
+        void this.#drain(parsed.message.timeoutMs, 'asked by the supervisor');
+        break;
+    }
+  }
+
+  async #drain(timeoutMs: number, reason: string): Promise<void> {
+    if (this.#stopping) return;
+    this.#stopping = true;
+    clearInterval(this.#statsTimer);
+    this.#log.info({ reason, drainTimeoutMs: timeoutMs, inFlight: this.#host?.stats().inFlight ?? 0 }, 'draining');
+    try {
+      await this.#host?.stop(timeoutMs);
+      await this.#handlers?.close();
+      this.#unwatch?.();
+      if (this.#queue) await closeQueue(this.#queue, { ownsClient: true });
+    } catch (err) {
+      this.#log.error({ err }, 'error while draining');
+    }
+    const stats = this.#host?.stats() ?? { inFlight: 0, completed: 0, retried: 0, dead: 0, leasesLost: 0, errors: 0 };
+    this.#log.info({ stats }, 'drained');
+    await this.#lastWords({ type: 'drained', owner: this.#init.owner, stats });
+    process.exit(0);
+  }
+
+  #die(thrown: unknown, what: string): void {
+    // A second fault while already dying: no more last words.
+    if (this.#dying) process.exit(1);
+    this.#dying = true;
+    this.#stopping = true;
+    clearInterval(this.#statsTimer);
+    this.#log.error({ err: thrown }, `worker failed: ${what}`);
+    void this.#lastWords({ type: 'fatal', owner: this.#init.owner, error: toErrorData(thrown) }).then(() => process.exit(1));
+  }
+
+  #sendTask(event: (typeof TASK_EVENTS)[number], e: TaskEvent): void {
+    const message: WorkerMessage = { type: 'task', event, owner: e.owner, task: e.task };
+    if (e.durationMs !== undefined) message.durationMs = e.durationMs;
+    if (e.retryInMs !== undefined) message.retryInMs = e.retryInMs;
+    if (e.error) message.error = toErrorData(e.error);
+    this.#send(message);
+  }
+
+  #send(message: WorkerMessage): void {
+    if (process.connected) process.send?.(message);
+  }
+
+  /** Sends a final message and waits (briefly) until it is on its way, since exit drops queued IPC writes. */
+  #lastWords(message: WorkerMessage): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, LAST_WORDS_MS);
+      if (!process.connected || !process.send) {
+        clearTimeout(timer);
+        resolve();
+        return;
+      }
+      process.send(message, undefined, {}, () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+}

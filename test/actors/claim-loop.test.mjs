@@ -1,0 +1,117 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { createActor } from '../../dist/index.js';
+import { MemoryStore, deferred, sleep, until, nextEvent } from '../helpers/memory-store.mjs';
+
+const test = suite('Actor claim loop');
+
+function setup({ handlers = { ok: async () => 'done' }, ...options } = {}) {
+  const store = new MemoryStore();
+  const actor = createActor({ lane: 'short', store, owner: 'w1', handlers, idleWaitMs: 50, ...options });
+  return { store, actor };
+}
+
+test('claims only up to its free capacity, and claims again as soon as a slot frees', async () => {
+  const gates = [];
+  const { store, actor } = setup({
+    concurrency: 3,
+    idleWaitMs: 60_000, // a re-claim that waited for the idle timeout would never show up in this test
+    handlers: { ok: () => { const gate = deferred(); gates.push(gate); return gate.promise; } },
+  });
+  store.add(...Array.from({ length: 5 }, () => ({})));
+  actor.start();
+  await until(() => actor.inFlight === 3, { what: '3 in flight' });
+  assert.equal(store.callsOf('claimBatch')[0][1].max, 3);
+  assert.is(store.waiting.short.length, 2, 'two tasks left unclaimed');
+
+  gates[0].resolve('r0');
+  await until(() => store.count('claimBatch') >= 2, { what: 'a second claim' });
+  assert.is(store.callsOf('claimBatch')[1][1].max, 1, 'the second claim asks for the one free slot');
+  await until(() => actor.inFlight === 3, { what: 'the slot refilled' });
+
+  const releaseAll = setInterval(() => gates.forEach((gate, i) => gate.resolve(`r${i}`)), 5);
+  await until(() => store.completed.size === 5, { what: 'all five completed' });
+  clearInterval(releaseAll);
+  assert.ok(store.callsOf('claimBatch').every(([, { max }]) => max >= 1 && max <= 3));
+  await actor.stop();
+});
+
+test('never runs more handlers at once than `concurrency`', async () => {
+  let running = 0;
+  let peak = 0;
+  const { store, actor } = setup({
+    concurrency: 2,
+    handlers: { ok: async () => { running += 1; peak = Math.max(peak, running); await sleep(20); running -= 1; } },
+  });
+  store.add(...Array.from({ length: 6 }, () => ({})));
+  actor.start();
+  await until(() => store.completed.size === 6, { what: 'six completions' });
+  assert.is(peak, 2);
+  await actor.stop();
+});
+
+test('an idle actor waits on waitForWork instead of polling', async () => {
+  const { store, actor } = setup({ idleWaitMs: 200 });
+  let idles = 0;
+  actor.on('actor:idle', () => (idles += 1));
+  actor.start();
+  await sleep(700);
+  const claims = store.count('claimBatch');
+  // About one claim per idleWaitMs (~4 here); a polling loop would make hundreds.
+  assert.ok(claims >= 2 && claims <= 8, `claims while idle: ${claims}`);
+  const waits = store.callsOf('waitForWork');
+  assert.ok(waits.length >= 2);
+  assert.equal(waits[0], ['short', { since: 0, timeoutMs: 200 }]);
+  assert.is(idles, 1, 'actor:idle is emitted once per idle spell');
+  await actor.stop();
+});
+
+test('the idle wait is cut to the next delayed task due time', async () => {
+  const { store, actor } = setup({ idleWaitMs: 60_000 });
+  store.nextDueInMs = 30;
+  actor.start();
+  await until(() => store.count('waitForWork') >= 1);
+  assert.is(store.callsOf('waitForWork')[0][1].timeoutMs, 30);
+  await actor.stop();
+});
+
+test('a wake-up while idle makes it claim at once', async () => {
+  const { store, actor } = setup({ idleWaitMs: 60_000 });
+  actor.start();
+  await nextEvent(actor, 'actor:idle');
+  const [id] = store.add({});
+  await until(() => store.completed.has(id), { what: 'the woken task completed' });
+  assert.is(store.count('claimBatch'), 2);
+  await actor.stop();
+});
+
+test('lost wake-up race: work that arrives during a claim is claimed without waiting out idleWaitMs', async () => {
+  const { store, actor } = setup({ idleWaitMs: 60_000 });
+  const claim = store.claimBatch.bind(store);
+  let lateId;
+  store.claimBatch = async (...args) => {
+    const batch = await claim(...args);
+    // The enqueue (and its wake-up) lands after the claim saw an empty lane but before the actor waits.
+    if (lateId === undefined) [lateId] = store.add({});
+    return batch;
+  };
+  actor.start();
+  await until(() => store.completed.has(lateId), { what: 'the late task completed' });
+  const [, { since }] = store.callsOf('waitForWork')[0];
+  assert.is(since, 0, 'the wait used the generation read before the claim');
+  await actor.stop();
+});
+
+test('actor:idle comes again after a busy spell ends', async () => {
+  const { store, actor } = setup({ idleWaitMs: 30 });
+  let idles = 0;
+  actor.on('actor:idle', () => (idles += 1));
+  actor.start();
+  await until(() => idles === 1);
+  store.add({}, {});
+  await until(() => store.completed.size === 2);
+  await until(() => idles === 2, { what: 'a second idle' });
+  await actor.stop();
+});
+
+test.run();

@@ -1,0 +1,114 @@
+import * as assert from 'uvu/assert';
+import { describeBackends, openQueue, sleep } from '../helpers/backends.mjs';
+
+const opts = (owner, leaseMs = 30_000, max = 10) => ({ max, leaseMs, owner });
+
+await describeBackends('TaskQueue lost leases', (test, backend) => {
+  test('releaseOwner puts a dead worker\'s active tasks back at once, and only its own', async () => {
+    const { queue, cleanup } = openQueue(backend);
+    await queue.enqueueMany([{ id: 'a1' }, { id: 'a2' }, { id: 'b1' }, { id: 'l1', lane: 'long' }]);
+    const mine = await queue.claim('short', opts('dead-worker', 60_000, 2));
+    await queue.claim('long', opts('dead-worker', 60_000));
+    const [theirs] = await queue.claim('short', opts('live-worker', 60_000));
+    assert.equal(mine.map((l) => l.id), ['a1', 'a2']);
+    assert.is(await queue.releaseOwner('dead-worker'), 3);
+    for (const id of ['a1', 'a2', 'l1']) {
+      const info = await queue.get(id);
+      assert.equal([info.state, info.attempts, info.stalls, info.owner], ['waiting', 0, 1, undefined], id);
+    }
+    assert.is((await queue.get('b1')).state, 'active', 'another owner keeps its lease');
+    assert.is(await queue.complete(theirs, 'ok'), true);
+    assert.is(await queue.complete(mine[0], 'late'), false, 'the dead worker\'s fence is void once re-claimed or requeued');
+    const again = await queue.claim('short', opts('new-worker'));
+    assert.equal(again.map((l) => [l.id, l.attempt]), [['a1', 1], ['a2', 1]], 'back at their FIFO position');
+    await cleanup();
+  });
+
+  test('requeueExpired moves only expired leases', async () => {
+    const { queue, cleanup } = openQueue(backend);
+    await queue.enqueueMany([{ id: 'short-lease' }, { id: 'long-lease' }]);
+    await queue.claim('short', opts('w', 50, 1));
+    await queue.claim('short', opts('w', 60_000, 1));
+    await sleep(100);
+    assert.is(await queue.requeueExpired(), 1);
+    assert.is((await queue.get('short-lease')).state, 'waiting');
+    assert.is((await queue.get('long-lease')).state, 'active');
+    assert.is(await queue.requeueExpired(), 0);
+    await cleanup();
+  });
+
+  test('a task whose lease is lost too many times is dead-lettered with a clear error', async () => {
+    const { queue, cleanup } = openQueue(backend, { maxStalls: 2 });
+    await queue.enqueue({ id: 'crasher', maxAttempts: 100 });
+    for (let i = 0; i < 2; i++) {
+      await queue.claim('short', opts(`w${i}`));
+      assert.is(await queue.releaseOwner(`w${i}`), 1);
+      assert.is((await queue.get('crasher')).state, 'waiting');
+    }
+    await queue.claim('short', opts('w-last', 30));
+    await sleep(60);
+    assert.is(await queue.requeueExpired(), 1);
+    const info = await queue.get('crasher');
+    assert.is(info.state, 'dead');
+    assert.is(info.error.code, 'TASKLANE_ERR_STALLED');
+    assert.match(info.error.message, /lease lost 3 times/);
+    assert.equal((await queue.deadLetters()).map((t) => t.id), ['crasher']);
+    await cleanup();
+  });
+});
+
+await describeBackends('TaskQueue races', (test, backend) => {
+  test('two consumers claiming at once get disjoint tasks', async () => {
+    const a = openQueue(backend);
+    const b = openQueue(backend, { name: a.queue.name });
+    const ids = Array.from({ length: 300 }, (_, i) => `t${i}`);
+    await a.queue.enqueueMany(ids.map((id) => ({ id })));
+    const claimed = [];
+    await Promise.all(['A', 'B'].map(async (owner) => {
+      const queue = owner === 'A' ? a.queue : b.queue;
+      for (;;) {
+        const leases = await queue.claim('short', opts(owner, 30_000, 7));
+        if (leases.length === 0) return;
+        claimed.push(...leases.map((l) => l.id));
+      }
+    }));
+    assert.is(claimed.length, 300);
+    assert.is(new Set(claimed).size, 300, 'no task claimed twice');
+    await a.cleanup();
+    await b.cleanup();
+  });
+
+  test('requeueExpired racing heartbeat: exactly one of them wins', async () => {
+    const { queue, cleanup } = openQueue(backend);
+    const n = 40;
+    await queue.enqueueMany(Array.from({ length: n }, (_, i) => ({ id: `h${i}` })));
+    const leases = await queue.claim('short', opts('w', 25, n));
+    await sleep(30);
+    const beats = leases.map((lease) => queue.heartbeat(lease, 60_000));
+    const requeued = queue.requeueExpired();
+    const won = await Promise.all(beats);
+    const moved = await requeued;
+    const infos = await Promise.all(leases.map((l) => queue.get(l.id)));
+    for (let i = 0; i < n; i++) {
+      assert.is(infos[i].state, won[i] ? 'active' : 'waiting', `task ${i}: heartbeat ${won[i]}`);
+    }
+    assert.is(moved, won.filter((w) => !w).length);
+    await cleanup();
+  });
+
+  test('releaseOwner while tasks are active and completing', async () => {
+    const { queue, cleanup } = openQueue(backend);
+    await queue.enqueueMany(Array.from({ length: 20 }, (_, i) => ({ id: `r${i}` })));
+    const leases = await queue.claim('short', opts('w', 60_000, 20));
+    const completions = queue.completeMany(leases.slice(0, 10).map((lease) => ({ lease, result: 'done' })));
+    const released = queue.releaseOwner('w');
+    const flags = await completions;
+    const moved = await released;
+    const states = await Promise.all(leases.map((l) => queue.get(l.id).then((t) => t.state)));
+    const completed = states.filter((s) => s === 'completed').length;
+    assert.is(completed, flags.filter(Boolean).length);
+    assert.is(completed + moved, 20, 'every task is either completed or back to waiting');
+    assert.ok(states.every((s) => s === 'completed' || s === 'waiting'));
+    await cleanup();
+  });
+});

@@ -1,0 +1,86 @@
+// The supervisor's command line: --help, flag/env parsing and validation, exit codes.
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { FLAGS, parseCli } from '../../dist/runtime/config.js';
+import { realRedisUrl, uniqueName } from '../helpers/backends.mjs';
+import { startSupervisor } from '../helpers/supervisor.mjs';
+
+const test = suite('supervisor CLI');
+
+test('--help lists every flag with its environment variable and default, and exits 0', async () => {
+  const sup = startSupervisor(['--help']);
+  const { code } = await sup.exited;
+  assert.is(code, 0);
+  for (const [name, flag] of Object.entries(FLAGS)) {
+    assert.ok(sup.stdout.includes(`--${name}`), `--${name} missing from --help`);
+    assert.ok(sup.stdout.includes(flag.env), `${flag.env} missing from --help`);
+  }
+  for (const name of ['--redis', '--queue', '--api-url', '--handlers', '--concurrency', '--processes', '--lease-ms', '--drain-timeout', '--short', '--long', '--log-level']) {
+    assert.ok(sup.stdout.includes(name), `${name} missing from --help`);
+  }
+  assert.match(sup.stdout, /one per lane that has actors/);
+});
+
+test('an unknown flag exits 2 naming the flag and the allowed ones', async () => {
+  const sup = startSupervisor(['--shrot', '8']);
+  const { code } = await sup.exited;
+  assert.is(code, 2);
+  assert.match(sup.stderr, /Unknown flag `--shrot`/);
+  assert.match(sup.stderr, /--short/);
+});
+
+test('a bad value exits 2 naming the flag and what it accepts', async () => {
+  let sup = startSupervisor(['--short', 'eight']);
+  assert.is((await sup.exited).code, 2);
+  assert.match(sup.stderr, /`--short` \(TASKLANE_SHORT\) to be a whole number/);
+
+  sup = startSupervisor(['--log-level', 'loud']);
+  assert.is((await sup.exited).code, 2);
+  assert.match(sup.stderr, /--log-level.*one of fatal, error, warn, info, debug, trace, silent/);
+
+  sup = startSupervisor([], { env: { TASKLANE_LEASE_MS: '10' } });
+  assert.is((await sup.exited).code, 2);
+  assert.match(sup.stderr, /--lease-ms \(TASKLANE_LEASE_MS\).*from 1000/);
+
+  sup = startSupervisor(['--short', '1', '--long', '1', '--processes', '1']);
+  assert.is((await sup.exited).code, 2);
+  assert.match(sup.stderr, /--processes.*never share a worker process/);
+});
+
+test('parseCli: a flag beats its environment variable, which beats the default', () => {
+  const env = { TASKLANE_SHORT: '3', TASKLANE_LONG: '2', REDIS_URL: 'redis://env:6379', TASKLANE_DRAIN_TIMEOUT: '2m', TASKLANE_SHARE_LANES: 'yes' };
+  const request = parseCli(['--short', '5', '--api-url', 'http://127.0.0.1:9/tasks'], env);
+  assert.is(request.help, false);
+  assert.equal(request.options, {
+    short: 5, long: 2, redis: 'redis://env:6379', apiUrl: 'http://127.0.0.1:9/tasks', drainTimeoutMs: 120_000, shareLanes: true,
+  });
+  assert.equal(parseCli([], {}).options, {});
+  assert.equal(parseCli(['-h'], {}), { help: true });
+});
+
+test('parseCli: --short 0 and --long 0 are each valid', () => {
+  assert.equal(parseCli(['--short', '0'], {}).options, { short: 0 });
+  assert.equal(parseCli(['--long', '0'], {}).options, { long: 0 });
+  assert.equal(parseCli(['--short', '0', '--long', '0'], {}).options, { short: 0, long: 0 });
+});
+
+test('parseCli: errors carry the flag as `option` and a stable code', () => {
+  try {
+    parseCli(['--concurrency', '0'], {});
+    assert.unreachable('should have thrown');
+  } catch (err) {
+    assert.is(err.code, 'TASKLANE_ERR_INVALID_OPTION');
+    assert.is(err.option, '--concurrency');
+    assert.match(err.message, /Invalid --concurrency \(TASKLANE_CONCURRENCY\): Expected `concurrency` to be an integer from 1/);
+  }
+});
+
+test('--short 0 --long 0 runs no workers, keeps sweeping, and exits 0 on SIGTERM', async () => {
+  const sup = startSupervisor(['--short', '0', '--long', '0', '--redis', realRedisUrl(), '--queue', uniqueName('cli')]);
+  await sup.waitForLog((l) => l.msg === 'supervisor running');
+  const { code } = await sup.stop('SIGTERM');
+  assert.is(code, 0);
+  assert.ok(sup.logs.some((l) => /no actors configured/.test(l.msg ?? '')));
+});
+
+test.run();
