@@ -11,6 +11,7 @@ import { checkId, checkInt, checkLane, normalizeInput, serializePayload, type No
 import { WakeSignal } from './wake.js';
 
 const HOUR = 3_600_000;
+const MAX_RETRY_DELAY_MS = 365 * 24 * HOUR;
 
 export interface TaskQueueOptions {
   /** URL, ioredis options or client. Default: REDIS_URL, else redis://127.0.0.1:6379. */
@@ -227,7 +228,7 @@ export class TaskQueue extends EventEmitter<TaskQueueEvents> {
    */
   async fail(lease: Lease, error: unknown, { retryable = true, retryInMs }: FailOptions = {}): Promise<FailOutcome> {
     this.#assertOpen();
-    const delay = retryInMs === undefined ? backoffDelay(lease.attempt, this.#opts.backoff) : checkInt(Math.ceil(retryInMs), 'retryInMs', 0, 365 * 24 * HOUR);
+    const delay = retryInMs === undefined ? backoffDelay(lease.attempt, this.#opts.backoff) : retryDelay(retryInMs);
     const k = this.keys;
     const o = this.#opts;
     const reply = Number(await this.#run('fail', [k.active, k.delayed, k.dead],
@@ -306,6 +307,14 @@ function option(options: TaskQueueOptions, name: keyof TaskQueueOptions, fallbac
     throw new OptionError(name, `Expected \`${name}\` to be an integer from ${min} and up, got \`${String(value)}\` (${typeof value})`);
   }
   return value;
+}
+
+/** A retry delay from a handler (often a server's Retry-After): must be a number; capped at a year. */
+function retryDelay(ms: number): number {
+  if (typeof ms !== 'number' || Number.isNaN(ms) || ms < 0) {
+    throw new ValidationError('retryInMs', `Expected \`retryInMs\` to be a number from 0 and up, got \`${String(ms)}\` (${typeof ms})`);
+  }
+  return Math.min(Math.ceil(ms), MAX_RETRY_DELAY_MS);
 }
 
 function expectArray(script: string, reply: unknown): unknown[] {

@@ -34,7 +34,7 @@ export interface RuntimeOptions {
   apiUrl?: string;
   /**
    * Worker processes the actors are spread over; 0 runs every actor in this process.
-   * Default: one per lane that has actors (so 2 when both lanes have actors).
+   * Default: one per lane that has actors (so 2 when both lanes have actors; 1 when none has).
    */
   processes?: number;
   /** Let short and long actors share a process. Default false: a CPU-heavy long task must not delay a short deadline. */
@@ -88,7 +88,8 @@ export function resolveOptions(options: RuntimeOptions = {}): ResolvedOptions {
   const long = int(options.long, 'long', 1, 0, MAX_ACTORS);
   const lanesInUse = (short > 0 ? 1 : 0) + (long > 0 ? 1 : 0);
   const shareLanes = bool(options.shareLanes, 'shareLanes', false);
-  const processes = int(options.processes, 'processes', lanesInUse, 0, MAX_PROCESSES);
+  // With no actors at all, a supervisor process still sweeps expired leases for other hosts.
+  const processes = int(options.processes, 'processes', Math.max(1, lanesInUse), 0, MAX_PROCESSES);
   if (processes > 0 && processes < lanesInUse && !shareLanes) {
     throw new OptionError('processes', `Expected \`processes\` to be 0 or from ${lanesInUse} up when both lanes have actors, since short and long actors never share a worker process (set \`shareLanes\` to allow it), got \`${processes}\` (number)`);
   }

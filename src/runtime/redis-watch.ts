@@ -18,7 +18,8 @@ export interface RedisWatchOptions {
  * that Redis is unreachable (naming the URL), and sees it come back. ioredis itself
  * keeps reconnecting, and commands wait in its offline queue meanwhile, so nothing here
  * retries anything. Attaching the `error` listener also stops ioredis from printing
- * "Unhandled error event" for every failed reconnect. Returns a function that stops watching.
+ * "Unhandled error event" for every failed reconnect. Returns a function that stops
+ * watching (and keeps errors silent from then on).
  *
  * @example
  * const unwatch = watchRedis(queue.redis, { label: 'redis://db:6379', log });
@@ -69,6 +70,8 @@ export function watchRedis(client: Redis, options: RedisWatchOptions): () => voi
 
   return () => {
     clearTimeout(timer);
+    // A silent listener stays: a reconnect attempt may still fail while the client is being closed.
+    client.on('error', () => {});
     client.off('error', onError);
     client.off('ready', onReady);
     client.off('close', onClose);

@@ -7,6 +7,15 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Every supervisor started here and not yet seen to exit, so a failed test cannot leave one behind. */
+const running = new Set();
+process.on('exit', killAll);
+
+/** SIGKILLs every supervisor still running (its workers drain and exit when it disappears). */
+export function killAll() {
+  for (const child of running) child.kill('SIGKILL');
+}
+
 /**
  * Starts the supervisor with `args`. Environment variables of the test process that
  * would change its flags are removed, so only `env` and `args` count.
@@ -43,7 +52,11 @@ export function startSupervisor(args, { env = {} } = {}) {
     stderr += chunk;
     if (process.env.TASKLANE_TEST_VERBOSE) process.stderr.write(chunk);
   });
-  const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  running.add(child);
+  const exited = new Promise((resolve) => child.on('exit', (code, signal) => {
+    running.delete(child);
+    resolve({ code, signal });
+  }));
 
   return {
     child,

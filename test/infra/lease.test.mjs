@@ -59,7 +59,7 @@ await describeBackends('TaskQueue claims, leases and fencing', (test, backend) =
     assert.is(await queue.complete(lease, { status: 200 }), true);
     assert.is(await queue.complete(lease, { status: 500 }), false);
     const info = await queue.get('c');
-    assert.equal([info.state, info.result, info.owner], ['completed', { status: 200 }, undefined]);
+    assert.equal([info.state, info.result, info.owner], ['completed', { status: 200 }, 'w1'], 'the record says who completed it');
     assert.ok(info.finishedAt >= info.startedAt);
     const stats = await queue.stats();
     assert.equal([stats.active, stats.completed], [0, 1]);

@@ -3,9 +3,10 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { FLAGS, parseCli } from '../../dist/runtime/config.js';
 import { realRedisUrl, uniqueName } from '../helpers/backends.mjs';
-import { startSupervisor } from '../helpers/supervisor.mjs';
+import { killAll, startSupervisor } from '../helpers/supervisor.mjs';
 
 const test = suite('supervisor CLI');
+test.after.each(killAll);
 
 test('--help lists every flag with its environment variable and default, and exits 0', async () => {
   const sup = startSupervisor(['--help']);

@@ -138,7 +138,7 @@ opts('handler functions need processes: 0, and the error says why and what to do
   const handlers = { echo: async (task) => task.payload };
   assert.throws(() => createRuntime({ handlers, processes: 1, short: 1, long: 0 }), (err) =>
     err instanceof OptionError && err.option === 'handlers' && /functions cannot be sent to worker processes/.test(err.message) && /processes: 0/.test(err.message));
-  assert.throws(() => createRuntime({ redis: { retryStrategy: () => 1 }, processes: 1 }), /no client, no functions/);
+  assert.throws(() => createRuntime({ redis: { retryStrategy: () => 1 }, processes: 1, short: 1, long: 0 }), /no client, no functions/);
   assert.is(createRuntime({ handlers, processes: 0, logLevel: 'silent' }).state, 'idle');
 });
 

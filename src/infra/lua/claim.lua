@@ -57,23 +57,26 @@ local out = { -1, 0 }
 local corrupt = 0
 if max > 0 then
   local popped = redis.call('ZPOPMIN', KEYS[1], max)
+  local leased = {}
   for i = 1, #popped, 2 do
     local id = memberId(popped[i])
     local taskKey = prefix .. 't:' .. id
-    local f = redis.call('HMGET', taskKey, 'state', 'type', 'payload', 'pri', 'to', 'max', 'ct')
+    local f = redis.call('HMGET', taskKey, 'state', 'type', 'payload', 'pri', 'to', 'max', 'ct', 'fence', 'att')
     if f[1] ~= 'waiting' or not f[2] or not f[3] or tonumber(f[4]) == nil or tonumber(f[6]) == nil then
       corrupt = corrupt + 1
       deadLetter(prefix, KEYS[6], id, now, scriptError('TASKLANE_ERR_CORRUPT_TASK',
         'waiting task record is missing or corrupt'), ARGV[7], ARGV[8])
     else
-      local fence = redis.call('HINCRBY', taskKey, 'fence', 1)
-      local attempt = redis.call('HINCRBY', taskKey, 'att', 1)
+      local fence = (tonumber(f[8]) or 0) + 1
+      local attempt = (tonumber(f[9]) or 0) + 1
       local timeout = tonumber(f[5]) or 0
       local ttl = leaseMs
       if timeout > 0 and timeout + margin > ttl then ttl = timeout + margin end
-      local exp = now + ttl
-      redis.call('HSET', taskKey, 'state', 'active', 'owner', owner, 'exp', fmt(exp), 'st', fmt(now))
-      redis.call('ZADD', KEYS[5], fmt(exp), id)
+      local exp = fmt(now + ttl)
+      redis.call('HSET', taskKey, 'state', 'active', 'owner', owner, 'exp', exp, 'st', fmt(now),
+        'fence', fmt(fence), 'att', fmt(attempt))
+      leased[#leased + 1] = exp
+      leased[#leased + 1] = id
       out[#out + 1] = id
       out[#out + 1] = fence
       out[#out + 1] = attempt
@@ -83,9 +86,10 @@ if max > 0 then
       out[#out + 1] = timeout
       out[#out + 1] = f[6]
       out[#out + 1] = f[7] or '0'
-      out[#out + 1] = fmt(exp)
+      out[#out + 1] = exp
     end
   end
+  zaddMany(KEYS[5], leased)
 end
 out[2] = corrupt
 

@@ -20,16 +20,19 @@ local prefix, retention, window = ARGV[1], ARGV[2], ARGV[3]
 local n = tonumber(ARGV[4])
 local now = nowMs()
 local out = {}
+local finished, indexed = {}, {}
+local nowStr = fmt(now)
 for i = 0, n - 1 do
   local b = 5 + i * 3
   local id = ARGV[b]
   local taskKey = prefix .. 't:' .. id
   local f = redis.call('HMGET', taskKey, 'state', 'fence')
   if f[1] == 'active' and tonumber(f[2]) == tonumber(ARGV[b + 1]) then
-    redis.call('HSET', taskKey, 'state', 'completed', 'res', ARGV[b + 2], 'ft', fmt(now))
-    redis.call('HDEL', taskKey, 'owner', 'exp')
-    redis.call('ZREM', KEYS[1], id)
-    redis.call('ZADD', KEYS[2], fmt(now), id)
+    -- The owner stays on the record: it says which worker completed the task.
+    redis.call('HSET', taskKey, 'state', 'completed', 'res', ARGV[b + 2], 'ft', nowStr)
+    finished[#finished + 1] = id
+    indexed[#indexed + 1] = nowStr
+    indexed[#indexed + 1] = id
     expireRecord(taskKey, retention)
     rememberId(prefix, id, window)
     out[#out + 1] = 1
@@ -37,6 +40,8 @@ for i = 0, n - 1 do
     out[#out + 1] = 0
   end
 end
+zremMany(KEYS[1], finished)
+zaddMany(KEYS[2], indexed)
 -- The completed set indexes records that still exist; trim what has expired.
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. fmt(now - tonumber(retention)))
 return reply(out)

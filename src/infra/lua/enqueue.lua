@@ -32,6 +32,9 @@ local earliestDue = tonumber(earliest[2])
 local added = { short = false, long = false }
 local newEarliest = false
 
+-- Reserve n sequence numbers at once; a duplicate leaves a harmless gap.
+local seq = redis.call('INCRBY', KEYS[4], n) - n
+local toWait = { short = {}, long = {} }
 local out = {}
 for i = 0, n - 1 do
   local b = 4 + i * 8
@@ -41,7 +44,8 @@ for i = 0, n - 1 do
     out[#out + 1] = 1
   else
     local lane, pri, delay = ARGV[b + 2], ARGV[b + 3], tonumber(ARGV[b + 5])
-    local seqStr = nextSeq(KEYS[4])
+    seq = seq + 1
+    local seqStr = formatSeq(seq)
     local runAt = now + delay
     local state = 'waiting'
     if delay > 0 then state = 'delayed' end
@@ -55,13 +59,17 @@ for i = 0, n - 1 do
         newEarliest = true
       end
     else
-      redis.call('ZADD', laneKey(lane, KEYS[1], KEYS[2]), pri, waitMember(seqStr, id))
+      local batch = toWait[lane]
+      batch[#batch + 1] = pri
+      batch[#batch + 1] = waitMember(seqStr, id)
       added[lane] = true
     end
     out[#out + 1] = 0
   end
 end
 
+zaddMany(KEYS[1], toWait.short)
+zaddMany(KEYS[2], toWait.long)
 for _, lane in ipairs({ 'short', 'long' }) do
   if added[lane] and wasEmpty[lane] then redis.call('PUBLISH', ARGV[2], lane) end
 end

@@ -1,0 +1,16 @@
+import { Redis } from 'ioredis';
+import { startRedisServer } from '../scripts/lib/redis-server.mjs';
+const s = await startRedisServer();
+const r = new Redis(s.url); const m = new Redis(s.url); const b = new Redis(s.url);
+const mon = await m.monitor();
+mon.on('monitor', (time, args, source, db) => console.log(time, source, args.slice(0, 3)));
+await r.eval("redis.call('set','a','1'); redis.call('publish','ch','x'); return 1", 0);
+await r.multi().set('x', 1).get('x').exec();
+const p = b.brpoplpush('l1', 'l2', 0);
+await new Promise(r => setTimeout(r, 50));
+await r.lpush('l1', 'v');
+await p;
+await r.echo('marker');
+await new Promise(r => setTimeout(r, 200));
+console.log('local', r.stream.localPort);
+r.disconnect(); m.disconnect(); b.disconnect(); await s.stop();

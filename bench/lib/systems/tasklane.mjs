@@ -1,0 +1,48 @@
+// tasklane's side of the benchmark: the engine's own bulk API (enqueueMany) and one
+// short-lane actor per worker process, everything else at its defaults (completed
+// records are kept for `completedRetentionMs`, 1 h).
+import { TaskQueue, createActor } from '../../../dist/index.js';
+
+const TYPE = 'job';
+
+/**
+ * @type {import('./types.mjs').SystemAdapter}
+ * @example
+ * const producer = await tasklane.openProducer({ url, queue: 'bench-1' });
+ * await producer.addBulk([{ i: 0 }, { i: 1 }]);
+ */
+export const tasklane = {
+  name: 'tasklane',
+
+  async openProducer({ url, queue }) {
+    const q = new TaskQueue({ redis: url, name: queue });
+    await q.stats(); // connected, scripts loaded
+    return {
+      addBulk: (payloads) => q.enqueueMany(payloads.map((payload) => ({ type: TYPE, payload }))),
+      add: (payload) => q.enqueue({ type: TYPE, payload }),
+      close: () => q.close(),
+    };
+  },
+
+  async openConsumer({ url, queue, concurrency, handler, onCompleted }) {
+    const q = new TaskQueue({ redis: url, name: queue });
+    await q.stats();
+    await q.listenForWork();
+    const actor = createActor({
+      lane: 'short',
+      store: q,
+      owner: `bench-${process.pid}`,
+      concurrency,
+      handlers: { [TYPE]: (task) => handler(task.payload) },
+    });
+    actor.on('task:completed', () => onCompleted());
+    actor.on('task:dead', (lease, err) => console.error(`tasklane: task ${lease.id} dead: ${err.message}`));
+    return {
+      start: () => actor.start(),
+      close: async () => {
+        await actor.stop({ drainTimeoutMs: 5000 });
+        await q.close();
+      },
+    };
+  },
+};

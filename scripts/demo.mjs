@@ -1,0 +1,244 @@
+// `npm run demo`: the whole system end to end in one command. A private redis-server (or
+// REDIS_URL, with a queue of its own), a flaky local API, the real supervisor as a child
+// process, and a producer submitting a few thousand tasks; then the books: every task
+// completed or dead, and the API's side effects equal to the completed tasks.
+//
+//   node scripts/demo.mjs [--tasks 3000] [--seed N] [--out demo-output] [--timeout 50]
+//
+// Exit 0 only when the books balance and every child stopped cleanly; 1 otherwise;
+// 130 after Ctrl-C (a second Ctrl-C kills the children instead of draining them).
+import { mkdirSync, rmSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parseArgs } from 'node:util';
+import { TaskQueue } from '../dist/index.js';
+import { redactUrl } from '../dist/runtime/logger.js';
+import { closeBooks, renderBooks, workerCounters } from './lib/demo-report.mjs';
+import { formatMs, LiveStats, progressWriter } from './lib/demo-progress.mjs';
+import { PERMANENT_KINDS, planWorkload, SHORT_TIMEOUT_MS } from './lib/demo-workload.mjs';
+import { startFlakyApi } from './lib/flaky-api.mjs';
+import { startRedisServer } from './lib/redis-server.mjs';
+import { startSupervisorChild } from './lib/supervisor-child.mjs';
+
+const INTERRUPTED_EXIT = 130;
+/** How long the supervisor may take to drain and exit after SIGTERM before it is killed. */
+const SUPERVISOR_STOP_MS = 20_000;
+/** Pause between enqueueMany calls, so the work streams in as a producer's would. */
+const PRODUCE_EVERY_MS = 100;
+
+const opts = readOptions();
+const startedAt = Date.now();
+const say = (text = '') => process.stdout.write(`${text}\n`);
+/** Everything this run started, stopped in reverse order by shutdown(). */
+const own = { redis: null, api: null, supervisor: null, queue: null };
+const interrupt = new AbortController();
+let signals = 0;
+/** The one shutdown in progress, if any. */
+let stopping;
+
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    signals += 1;
+    if (signals === 1) {
+      say(`\n${signal}: stopping the children this demo started (again to kill them at once)`);
+      interrupt.abort(new Error(signal));
+      return;
+    }
+    killAll();
+    say(`${signal} again: killed the supervisor${own.redis ? ' and the private redis-server' : ''}`);
+    process.exit(INTERRUPTED_EXIT);
+  });
+}
+// Last resort for a crash: no child outlives the demo.
+process.on('exit', killAll);
+
+let code = 1;
+try {
+  code = await run();
+} catch (err) {
+  if (!interrupt.signal.aborted) say(`\ndemo failed: ${err.stack ?? err}`);
+  code = interrupt.signal.aborted ? INTERRUPTED_EXIT : 1;
+  const privateRedis = Boolean(own.redis);
+  const stopped = await shutdown().catch((e) => say(`shutdown failed: ${e.message}`));
+  if (stopped) say(`stopped: supervisor ${describeExit(stopped.supervisor)} · API closed${privateRedis ? ' · private redis-server stopped' : ''}; exit ${code}`);
+}
+// Ctrl-C during the closing shutdown still means the run was cut short.
+process.exit(interrupt.signal.aborted ? INTERRUPTED_EXIT : code);
+
+async function run() {
+  const queueName = `demo-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+  const logFile = join(opts.out, 'supervisor.log');
+  mkdirSync(opts.out, { recursive: true });
+  const plan = planWorkload({ tasks: opts.tasks, seed: opts.seed });
+  say(`tasklane demo: ${plan.ids.length} tasks (+${plan.duplicates} resubmitted ids) through the real supervisor [seed ${opts.seed}]`);
+
+  let url = process.env.REDIS_URL;
+  if (url) {
+    say(`  redis       REDIS_URL ${redactUrl(url)}: queue ${queueName} of its own; nothing is flushed`);
+  } else {
+    own.redis = await startRedisServer({ detached: true });
+    url = own.redis.url;
+    say(`  redis       no REDIS_URL: started a private redis-server at ${url} (throwaway dir ${own.redis.dir})`);
+  }
+  own.queue = new TaskQueue({ redis: url, name: queueName });
+  own.queue.on('queue:warning', (message) => say(`  warning     ${message}`));
+  await within(own.queue.redis.ping(), 5000, `Redis at ${redactUrl(url)} did not answer PING within 5 s`);
+
+  own.api = await startFlakyApi({
+    latencyMs: [5, 40], failRate: 0.15, throttleRate: 0.05, throttleRetryAfterS: 2, hangRate: 0.03,
+    permanentTypes: PERMANENT_KINDS, seed: opts.seed,
+  });
+  for (const [key, steps] of plan.scripts) own.api.script(key, steps);
+  const apiUrl = `${own.api.url}/tasks`;
+  say(`  api         ${apiUrl}: 5–40 ms; 15% 500, 5% 429 (Retry-After 2 s), 3% hang past the ${formatMs(SHORT_TIMEOUT_MS)} deadline;`);
+  say(`              ${PERMANENT_KINDS.join(', ')} always 422; ${plan.long} slow long-lane calls`);
+
+  // A short lease keeps long-lane heartbeats (every lease/3) visible in a run of seconds;
+  // the short drain keeps Ctrl-C quick.
+  const args = ['--short', '8', '--long', '2', '--api-url', apiUrl, '--redis', url, '--queue', queueName, '--lease-ms', '3000', '--drain-timeout', '3s'];
+  own.supervisor = startSupervisorChild({ args, logFile });
+  say(`  supervisor  node dist/supervisor.js ${args.map((a) => (a === url ? redactUrl(a) : a)).join(' ')}`);
+  say(`              logs → ${relative(process.cwd(), logFile) || logFile}`);
+  await abortable(own.supervisor.ready(20_000));
+
+  const produced = { submitted: 0, suppressed: 0, originalsRefused: 0, duplicatesAccepted: 0, done: false };
+  const producing = produce(plan, produced);
+  const live = new LiveStats({ queue: own.queue, api: own.api });
+  const progress = progressWriter(process.stdout);
+  const deadline = Date.now() + opts.timeoutMs;
+  say('');
+  for (;;) {
+    await abortable(sleep(1000, undefined, { signal: interrupt.signal }));
+    await abortable(live.refresh());
+    progress.update(live.line(plan.ids.length));
+    if (produced.done && settled(live.stats, plan.ids.length)) break;
+    if (Date.now() > deadline) {
+      progress.update(live.line(plan.ids.length), { force: true });
+      progress.finish();
+      say(`  not settled after ${formatMs(opts.timeoutMs)}: closing the books as they stand`);
+      break;
+    }
+  }
+  progress.finish();
+  await producing;
+
+  const books = await closeBooks({ queue: own.queue, api: own.api, plan, produced });
+  const privateRedis = Boolean(own.redis);
+  const stopped = await shutdown();
+  const clean = stopped.supervisor?.code === 0 && !stopped.supervisor.killed;
+  for (const line of renderBooks(books, { workers: workerCounters(logFile) })) say(line);
+  say('');
+  say(`  shutdown    supervisor SIGTERM → ${describeExit(stopped.supervisor)} · API closed${privateRedis ? ' · private redis-server stopped' : ''}`);
+  say(`  logs        ${relative(process.cwd(), logFile) || logFile}`);
+  const ok = books.problems.length === 0 && clean;
+  say(`  ${ok ? 'OK' : 'FAILED'} in ${formatMs(Date.now() - startedAt)}: ${books.problems.length === 0 ? 'books balance' : 'books do not balance'}, ${clean ? 'clean shutdown' : 'unclean shutdown'}`);
+  return ok ? 0 : 1;
+}
+
+/** Submits the plan's batches one enqueueMany at a time, tallying what the queue said about each id. */
+async function produce(plan, produced) {
+  const seen = new Set();
+  try {
+    for (const batch of plan.batches) {
+      const results = await own.queue.enqueueMany(batch);
+      for (const { id, duplicate } of results) {
+        const resubmitted = seen.has(id);
+        seen.add(id);
+        produced.submitted += 1;
+        if (duplicate) produced.suppressed += 1;
+        if (resubmitted && !duplicate) produced.duplicatesAccepted += 1;
+        if (!resubmitted && duplicate) produced.originalsRefused += 1;
+      }
+      await sleep(PRODUCE_EVERY_MS, undefined, { signal: interrupt.signal });
+    }
+  } catch (err) {
+    if (!interrupt.signal.aborted) say(`\nproducer failed: ${err.message}`);
+  } finally {
+    produced.done = true;
+  }
+}
+
+/** Nothing left waiting, delayed or running, and every unique task finished. */
+function settled(stats, unique) {
+  const pending = stats.waiting.short + stats.waiting.long + stats.delayed + stats.active;
+  return pending === 0 && stats.completed + stats.dead >= unique;
+}
+
+/**
+ * Stops what this run started, in dependency order: the producer's connection, the
+ * supervisor (which still needs the API and Redis while it drains), the API, Redis.
+ * Runs once; each child stays in `own` until it is stopped, so that a second Ctrl-C in
+ * the middle can still kill whatever is left.
+ */
+function shutdown() {
+  stopping ??= (async () => {
+    const result = { supervisor: null };
+    await own.queue?.close().catch(() => own.queue.redis.disconnect());
+    own.queue = null;
+    if (own.supervisor) result.supervisor = await own.supervisor.stop(SUPERVISOR_STOP_MS);
+    own.supervisor = null;
+    await own.api?.close();
+    own.api = null;
+    // A REDIS_URL is never stopped: `own.redis` is only ever the server this run started.
+    await own.redis?.stop();
+    own.redis = null;
+    return result;
+  })();
+  return stopping;
+}
+
+/** Synchronous: for the second Ctrl-C and process exit, when nothing can be awaited. */
+function killAll() {
+  own.supervisor?.kill();
+  if (own.redis) {
+    if (own.redis.process.exitCode === null) own.redis.process.kill('SIGKILL');
+    rmSync(own.redis.dir, { recursive: true, force: true });
+  }
+}
+
+function describeExit(exit) {
+  if (!exit) return 'not running';
+  const how = exit.signal ? `signal ${exit.signal}` : `exit ${exit.code}`;
+  return exit.killed ? `${how} (killed after ${formatMs(SUPERVISOR_STOP_MS)})` : how;
+}
+
+/** Rejects as soon as the run is interrupted, whatever `promise` is waiting for. */
+function abortable(promise) {
+  const { signal } = interrupt;
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+function within(promise, ms, message) {
+  let timer;
+  const late = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), ms);
+  });
+  return abortable(Promise.race([promise, late]).finally(() => clearTimeout(timer)));
+}
+
+function readOptions() {
+  const { values } = parseArgs({
+    options: {
+      tasks: { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' }, timeout: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    process.stdout.write('Usage: node scripts/demo.mjs [--tasks N (DEMO_TASKS, default 3000)] [--seed N] [--out DIR (default demo-output)] [--timeout SECONDS (default 50)]\n');
+    process.exit(0);
+  }
+  const tasks = Number(values.tasks ?? process.env.DEMO_TASKS ?? 3000);
+  const seed = Number(values.seed ?? Math.floor(Math.random() * 1e6));
+  const timeoutS = Number(values.timeout ?? 50);
+  for (const [name, value, min] of [['--tasks', tasks, 1], ['--seed', seed, 0], ['--timeout', timeoutS, 1]]) {
+    if (!Number.isInteger(value) || value < min) {
+      process.stderr.write(`demo: expected ${name} to be a whole number from ${min} up, got \`${value}\`\n`);
+      process.exit(2);
+    }
+  }
+  return { tasks, seed, out: values.out ?? 'demo-output', timeoutMs: timeoutS * 1000 };
+}
