@@ -7,12 +7,13 @@
 //
 // Exit 0 only when the books balance and every child stopped cleanly; 1 otherwise;
 // 130 after Ctrl-C (a second Ctrl-C kills the children instead of draining them).
-import { mkdirSync, rmSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { TaskQueue } from '../dist/index.js';
 import { redactUrl } from '../dist/runtime/logger.js';
+import { DemoChildren, within } from './lib/demo-children.mjs';
 import { closeBooks, renderBooks, workerCounters } from './lib/demo-report.mjs';
 import { formatMs, LiveStats, progressWriter } from './lib/demo-progress.mjs';
 import { PERMANENT_KINDS, planWorkload, SHORT_TIMEOUT_MS } from './lib/demo-workload.mjs';
@@ -29,12 +30,10 @@ const PRODUCE_EVERY_MS = 100;
 const opts = readOptions();
 const startedAt = Date.now();
 const say = (text = '') => process.stdout.write(`${text}\n`);
-/** Everything this run started, stopped in reverse order by shutdown(). */
-const own = { redis: null, api: null, supervisor: null, queue: null };
+/** Everything this run started. */
+const own = new DemoChildren({ supervisorStopMs: SUPERVISOR_STOP_MS });
 const interrupt = new AbortController();
 let signals = 0;
-/** The one shutdown in progress, if any. */
-let stopping;
 
 for (const signal of ['SIGINT', 'SIGTERM']) {
   process.on(signal, () => {
@@ -44,22 +43,23 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
       interrupt.abort(new Error(signal));
       return;
     }
-    killAll();
+    own.killAll();
     say(`${signal} again: killed the supervisor${own.redis ? ' and the private redis-server' : ''}`);
     process.exit(INTERRUPTED_EXIT);
   });
 }
 // Last resort for a crash: no child outlives the demo.
-process.on('exit', killAll);
+process.on('exit', () => own.killAll());
 
 let code = 1;
 try {
   code = await run();
 } catch (err) {
-  if (!interrupt.signal.aborted) say(`\ndemo failed: ${err.stack ?? err}`);
+  // Expected failures (an unreachable Redis, a supervisor that will not start) say what happened; anything else is a bug and keeps its stack.
+  if (!interrupt.signal.aborted) say(`\ndemo failed: ${err?.expected ? err.message : (err?.stack ?? err)}`);
   code = interrupt.signal.aborted ? INTERRUPTED_EXIT : 1;
   const privateRedis = Boolean(own.redis);
-  const stopped = await shutdown().catch((e) => say(`shutdown failed: ${e.message}`));
+  const stopped = await own.shutdown().catch((e) => say(`shutdown failed: ${e.message}`));
   if (stopped) say(`stopped: supervisor ${describeExit(stopped.supervisor)} · API closed${privateRedis ? ' · private redis-server stopped' : ''}; exit ${code}`);
 }
 // Ctrl-C during the closing shutdown still means the run was cut short.
@@ -82,7 +82,12 @@ async function run() {
   }
   own.queue = new TaskQueue({ redis: url, name: queueName });
   own.queue.on('queue:warning', (message) => say(`  warning     ${message}`));
-  await within(own.queue.redis.ping(), 5000, `Redis at ${redactUrl(url)} did not answer PING within 5 s`);
+  // ioredis reconnects on its own; the listener keeps it from printing every failed attempt.
+  let redisError = '';
+  own.queue.redis.on('error', (err) => {
+    redisError = err.message;
+  });
+  await abortable(within(own.queue.redis.ping(), 5000, () => `cannot reach Redis at ${redactUrl(url)}${redisError ? ` (${redisError})` : ''}`));
 
   own.api = await startFlakyApi({
     latencyMs: [5, 40], failRate: 0.15, throttleRate: 0.05, throttleRetryAfterS: 2, hangRate: 0.03,
@@ -98,7 +103,7 @@ async function run() {
   const args = ['--short', '8', '--long', '2', '--api-url', apiUrl, '--redis', url, '--queue', queueName, '--lease-ms', '3000', '--drain-timeout', '3s'];
   own.supervisor = startSupervisorChild({ args, logFile });
   say(`  supervisor  node dist/supervisor.js ${args.map((a) => (a === url ? redactUrl(a) : a)).join(' ')}`);
-  say(`              logs → ${relative(process.cwd(), logFile) || logFile}`);
+  say(`              logs → ${shown(logFile)}`);
   await abortable(own.supervisor.ready(20_000));
 
   const produced = { submitted: 0, suppressed: 0, originalsRefused: 0, duplicatesAccepted: 0, done: false };
@@ -107,29 +112,26 @@ async function run() {
   const progress = progressWriter(process.stdout);
   const deadline = Date.now() + opts.timeoutMs;
   say('');
-  for (;;) {
+  let timedOut = false;
+  while (!timedOut) {
     await abortable(sleep(1000, undefined, { signal: interrupt.signal }));
     await abortable(live.refresh());
     progress.update(live.line(plan.ids.length));
     if (produced.done && settled(live.stats, plan.ids.length)) break;
-    if (Date.now() > deadline) {
-      progress.update(live.line(plan.ids.length), { force: true });
-      progress.finish();
-      say(`  not settled after ${formatMs(opts.timeoutMs)}: closing the books as they stand`);
-      break;
-    }
+    timedOut = Date.now() > deadline;
   }
   progress.finish();
+  if (timedOut) say(`  not settled after ${formatMs(opts.timeoutMs)}: closing the books as they stand`);
   await producing;
 
   const books = await closeBooks({ queue: own.queue, api: own.api, plan, produced });
   const privateRedis = Boolean(own.redis);
-  const stopped = await shutdown();
+  const stopped = await own.shutdown();
   const clean = stopped.supervisor?.code === 0 && !stopped.supervisor.killed;
   for (const line of renderBooks(books, { workers: workerCounters(logFile) })) say(line);
   say('');
   say(`  shutdown    supervisor SIGTERM → ${describeExit(stopped.supervisor)} · API closed${privateRedis ? ' · private redis-server stopped' : ''}`);
-  say(`  logs        ${relative(process.cwd(), logFile) || logFile}`);
+  say(`  logs        ${shown(logFile)}`);
   const ok = books.problems.length === 0 && clean;
   say(`  ${ok ? 'OK' : 'FAILED'} in ${formatMs(Date.now() - startedAt)}: ${books.problems.length === 0 ? 'books balance' : 'books do not balance'}, ${clean ? 'clean shutdown' : 'unclean shutdown'}`);
   return ok ? 0 : 1;
@@ -164,36 +166,10 @@ function settled(stats, unique) {
   return pending === 0 && stats.completed + stats.dead >= unique;
 }
 
-/**
- * Stops what this run started, in dependency order: the producer's connection, the
- * supervisor (which still needs the API and Redis while it drains), the API, Redis.
- * Runs once; each child stays in `own` until it is stopped, so that a second Ctrl-C in
- * the middle can still kill whatever is left.
- */
-function shutdown() {
-  stopping ??= (async () => {
-    const result = { supervisor: null };
-    await own.queue?.close().catch(() => own.queue.redis.disconnect());
-    own.queue = null;
-    if (own.supervisor) result.supervisor = await own.supervisor.stop(SUPERVISOR_STOP_MS);
-    own.supervisor = null;
-    await own.api?.close();
-    own.api = null;
-    // A REDIS_URL is never stopped: `own.redis` is only ever the server this run started.
-    await own.redis?.stop();
-    own.redis = null;
-    return result;
-  })();
-  return stopping;
-}
-
-/** Synchronous: for the second Ctrl-C and process exit, when nothing can be awaited. */
-function killAll() {
-  own.supervisor?.kill();
-  if (own.redis) {
-    if (own.redis.process.exitCode === null) own.redis.process.kill('SIGKILL');
-    rmSync(own.redis.dir, { recursive: true, force: true });
-  }
+/** A path as the user would type it: relative under the working directory, absolute elsewhere. */
+function shown(path) {
+  const rel = relative(process.cwd(), resolve(path));
+  return rel.startsWith('..') || isAbsolute(rel) ? resolve(path) : rel;
 }
 
 function describeExit(exit) {
@@ -211,14 +187,6 @@ function abortable(promise) {
     signal.addEventListener('abort', onAbort, { once: true });
     promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
   });
-}
-
-function within(promise, ms, message) {
-  let timer;
-  const late = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(new Error(message)), ms);
-  });
-  return abortable(Promise.race([promise, late]).finally(() => clearTimeout(timer)));
 }
 
 function readOptions() {

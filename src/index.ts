@@ -15,4 +15,4 @@ export type { LeaseStore, Logger, HandlerContext, TaskHandler, HandlerMap } from
 export { createRuntime } from './runtime/runtime.js';
 export type { RuntimeOptions, RestartOptions } from './runtime/options.js';
 export type { Runtime, RuntimeEvents, RuntimeState, RuntimeStats, WorkerInfo, WorkerExit, TaskEvent } from './runtime/types.js';
-export { CrashLoopError, RuntimeErrorCode } from './runtime/errors.js';
+export { CrashLoopError } from './runtime/errors.js';

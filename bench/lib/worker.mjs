@@ -35,11 +35,13 @@ async function bulk(adapter, { url, queue, tasks, batch }) {
     batches.push(Array.from({ length: Math.min(batch, tasks - i) }, (_, j) => ({ i: i + j })));
   }
   await ready();
+  const cpu0 = process.cpuUsage();
   const t0 = now();
   for (const payloads of batches) await producer.addBulk(payloads);
   const ms = now() - t0;
+  const cpuMs = cpuMsSince(cpu0);
   await closeWithin(producer);
-  finish({ type: 'bulk-done', ms });
+  finish({ type: 'bulk-done', ms, cpuMs });
 }
 
 async function work(adapter, { url, queue, concurrency, handler, httpUrl }) {
@@ -68,12 +70,13 @@ async function work(adapter, { url, queue, concurrency, handler, httpUrl }) {
     },
   });
   await ready();
+  const cpu0 = process.cpuUsage();
   consumer.start();
   const report = () => process.send({ type: 'progress', completed, first, last });
   const timer = setInterval(report, PROGRESS_EVERY_MS);
   await nextMessage('stop');
   clearInterval(timer);
-  const final = { completed, first, last };
+  const final = { completed, first, last, cpuMs: cpuMsSince(cpu0) };
   await closeWithin(consumer);
   await http?.close();
   finish({ type: 'stopped', ...final, samples: handler === 'latency' ? samples : undefined });
@@ -88,6 +91,7 @@ async function produce(adapter, { url, queue, rate, warmupMs, durationMs }) {
   let inFlight = 0;
   let maxInFlight = 0;
   let failures = 0;
+  const cpu0 = process.cpuUsage();
   const t0 = now();
   await new Promise((resolve) => {
     // Each tick sends what the schedule says is due by now, one enqueue call per task, without
@@ -112,8 +116,15 @@ async function produce(adapter, { url, queue, rate, warmupMs, durationMs }) {
   });
   const elapsedMs = now() - t0;
   while (inFlight > 0) await new Promise((r) => setTimeout(r, 5));
+  const cpuMs = cpuMsSince(cpu0);
   await closeWithin(producer);
-  finish({ type: 'produce-done', sent, measured: total - warmup, failures, maxInFlight, elapsedMs });
+  finish({ type: 'produce-done', sent, measured: total - warmup, failures, maxInFlight, elapsedMs, cpuMs });
+}
+
+/** CPU time (user + system) this process used since `start`, in ms. */
+function cpuMsSince(start) {
+  const { user, system } = process.cpuUsage(start);
+  return (user + system) / 1000;
 }
 
 async function ready() {

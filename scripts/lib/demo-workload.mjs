@@ -22,7 +22,10 @@ export const SHORT_TIMEOUT_MS = 1500;
  * - about 2% permanent kinds (422 → dead at once);
  * - maxAttempts 2 to 4, so that a few unlucky tasks run out of attempts.
  *
- * @param {{ tasks: number, seed: number, batchSize?: number }} options
+ * The chaos run reuses it with its own id prefix, shares, long-call durations and attempts.
+ *
+ * @param {{ tasks: number, seed: number, batchSize?: number, prefix?: string, longShare?: number,
+ *   permanentShare?: number, longDelayMs?: [number, number], maxAttempts?: number[] }} options
  * @returns {{ batches: object[][], ids: string[], submissions: number, duplicates: number,
  *   long: number, permanent: number, scripts: Map<string, unknown[]> }}
  * @example
@@ -30,7 +33,9 @@ export const SHORT_TIMEOUT_MS = 1500;
  * for (const [key, steps] of plan.scripts) api.script(key, steps);
  * for (const batch of plan.batches) await queue.enqueueMany(batch);
  */
-export function planWorkload({ tasks, seed, batchSize = 300 }) {
+export function planWorkload({
+  tasks, seed, batchSize = 300, prefix = 'demo', longShare = 0.03, permanentShare = 0.02, longDelayMs = [1000, 2500], maxAttempts = [2, 3, 3, 4],
+}) {
   const random = randomSource(seed);
   const pick = (list) => list[Math.floor(random() * list.length)];
   const width = String(tasks).length;
@@ -40,20 +45,20 @@ export function planWorkload({ tasks, seed, batchSize = 300 }) {
   let permanent = 0;
   for (let i = 0; i < tasks; i += 1) {
     // Plain token ids: the Idempotency-Key is then the id itself, so scripts can name it.
-    const id = `demo-${String(i).padStart(width, '0')}`;
+    const id = `${prefix}-${String(i).padStart(width, '0')}`;
     const roll = random();
     const priority = random() < 0.1 ? 1 : random() < 0.33 ? 100 : 1000;
-    if (roll < 0.03) {
+    if (roll < longShare) {
       long += 1;
-      const slow = { status: 200, delayMs: Math.round(1000 + random() * 1500) };
+      const slow = { status: 200, delayMs: Math.round(longDelayMs[0] + random() * (longDelayMs[1] - longDelayMs[0])) };
       scripts.set(id, random() < 1 / 3 ? ['500', '500', '500', slow] : [slow]);
       originals.push({ id, lane: 'long', priority, maxAttempts: 3, payload: { kind: 'export-report', n: i } });
       continue;
     }
-    const isPermanent = roll < 0.05;
+    const isPermanent = roll < longShare + permanentShare;
     if (isPermanent) permanent += 1;
     const kind = isPermanent ? pick(PERMANENT_KINDS) : pick(KINDS);
-    originals.push({ id, priority, maxAttempts: pick([2, 3, 3, 4]), timeoutMs: SHORT_TIMEOUT_MS, payload: { kind, n: i } });
+    originals.push({ id, priority, maxAttempts: pick(maxAttempts), timeoutMs: SHORT_TIMEOUT_MS, payload: { kind, n: i } });
   }
 
   const batches = [];

@@ -44,8 +44,8 @@ export function startSupervisorChild({ args, logFile }) {
   async function ready(timeoutMs) {
     const deadline = Date.now() + timeoutMs;
     while (!readFileSync(logFile, 'utf8').includes(READY_MESSAGE)) {
-      if (exit) throw new Error(`the supervisor exited (code ${exit.code}, signal ${exit.signal}) before it was ready; last log lines:\n${logTail()}`);
-      if (Date.now() > deadline) throw new Error(`the supervisor was not ready within ${timeoutMs} ms; last log lines:\n${logTail()}`);
+      if (exit) throw expected(`the supervisor exited (code ${exit.code}, signal ${exit.signal}) before it was ready; last log lines:\n${logTail()}`);
+      if (Date.now() > deadline) throw expected(`the supervisor was not ready within ${timeoutMs} ms; last log lines:\n${logTail()}`);
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }
@@ -79,4 +79,9 @@ export function startSupervisorChild({ args, logFile }) {
   }
 
   return { pid: child.pid, exited, ready, stop, kill, logTail };
+}
+
+/** An error that explains itself: the caller prints its message without a stack. */
+function expected(message) {
+  return Object.assign(new Error(message), { expected: true });
 }

@@ -18,6 +18,7 @@ export const ErrorCode = {
   HttpRequest: 'TASKLANE_ERR_HTTP_REQUEST',
   Handler: 'TASKLANE_ERR_HANDLER',
   UnknownTaskType: 'TASKLANE_ERR_UNKNOWN_TASK_TYPE',
+  CrashLoop: 'TASKLANE_ERR_CRASH_LOOP',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -81,8 +82,8 @@ export class UnexpectedReplyError extends TasklaneError {
  * if (!payload.email) throw new NonRetryableError('payload has no email');
  */
 export class NonRetryableError extends TasklaneError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(ErrorCode.NonRetryable, message, options);
+  constructor(message: string, options?: { cause?: unknown }, code: ErrorCode = ErrorCode.NonRetryable) {
+    super(code, message, options);
     this.name = 'NonRetryableError';
   }
 }
@@ -109,7 +110,7 @@ export class LeaseLostError extends TasklaneError {
 /** No handler is registered for a task's `type`. Not retryable. */
 export class UnknownTaskTypeError extends NonRetryableError {
   constructor(type: string, known: readonly string[]) {
-    super(`no handler for task type \`${type}\`; registered types: ${known.map((t) => `\`${t}\``).join(', ') || 'none'}`);
+    super(`no handler for task type \`${type}\`; registered types: ${known.map((t) => `\`${t}\``).join(', ') || 'none'}`, undefined, ErrorCode.UnknownTaskType);
     this.name = 'UnknownTaskTypeError';
   }
 }

@@ -7,7 +7,7 @@ import { ClosedError, OptionError, UnexpectedReplyError, ValidationError, toErro
 import { QueueKeys } from './keys.js';
 import { defineScripts, type ScriptName } from './scripts.js';
 import type { ClaimBatch, ClaimOptions, EnqueueResult, FailOptions, FailOutcome, Lane, Lease, QueueStats, TaskInfo, TaskInput } from './types.js';
-import { checkId, checkInt, checkLane, normalizeInput, serializePayload, type NormalizedTask } from './validate.js';
+import { checkId, checkInt, checkLane, normalizeInput, normalizeInputs, serializePayload, type NormalizedTask } from './validate.js';
 import { WakeSignal } from './wake.js';
 
 const HOUR = 3_600_000;
@@ -99,9 +99,7 @@ export class TaskQueue extends EventEmitter<TaskQueueEvents> {
 
   /** Adds many tasks in one round trip. Any invalid input rejects the whole batch before anything is stored. */
   async enqueueMany(inputs: readonly TaskInput[]): Promise<EnqueueResult[]> {
-    if (!Array.isArray(inputs)) throw new ValidationError('inputs', 'Expected `inputs` to be an array of task inputs');
-    const tasks = inputs.map((input, i) => normalizeInput(input, `inputs[${i}]`, this.#opts.maxPayloadBytes));
-    return this.#enqueueNormalized(tasks);
+    return this.#enqueueNormalized(normalizeInputs(inputs, this.#opts.maxPayloadBytes));
   }
 
   async #enqueueNormalized(tasks: NormalizedTask[]): Promise<EnqueueResult[]> {

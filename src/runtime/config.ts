@@ -32,6 +32,7 @@ export const FLAGS: Readonly<Record<string, Flag>> = {
   processes: { env: 'TASKLANE_PROCESSES', option: 'processes', kind: 'count', value: 'N', help: 'worker processes the actors are spread over; 0 runs them all in the supervisor', fallback: 'one per lane that has actors (1 if none)' },
   'share-lanes': { env: 'TASKLANE_SHARE_LANES', option: 'shareLanes', kind: 'boolean', help: 'let short and long actors share a process', fallback: 'off' },
   'lease-ms': { env: 'TASKLANE_LEASE_MS', option: 'leaseMs', kind: 'count', value: 'MS', help: 'lease length in milliseconds', fallback: '30000' },
+  'task-timeout': { env: 'TASKLANE_TASK_TIMEOUT', option: 'taskTimeoutMs', kind: 'duration', value: 'TIME', help: 'short-lane deadline for tasks that set no timeoutMs (ms, or 500ms/30s/2m)', fallback: '30s' },
   'drain-timeout': { env: 'TASKLANE_DRAIN_TIMEOUT', option: 'drainTimeoutMs', kind: 'duration', value: 'TIME', help: 'on SIGTERM/SIGINT, how long in-flight tasks may finish (ms, or 500ms/30s/2m)', fallback: '25s' },
   'log-level': { env: 'LOG_LEVEL', option: 'logLevel', kind: 'level', value: 'LEVEL', help: LOG_LEVELS.join('|'), fallback: 'info' },
 };

@@ -20,6 +20,7 @@ export interface HostEvents {
   'task:retrying': (event: TaskEvent) => void;
   'task:dead': (event: TaskEvent) => void;
   'lease:lost': (event: TaskEvent) => void;
+  /** A store call failed; the actor has logged it and carries on with backoff. */
   'actor:error': (error: Error) => void;
 }
 
@@ -40,6 +41,8 @@ export interface ActorHostOptions {
   lanes: LaneCounts;
   concurrency: number;
   leaseMs: number;
+  /** Short-lane deadline for tasks that set none. */
+  taskTimeoutMs: number;
   log: Logger;
 }
 
@@ -49,7 +52,7 @@ export interface ActorHostOptions {
  * this process held if it dies.
  *
  * @example
- * const host = new ActorHost({ store: queue, handlers, owner: 'host/1/w0.0', lanes: { short: 2, long: 0 }, concurrency: 10, leaseMs: 30_000, log });
+ * const host = new ActorHost({ store: queue, handlers, owner: 'host/1/w0.0', lanes: { short: 2, long: 0 }, concurrency: 10, leaseMs: 30_000, taskTimeoutMs: 30_000, log });
  * host.on('task:dead', (e) => log.warn({ id: e.task.id }, 'dead letter'));
  * host.start();
  * await host.stop(25_000);
@@ -71,6 +74,7 @@ export class ActorHost extends EventEmitter<HostEvents> {
           owner: options.owner,
           concurrency: options.concurrency,
           leaseMs: options.leaseMs,
+          defaultTimeoutMs: options.taskTimeoutMs,
           log: options.log.child({ lane, actor: i }),
         });
         this.#wire(actor);

@@ -61,11 +61,10 @@ export class InlineRuntime extends EventEmitter<RuntimeEvents> implements Runtim
     }
     const host = new ActorHost({
       store: this.#control.queue, handlers: this.#handlers.handlers, owner: this.#owner, lanes,
-      concurrency: o.concurrency, leaseMs: o.leaseMs, log: this.#log.child({ owner: this.#owner }),
+      concurrency: o.concurrency, leaseMs: o.leaseMs, taskTimeoutMs: o.taskTimeoutMs, log: this.#log.child({ owner: this.#owner }),
     });
     this.#host = host;
     for (const event of TASK_EVENTS) host.on(HOST_EVENT[event], (e) => this.emit(HOST_EVENT[event], e));
-    host.on('actor:error', (err) => this.#log.error({ err }, 'actor error'));
     host.start();
     this.#state = 'running';
     this.emit('worker:ready', this.#info());

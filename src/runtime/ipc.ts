@@ -68,6 +68,7 @@ export interface WorkerInit {
   queue: string;
   concurrency: number;
   leaseMs: number;
+  taskTimeoutMs: number;
   drainTimeoutMs: number;
   apiUrl: string | null;
   /** Module path whose default export maps task type → handler. */
@@ -131,7 +132,7 @@ const WORKER_SHAPES: Readonly<Record<WorkerMessage['type'], Shape>> = {
 
 const INIT_SHAPE: Shape = {
   index: isCount, owner: isText, lanes: laneCounts, redis: nullable((v) => isText(v) || isRecord(v)), queue: isText,
-  concurrency: isCount, leaseMs: isCount, drainTimeoutMs: isCount, apiUrl: nullable(isText), handlers: nullable(isText),
+  concurrency: isCount, leaseMs: isCount, taskTimeoutMs: isCount, drainTimeoutMs: isCount, apiUrl: nullable(isText), handlers: nullable(isText),
   logLevel: isText, statsEveryMs: isCount,
 };
 

@@ -41,6 +41,8 @@ export interface RuntimeOptions {
   shareLanes?: boolean;
   /** Lease length. Default 30 s. */
   leaseMs?: number;
+  /** Short-lane deadline for tasks that set no `timeoutMs`. Default 30 s. */
+  taskTimeoutMs?: number;
   /** How long a graceful stop lets in-flight tasks finish before they are aborted and released. Default 25 s. */
   drainTimeoutMs?: number;
   /** Default `info`; ignored when `logger` is given (worker processes still use it). */
@@ -65,6 +67,7 @@ export interface ResolvedOptions {
   processes: number;
   shareLanes: boolean;
   leaseMs: number;
+  taskTimeoutMs: number;
   drainTimeoutMs: number;
   logLevel: LogLevel;
   logger: Logger | null;
@@ -91,7 +94,7 @@ export function resolveOptions(options: RuntimeOptions = {}): ResolvedOptions {
   // With no actors at all, a supervisor process still sweeps expired leases for other hosts.
   const processes = int(options.processes, 'processes', Math.max(1, lanesInUse), 0, MAX_PROCESSES);
   if (processes > 0 && processes < lanesInUse && !shareLanes) {
-    throw new OptionError('processes', `Expected \`processes\` to be 0 or from ${lanesInUse} up when both lanes have actors, since short and long actors never share a worker process (set \`shareLanes\` to allow it), got \`${processes}\` (number)`);
+    throw new OptionError('processes', `Expected \`processes\` to be 0 or from ${lanesInUse} up when both lanes have actors, since short and long actors never share a worker process (set \`shareLanes\`, or --share-lanes, to allow it), got \`${processes}\` (number)`);
   }
   const leaseMs = int(options.leaseMs, 'leaseMs', 30_000, 1000, DAY);
   const restart = options.restart ?? {};
@@ -106,6 +109,7 @@ export function resolveOptions(options: RuntimeOptions = {}): ResolvedOptions {
     processes,
     shareLanes,
     leaseMs,
+    taskTimeoutMs: int(options.taskTimeoutMs, 'taskTimeoutMs', 30_000, 1, DAY),
     drainTimeoutMs: int(options.drainTimeoutMs, 'drainTimeoutMs', 25_000, 0, DAY),
     logLevel: logLevelOption(options.logLevel),
     logger: options.logger ?? null,

@@ -152,7 +152,7 @@ export class ClusterRuntime extends EventEmitter<RuntimeEvents> implements Runti
     const o = this.#options;
     const init: WorkerInit = {
       type: 'init', index: slot.index, owner: slot.owner, lanes: slot.lanes,
-      redis: o.redis as WorkerInit['redis'], queue: o.queue, concurrency: o.concurrency, leaseMs: o.leaseMs,
+      redis: o.redis as WorkerInit['redis'], queue: o.queue, concurrency: o.concurrency, leaseMs: o.leaseMs, taskTimeoutMs: o.taskTimeoutMs,
       drainTimeoutMs: o.drainTimeoutMs, apiUrl: o.apiUrl, handlers: typeof o.handlers === 'string' ? o.handlers : null,
       logLevel: o.logLevel, statsEveryMs: STATS_EVERY_MS,
     };
@@ -232,49 +232,52 @@ export class ClusterRuntime extends EventEmitter<RuntimeEvents> implements Runti
         this.#abandon(slot, decision.crashes);
       }
     }
+    const expected = this.#state === 'stopping' || this.#state === 'stopped';
+    const facts = { worker: slot.name, owner, workerPid: info.pid, code, signal, ready, uptimeMs, restartInMs };
+    if (expected) this.#log.info(facts, 'worker exited');
+    else this.#log.warn(facts, 'worker died');
     // Released at once: the process is gone, so its leases can only be stale. (A command it
     // wrote just before dying might still be in flight to Redis; a claim landing after this
     // release would be recovered by requeueExpired when its lease lapses.)
     const released = await this.#release(owner);
-    const expected = this.#state === 'stopping' || this.#state === 'stopped';
-    const log = expected ? this.#log.info.bind(this.#log) : this.#log.warn.bind(this.#log);
-    log({ worker: slot.name, owner, workerPid: info.pid, code, signal, ready, uptimeMs, released, restartInMs }, expected ? 'worker exited' : 'worker died; its leases were released');
+    if (released) this.#log.info({ worker: slot.name, owner, workerPid: info.pid, released }, 'released the leases of a worker that ended');
     this.emit('worker:exit', { ...info, code, signal, ready, uptimeMs, released, restartInMs });
     await this.#maybeStopped();
   }
 
-  async #release(owner: string): Promise<number | null> {
+  #release(owner: string): Promise<number | null> {
     const control = this.#control;
-    if (!control) return null;
+    if (!control) return Promise.resolve(null);
     const releasing = control.queue.releaseOwner(owner).catch((err: unknown) => {
       this.#log.error({ err, owner }, 'releaseOwner failed; those tasks come back when their leases expire');
       return null;
     });
-    this.#releases.add(releasing);
-    try {
-      const result = await within(releasing, this.#force ? 2000 : RELEASE_WAIT_MS);
-      if (result === TIMED_OUT) this.#log.warn({ owner }, 'Redis did not answer releaseOwner in time; it stays queued until Redis is back');
-      return result === TIMED_OUT ? null : result;
-    } finally {
-      this.#releases.delete(releasing);
-    }
+    // Bounded, and the bounded promise is what shutdown waits for: during a Redis outage the
+    // command stays queued in ioredis and runs when Redis is back, if this process still is.
+    const bounded = within(releasing, this.#force ? 2000 : RELEASE_WAIT_MS).then((result) => {
+      if (result !== TIMED_OUT) return result;
+      this.#log.warn({ owner }, 'Redis did not answer releaseOwner in time; those tasks come back when Redis does, or when their leases expire');
+      return null;
+    });
+    this.#releases.add(bounded);
+    return bounded.finally(() => this.#releases.delete(bounded));
   }
 
   #abandon(slot: Slot, crashes: number): void {
     slot.abandoned = true;
-    const error = new CrashLoopError(slot.name, crashes, slot.lastError);
+    const error = new CrashLoopError({ workers: [slot.name], crashes, lastError: slot.lastError });
     this.#log.error({ worker: slot.name, crashes, lastError: slot.lastError }, error.message);
     this.emit('worker:abandoned', error, this.#info(slot));
-    if (this.#slots.every((s) => s.abandoned)) {
-      const failure = new CrashLoopError(this.#slots.length === 1 ? slot.name : 'all workers', crashes, slot.lastError);
-      this.#log.error({ lastError: slot.lastError }, `no worker can run: ${failure.message}`);
-      this.emit('runtime:failed', failure);
-      this.#started?.reject(failure);
-      this.#started = undefined;
-      void this.stop();
-    } else {
+    if (!this.#slots.every((s) => s.abandoned)) {
       this.#checkStarted();
+      return;
     }
+    const failure = new CrashLoopError({ workers: this.#slots.map((s) => s.name), crashes, lastError: slot.lastError, all: true });
+    this.#log.error({ lastError: slot.lastError }, failure.message);
+    this.emit('runtime:failed', failure);
+    this.#started?.reject(failure);
+    this.#started = undefined;
+    void this.stop();
   }
 
   #checkStarted(): void {

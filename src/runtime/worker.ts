@@ -10,6 +10,7 @@
  * uncaught exception) is reported as `fatal` and the process exits 1; the primary then
  * releases this owner's leases and restarts the worker.
  */
+import cluster from 'node:cluster';
 import type { Logger } from '../actors/types.js';
 import { TaskQueue } from '../infra/task-queue.js';
 import { buildHandlers, type HandlerSet } from './handlers.js';
@@ -62,6 +63,9 @@ class WorkerProcess {
     process.on('SIGTERM', () => void this.#drain(init.drainTimeoutMs, 'SIGTERM'));
     process.on('message', (raw) => this.#onMessage(raw));
     // The primary is gone (crashed or killed): nobody would release our leases, so drain and go.
+    // node:cluster would instead exit the worker at once on an unexpected disconnect; it
+    // skips that when this flag says the disconnect was expected, which lets the drain run.
+    if (cluster.worker) cluster.worker.exitedAfterDisconnect = true;
     process.on('disconnect', () => void this.#drain(init.drainTimeoutMs, 'lost the supervisor'));
 
     try {
@@ -70,6 +74,7 @@ class WorkerProcess {
       this.#die(err, 'could not build the handlers');
       return;
     }
+    if (this.#stopping) return; // told to drain while the handlers loaded
     const queue = new TaskQueue({ redis: init.redis ?? undefined, name: init.queue });
     this.#queue = queue;
     queue.on('queue:warning', (message) => this.#log.warn({}, message));
@@ -78,11 +83,10 @@ class WorkerProcess {
 
     const host = new ActorHost({
       store: queue, handlers: this.#handlers.handlers, owner: init.owner, lanes: init.lanes,
-      concurrency: init.concurrency, leaseMs: init.leaseMs, log: this.#log,
+      concurrency: init.concurrency, leaseMs: init.leaseMs, taskTimeoutMs: init.taskTimeoutMs, log: this.#log,
     });
     this.#host = host;
     for (const event of TASK_EVENTS) host.on(HOST_EVENT[event], (e: TaskEvent) => this.#sendTask(event, e));
-    host.on('actor:error', (err) => this.#log.error({ err }, 'actor error'));
     host.start();
     this.#send({ type: 'ready', owner: init.owner, pid: process.pid, lanes: init.lanes });
     this.#log.info({ lanes: init.lanes, handlers: Object.keys(this.#handlers.handlers) }, 'worker ready');

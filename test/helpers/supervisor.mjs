@@ -89,7 +89,7 @@ export function startSupervisor(args, { env = {} } = {}) {
       for (const line of logs) {
         if (line.role !== 'supervisor' || typeof line.worker !== 'string') continue;
         if (line.msg === 'worker ready') live.set(line.workerPid, line.worker);
-        if (line.msg === 'worker died; its leases were released' || line.msg === 'worker exited') live.delete(line.workerPid);
+        if (line.msg === 'worker died' || line.msg === 'worker exited') live.delete(line.workerPid);
       }
       return [...live.keys()];
     },

@@ -59,6 +59,12 @@ test('parseCli: a flag beats its environment variable, which beats the default',
   assert.equal(parseCli(['-h'], {}), { help: true });
 });
 
+test('parseCli: --task-timeout sets the short-lane default deadline, with units', () => {
+  assert.equal(parseCli(['--task-timeout', '1500'], {}).options, { taskTimeoutMs: 1500 });
+  assert.equal(parseCli([], { TASKLANE_TASK_TIMEOUT: '2s' }).options, { taskTimeoutMs: 2000 });
+  assert.throws(() => parseCli(['--task-timeout', 'soon'], {}), /--task-timeout.*duration such as 30000, 500ms, 30s or 2m/);
+});
+
 test('parseCli: --short 0 and --long 0 are each valid', () => {
   assert.equal(parseCli(['--short', '0'], {}).options, { short: 0 });
   assert.equal(parseCli(['--long', '0'], {}).options, { long: 0 });

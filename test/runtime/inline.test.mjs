@@ -6,6 +6,7 @@ import * as assert from 'uvu/assert';
 import { startFlakyApi } from '../../scripts/lib/flaky-api.mjs';
 import { createRuntime, TaskQueue } from '../../dist/index.js';
 import { realRedisUrl, uniqueName } from '../helpers/backends.mjs';
+import { eventually } from '../helpers/supervisor.mjs';
 
 const test = suite('runtime in-process (processes: 0)');
 
@@ -51,6 +52,20 @@ async function setup({ handlers, ...options } = {}) {
   };
   return { api, runtime, producer, seen, next, cleanup };
 }
+
+test('a short task without timeoutMs gets the runtime\'s taskTimeoutMs deadline', async () => {
+  const ctx = await setup({ taskTimeoutMs: 300 });
+  try {
+    ctx.api.script('default-deadline', ['hang', 200]);
+    await ctx.producer.enqueue({ id: 'default-deadline', type: 'http', lane: 'short', maxAttempts: 3 });
+    const retry = await ctx.next('task:retrying', 'default-deadline');
+    assert.match(retry.error.message, /timed out after 300 ms/);
+    await ctx.next('task:completed', 'default-deadline');
+    assert.is(ctx.api.sideEffectsFor('default-deadline'), 1);
+  } finally {
+    await ctx.cleanup();
+  }
+});
 
 test('a short task past its deadline aborts its HTTP request and is retried', async () => {
   const ctx = await setup();
@@ -112,8 +127,10 @@ test('a lost lease aborts the handler with LeaseLostError', async () => {
   const ctx = await setup({ handlers, leaseMs: 2000 });
   try {
     await ctx.producer.enqueue({ id: 'lost-1', type: 'block', lane: 'long' });
-    let info;
-    while ((info = await ctx.producer.get('lost-1')).state !== 'active') await sleep(50);
+    const info = await eventually(async () => {
+      const task = await ctx.producer.get('lost-1');
+      return task.state === 'active' && task;
+    }, { what: 'lost-1 running' });
     // Take the lease away, as a supervisor does when it believes the holder is dead.
     const owner = ctx.runtime.stats().workers[0].owner;
     assert.is(info.owner, owner);
@@ -203,10 +220,11 @@ test('a duplicate id produces one side effect', async () => {
 
 test('stop() drains: unfinished tasks go back to waiting without counting an attempt', async () => {
   const handlers = { nap: async (task, { signal }) => { await sleep(task.payload.ms, undefined, { signal }); return 'ok'; } };
-  const ctx = await setup({ handlers, drainTimeoutMs: 1000 });
-  await ctx.producer.enqueue({ id: 'quick', type: 'nap', payload: { ms: 300 } });
+  const ctx = await setup({ handlers, drainTimeoutMs: 3000 });
+  // `quick` outlasts the long actor's first idle wait (1 s), so both are running at once.
+  await ctx.producer.enqueue({ id: 'quick', type: 'nap', payload: { ms: 1500 } });
   await ctx.producer.enqueue({ id: 'slow', type: 'nap', lane: 'long', payload: { ms: 60_000 } });
-  while ((await ctx.producer.stats()).active < 2) await sleep(20);
+  await eventually(async () => (await ctx.producer.stats()).active === 2, { everyMs: 20, what: 'both tasks running' });
   await ctx.runtime.stop();
   assert.is(ctx.runtime.state, 'stopped');
   const quick = await ctx.producer.get('quick');

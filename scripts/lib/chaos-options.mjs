@@ -1,0 +1,81 @@
+// Flags of `npm run chaos`, with their defaults and `--help`.
+import { parseArgs } from 'node:util';
+
+/** Every flag: [name, kind, default, help]. `int` and `number` are checked against [min, max]. */
+const FLAGS = [
+  ['tasks', 'int', 20_000, 'unique tasks (plus about 10% resubmitted ids)', 1, 10_000_000],
+  ['seed', 'int', null, 'seed of the workload, the API\'s dice and the victims (default: random)', 0, 2 ** 32 - 1],
+  ['kill-every-ms', 'int', 500, 'SIGKILL a random worker process this often; 0: never', 0, 3_600_000],
+  ['fail-rate', 'number', 0.2, 'share of API calls that fail: 60% of it 500, 25% 429 (Retry-After), 15% hang', 0, 0.95],
+  ['no-redis-restart', 'boolean', false, 'do not kill and restart Redis in the middle of the run'],
+  ['redis-restart-at', 'number', 0.5, 'restart Redis once this share of the tasks has finished', 0, 1],
+  ['redis-signal', 'signal', 'SIGKILL', 'how Redis is stopped for the restart: SIGKILL or SIGTERM'],
+  ['redis-down-ms', 'int', 1500, 'how long Redis stays down before it is started again', 0, 600_000],
+  ['timeout', 'int', 300, 'seconds for every task to finish before the books are closed as they stand', 1, 86_400],
+  ['short', 'int', 8, 'short-lane actors (supervisor --short)', 1, 1000],
+  ['long', 'int', 2, 'long-lane actors (supervisor --long)', 1, 1000],
+  ['processes', 'int', 4, 'worker processes (supervisor --processes); kills pick among them', 2, 256],
+  ['log', 'string', null, 'keep the supervisor\'s log at this path (default: a temp file, kept only on failure)'],
+];
+
+/** The `--help` text. */
+export function chaosHelp() {
+  const rows = FLAGS.map(([name, kind, fallback, help]) => {
+    const left = `  --${name}${kind === 'boolean' ? '' : ' ' + (kind === 'string' ? 'PATH' : kind === 'signal' ? 'SIGNAL' : 'N')}`;
+    const def = fallback === null || fallback === false ? '' : ` (default ${fallback})`;
+    return `${left.padEnd(26)}${help}${def}`;
+  });
+  return [
+    'Usage: node scripts/chaos.mjs [flags]      (npm run chaos -- [flags])',
+    '',
+    'Runs the real supervisor against a private redis-server (AOF, appendfsync always) and a',
+    'flaky idempotent API, kills worker processes and Redis itself along the way, and checks',
+    'that every task ends completed or dead exactly once: nothing lost, no side effect twice,',
+    'no dead letter without its reason, no second task for a resubmitted id.',
+    '',
+    ...rows,
+    `${'  -h, --help'.padEnd(26)}show this help`,
+    '',
+    'Exit codes: 0 when the books balance; 1 when they do not (or the run failed);',
+    '2 for invalid flags; 130 after Ctrl-C.',
+    '',
+  ].join('\n');
+}
+
+/**
+ * Parses `argv`. Throws an Error whose message names the flag for anything invalid.
+ *
+ * @example
+ * readChaosOptions(['--tasks', '2000']).tasks // 2000
+ */
+export function readChaosOptions(argv) {
+  const options = { help: { type: 'boolean', short: 'h' } };
+  for (const [name, kind] of FLAGS) options[name] = { type: kind === 'boolean' ? 'boolean' : 'string' };
+  const { values } = parseArgs({ args: argv, options, strict: true, allowPositionals: false });
+  if (values.help) return { help: true };
+  const out = { help: false };
+  for (const [name, kind, fallback, , min, max] of FLAGS) {
+    const raw = values[name];
+    out[camel(name)] = raw === undefined ? fallback : convert(name, kind, raw, min, max);
+  }
+  out.seed ??= Math.floor(Math.random() * 1e6);
+  return out;
+}
+
+function convert(name, kind, raw, min, max) {
+  if (kind === 'boolean' || kind === 'string') return raw;
+  if (kind === 'signal') {
+    if (raw !== 'SIGKILL' && raw !== 'SIGTERM') throw new Error(`Expected --${name} to be SIGKILL or SIGTERM, got \`${raw}\``);
+    return raw;
+  }
+  const value = Number(raw);
+  const whole = kind === 'int';
+  if (raw.trim() === '' || !Number.isFinite(value) || (whole && !Number.isInteger(value)) || value < min || value > max) {
+    throw new Error(`Expected --${name} to be a ${whole ? 'whole number' : 'number'} from ${min} to ${max}, got \`${raw}\``);
+  }
+  return value;
+}
+
+function camel(name) {
+  return name.replace(/-([a-z])/g, (_, c) => c.toUpperCase());
+}

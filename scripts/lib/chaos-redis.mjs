@@ -1,0 +1,109 @@
+// The chaos run's redis-server: AOF with `appendfsync always`, on a data directory and
+// port that survive a restart, so it can be killed in the middle of the run and brought
+// back with everything it had acknowledged.
+import { mkdirSync, rmSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { freePort, startRedisServer } from './redis-server.mjs';
+
+/** How long a SIGTERMed redis-server may take to exit (it fsyncs the AOF first) before it is SIGKILLed. */
+const STOP_GRACE_MS = 5000;
+
+/**
+ * A private redis-server that can be stopped and started again on the same `dir` and
+ * `port`. It fills the `redis` slot of DemoChildren: `process` is always the current
+ * child, `stop()` ends it and removes `dir`.
+ *
+ * @example
+ * const redis = await DurableRedis.start({ dir: '/tmp/chaos-1/redis' });
+ * const restart = await redis.restart({ signal: 'SIGKILL', downMs: 1500 });
+ * await redis.stop();
+ */
+export class DurableRedis {
+  /** @type {Awaited<ReturnType<typeof startRedisServer>>} */
+  #server;
+  #options;
+  /** A restart in progress: stop() waits for it rather than racing it. */
+  #restarting = null;
+  #stopped = false;
+
+  constructor(server, options) {
+    this.#server = server;
+    this.#options = options;
+  }
+
+  /**
+   * Creates `dir` and starts redis-server there with AOF and fsync on every write.
+   *
+   * @param {{ dir: string, port?: number, fsync?: 'always' | 'everysec' }} options
+   */
+  static async start({ dir, port, fsync = 'always' }) {
+    mkdirSync(dir, { recursive: true });
+    const options = { dir, port: port ?? (await freePort()), fsync };
+    return new DurableRedis(await launch(options), options);
+  }
+
+  get url() {
+    return this.#server.url;
+  }
+
+  get port() {
+    return this.#options.port;
+  }
+
+  get dir() {
+    return this.#options.dir;
+  }
+
+  /** The current redis-server child process. */
+  get process() {
+    return this.#server.process;
+  }
+
+  /**
+   * Kills the server with `signal`, waits `downMs` with nothing listening, and starts it
+   * again on the same dir and port. Resolves once it listens (it may still be loading the
+   * AOF; clients wait for that themselves) with what happened and how long each step took.
+   *
+   * @param {{ signal?: NodeJS.Signals, downMs?: number }} [options]
+   * @returns {Promise<{ signal: string, exitMs: number, downMs: number, listenMs: number }>}
+   */
+  restart({ signal = 'SIGKILL', downMs = 1500 } = {}) {
+    if (this.#stopped) return Promise.reject(new Error('redis-server was stopped'));
+    this.#restarting ??= (async () => {
+      const killedAt = Date.now();
+      await endProcess(this.#server.process, signal, STOP_GRACE_MS);
+      const exitMs = Date.now() - killedAt;
+      await sleep(downMs);
+      if (this.#stopped) throw new Error('redis-server was stopped during its restart');
+      const startedAt = Date.now();
+      this.#server = await launch(this.#options);
+      return { signal, exitMs, downMs, listenMs: Date.now() - startedAt };
+    })().finally(() => {
+      this.#restarting = null;
+    });
+    return this.#restarting;
+  }
+
+  /** SIGTERM (SIGKILL after 5 s), then removes the data directory. Safe to call twice. */
+  async stop() {
+    this.#stopped = true;
+    await this.#restarting?.catch(() => {});
+    await endProcess(this.#server.process, 'SIGTERM', STOP_GRACE_MS);
+    rmSync(this.#options.dir, { recursive: true, force: true });
+  }
+}
+
+function launch({ dir, port, fsync }) {
+  // detached: a terminal's Ctrl-C must not take Redis down before the supervisor has drained.
+  return startRedisServer({ appendonly: true, dir, port, detached: true, extraArgs: ['--appendfsync', fsync] });
+}
+
+/** Sends `signal` unless the process already ended, and waits for its exit; SIGKILL after `graceMs`. */
+async function endProcess(child, signal, graceMs = 0) {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const gone = new Promise((resolve) => child.once('exit', resolve));
+  child.kill(signal);
+  const timer = graceMs > 0 && signal !== 'SIGKILL' ? setTimeout(() => child.kill('SIGKILL'), graceMs) : undefined;
+  await gone;
+  clearTimeout(timer);
+}
