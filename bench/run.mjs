@@ -2,7 +2,7 @@
 // script starts, in one run, systems alternated per repetition, medians reported.
 //
 //   node bench/run.mjs [--reps 3] [--tasks 50000] [--quick] [--only tasklane,bullmq]
-//                      (--quick: 2,000 tasks, 2 s of latency, 1 rep by default)
+//                      (--quick: 1,000 tasks, 1 s of latency, 1 rep by default)
 //                      [--cpu-prof dir]  (every worker process writes a V8 CPU profile there)
 //                      [--cases bulk,process,latency,http,commands] [--out bench/results.json]
 //
@@ -35,7 +35,7 @@ import { SYSTEM_NAMES } from './lib/systems/types.mjs';
 const BATCH = 1000;
 const RATE = 2000;
 const API_DELAY_MS = 5;
-const COMMANDS_MAX_TASKS = 10_000;
+const COMMANDS_MAX_TASKS = 5000;
 
 const options = parseOptions();
 const started = Date.now();
@@ -48,7 +48,7 @@ process.once('SIGINT', () => void cleanup().then(() => process.exit(130)));
 try {
   const machine = await machineInfo(admin);
   console.log(`tasklane bench: ${options.systems.join(', ')}; cases ${options.cases.join(', ')}; ${options.reps} reps; ${fmt(options.tasks, 0)} tasks${options.quick ? ' (quick)' : ''}`);
-  console.log(`machine: ${machine.cpus} x ${machine.cpuModel}, ${machine.memGiB} GiB, Node ${machine.node}, Redis ${machine.redis} (${redis.url})`);
+  console.log(`machine: ${machine.cpus} x ${machine.cpuModel}, ${machine.memGiB} GiB, Node ${machine.node}, Redis ${machine.redis} (${redis.url}), load average ${machine.loadavgStart.map((l) => l.toFixed(1)).join(' ')}`);
   const ctx = { url: redis.url, admin, batch: BATCH, httpUrl: api?.url ?? null };
   const { results, runs, errors } = await runAll(ctx);
   machine.loadavgEnd = os.loadavg();
@@ -157,7 +157,7 @@ function summary(kind, r) {
 
 function printReport(results, targets, machine) {
   console.log(`\nMedians of ${options.reps} rep(s). "tasklane vs X": tasklane's advantage (> 1 = tasklane better; for ms and commands, X / tasklane).`);
-  console.log(`${machine.cpus} x ${machine.cpuModel}, Node ${machine.node}, Redis ${machine.redis}, ${machine.date}\n`);
+  console.log(`${machine.cpus} x ${machine.cpuModel}, Node ${machine.node}, Redis ${machine.redis}, ${machine.date}, load average at start ${machine.loadavgStart.map((l) => l.toFixed(1)).join(' ')}, at end ${machine.loadavgEnd.map((l) => l.toFixed(1)).join(' ')}\n`);
   console.log(table(METRICS, results, options.systems));
   console.log('\nDiagnostics: Redis commands executed per task in the timed runs (INFO commandstats), CPU time per 1,000 tasks');
   console.log('(client processes: process.cpuUsage; redis-server: INFO cpu), and the commands case split by phase:\n');
@@ -231,7 +231,7 @@ function parseOptions() {
   }
   // --quick is a smoke test: one rep unless --reps says otherwise.
   const reps = positiveInt(values.reps ?? (quick ? '1' : '3'), 'reps');
-  const tasks = positiveInt(values.tasks ?? (quick ? '2000' : '50000'), 'tasks');
+  const tasks = positiveInt(values.tasks ?? (quick ? '1000' : '50000'), 'tasks');
   const systems = values.only ? values.only.split(',').map((s) => s.trim()).filter(Boolean) : SYSTEM_NAMES;
   for (const s of systems) if (!SYSTEM_NAMES.includes(s)) usage(`unknown system \`${s}\`; expected some of ${SYSTEM_NAMES.join(', ')}`);
   const cases = values.cases
@@ -247,9 +247,9 @@ function parseOptions() {
     tasks,
     systems,
     cases: CASES.map((c) => c.name).filter((c) => cases.includes(c)),
-    latencyWarmupMs: quick ? 500 : 1000,
-    latencyMs: quick ? 2000 : 10_000,
-    commandTasks: Math.min(tasks, quick ? 1000 : COMMANDS_MAX_TASKS),
+    latencyWarmupMs: quick ? 300 : 1000,
+    latencyMs: quick ? 1000 : 10_000,
+    commandTasks: Math.min(tasks, quick ? 500 : COMMANDS_MAX_TASKS),
     out: resolve(values.out ?? fileURLToPath(new URL('./results.json', import.meta.url))),
   };
 }

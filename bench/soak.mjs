@@ -6,60 +6,65 @@
 // --sample-ms the soak records worker RSS (each worker's own process.memoryUsage().rss,
 // over IPC) and Redis used_memory. Completed records live --completed-retention-ms and
 // dedup markers --dedup-window-ms, both short by default so they fill within the run.
-// After processing stops the soak keeps sampling until both windows have emptied, and
-// takes key censuses to split Redis memory into bytes per task in each window (see
-// windowCosts in bench/lib/soak-analysis.mjs).
+// After processing stops the soak keeps sampling until both windows have emptied, then
+// completes a batch of calibration tasks with a 1 s retention and a 1 h dedup window;
+// key censuses of the two give Redis bytes per task in each window (see windowCosts in
+// bench/lib/soak-analysis.mjs).
 //
-// Writes --out (default bench/soak.json) and the same path with .svg, prints a report,
-// and exits 1 when either series is not flat (criterion: trend() in soak-analysis.mjs).
+// Writes --out (default bench/soak.json) and the same path with .svg, and prints a
+// report. Exit status: 0 flat once the windows are full (CRITERION below); 1 not flat;
+// 2 the soak failed; 3 no verdict, because the producer stopped too soon after the
+// windows filled (a fast machine with a short run: raise --tasks or set --rate).
 //
-// Usage: npm run soak -- [--tasks 1000000] [--workers 1] [--concurrency 100]
+// Usage: npm run soak -- [--tasks 1000000] [--workers 1] [--concurrency 100] [--rate 0]
 //   [--completed-retention-ms 60000] [--dedup-window-ms 60000] [--sample-ms 2000] [--out bench/soak.json]
+//   (npm run soak -- --help lists every flag)
 // Quick check: npm run soak -- --tasks 50000 --completed-retention-ms 5000 --dedup-window-ms 5000
+//   (add --rate 5000 on a machine fast enough to finish 50,000 tasks before 5 s windows fill)
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { TaskQueue } from '../dist/index.js';
-import { startRedisServer } from '../scripts/lib/redis-server.mjs';
-import { steadySamples, trend, windowCosts } from './lib/soak-analysis.mjs';
-import { infoField, memorySnapshot, usedMemory } from './lib/soak-redis.mjs';
-import { soakSvg } from './lib/soak-svg.mjs';
+import { addLiveKeys, judge, median, steadySamples, windowCosts } from './lib/soak-analysis.mjs';
+import { parseSoakFlags } from './lib/soak-flags.mjs';
+import { infoField, keyCensus, redisSample, startSoakRedis } from './lib/soak-redis.mjs';
+import { plotSoak, printReport } from './lib/soak-report.mjs';
 import { startSoakWorkers } from './lib/soak-workers.mjs';
 
 const QUEUE = 'soak';
 const MIB = 1024 * 1024;
 /** Expired keys are reclaimed by a census; this much past a window's end, all of them are logically gone. */
 const EXPIRY_MARGIN_MS = 1500;
-/** Fewer marker-only keys than this after the records expired: measure the marker cost in a calibration instead. */
-const MIN_MARKERS = 1000;
+/** Samples holding fewer keys than this share of the peak get no bytes per key. */
+const PER_KEY_MIN_SHARE = 0.05;
 /** Processing that makes no progress this long is a failure, not a slow run. */
 const STALL_MS = 60_000;
 
-const FLAGS = {
-  tasks: [1_000_000, 1, 'tasks to process'],
-  workers: [1, 1, 'worker processes'],
-  concurrency: [100, 1, 'tasks each worker runs at once'],
-  batch: [1000, 1, 'tasks per enqueueMany call'],
-  'max-waiting': [20_000, 1, 'most tasks waiting before the producer pauses'],
-  'sample-ms': [2000, 100, 'sampling interval'],
-  'completed-retention-ms': [60_000, 1, 'how long completed records are kept'],
-  'dedup-window-ms': [60_000, 1, 'how long dedup markers are kept'],
-  'payload-bytes': [100, 11, 'payload size as JSON'],
-  'calibration-tasks': [100_000, 1, 'tasks in the marker calibration (capped at --tasks)'],
-  'horizon-min': [10, 1, 'flatness: minutes over which the steady slope is extrapolated'],
-  'max-growth-pct': [10, 0, 'flatness: most growth over the horizon, in % of the level'],
-  'rss-slack-mib': [16, 0, 'flatness: absolute slack for worker RSS'],
-  'redis-slack-mib': [4, 0, 'flatness: absolute slack for used_memory'],
-};
+/**
+ * When the soak passes. Steady samples: taken while the producer was still enqueueing,
+ * once both windows were full, in the second half of that time. Over them:
+ * - worker RSS (summed over the workers): the second-half median exceeds the first-half
+ *   median by at most maxGrowth × level + rssSlack per worker (a fall is memory given
+ *   back, and passes);
+ * - Redis: the same test on used_memory per key (bytesPerKey in startSampler). Raw
+ *   used_memory is proportional to the keys the windows hold, that is to throughput,
+ *   which on a shared machine swings for reasons that have nothing to do with leaks, and
+ *   to the keys that have expired but that Redis's sampling expiry has not freed yet,
+ *   which pile up when Redis is short of CPU. Bytes per key stays put under both, and
+ *   rises when memory grows without keys (an index or a buffer that is never trimmed);
+ * - Redis: once both windows have expired, used_memory is back within residualSlack of
+ *   the empty baseline. Every key the soak writes has a TTL, so a key without one, or
+ *   with too long a one, stays here.
+ */
+const CRITERION = { minSamples: 6, rssSlackBytes: 8 * MIB, perKeySlackBytes: 16, residualSlackBytes: 4 * MIB };
 
-const config = parseFlags();
+const config = parseSoakFlags(process.argv.slice(2));
 const svgPath = config.out.replace(/\.json$/, '') + '.svg';
 const wallStart = performance.now();
-const redis = await startRedisServer();
+const redis = await startSoakRedis();
 const admin = new Redis(redis.url);
 const queue = new TaskQueue({ redis: redis.url, name: QUEUE, completedRetentionMs: config.completedRetentionMs, dedupWindowMs: config.dedupWindowMs });
 queue.on('queue:warning', () => {}); // our own redis-server; its eviction policy is not under test
@@ -74,6 +79,7 @@ try {
   exitCode = await soak();
 } catch (error) {
   console.error(`soak failed: ${error.stack ?? error}`);
+  exitCode = 2;
 } finally {
   pool?.kill();
   await queue.close();
@@ -91,104 +97,144 @@ async function soak() {
   await sleep(300);
   const zero = performance.now();
   const clock = () => (performance.now() - zero) / 1000;
-  const baseline = await memorySnapshot(admin, queue.keys.prefix, clock);
+  const census = async () => {
+    const t = clock();
+    const counts = await keyCensus(admin, queue.keys.prefix, { pauseExpiry: redis.canPauseExpiry });
+    return { t: round1(t), seconds: round1(clock() - t), ...counts };
+  };
+  const snapshots = { baseline: await census() };
+  const baselineBytes = snapshots.baseline.usedMemoryBytes;
   const machine = await machineInfo();
   console.log(`tasklane soak: ${fmtInt(config.tasks)} no-op tasks, ${config.workers} worker process(es) × concurrency ${config.concurrency}, ` +
-    `completed retention ${R / 1000} s, dedup window ${D / 1000} s, redis ${machine.redis} on ${redis.url}`);
+    `completed retention ${R / 1000} s, dedup window ${D / 1000} s, sampling every ${config.sampleMs} ms, redis ${machine.redis} on ${redis.url}`);
 
   const series = [];
-  const sampler = startSampler(series, clock);
+  const sampler = startSampler(series, clock, baselineBytes);
   const produced = await produce(payload, sampler);
+  const producedAtS = clock();
   await waitForDone(sampler);
   const stopAtS = clock();
   await sampler.takeNow();
   sampler.phase = 'tail';
-  console.log(`processed ${fmtInt(config.tasks)} tasks in ${stopAtS.toFixed(1)} s; waiting for both windows to empty...`);
+  console.log(`processed ${fmtInt(config.tasks)} tasks in ${stopAtS.toFixed(1)} s; sampling on until both windows are empty...`);
 
-  const snapshots = { baseline, stop: await memorySnapshot(admin, queue.keys.prefix, clock) };
+  snapshots.stop = await census();
   if (D > R + EXPIRY_MARGIN_MS) {
     await sleepUntil(clock, stopAtS + (R + EXPIRY_MARGIN_MS) / 1000);
-    snapshots.recordsExpired = await memorySnapshot(admin, queue.keys.prefix, clock);
+    snapshots.recordsExpired = await census();
   }
   await sleepUntil(clock, stopAtS + (Math.max(R, D) + EXPIRY_MARGIN_MS) / 1000);
-  snapshots.allExpired = await memorySnapshot(admin, queue.keys.prefix, clock);
+  snapshots.allExpired = await census();
   await sampler.stop();
   if (sampler.error) throw sampler.error;
   const counts = await pool.stop();
   pool = undefined;
   const tailEndS = clock();
 
-  let markersOnly;
-  if ((snapshots.recordsExpired?.markers ?? 0) >= MIN_MARKERS) {
-    markersOnly = { method: 'in-run: markers left after the completed records expired', baselineBytes: baseline.usedMemoryBytes, ...snapshots.recordsExpired };
-  } else {
-    markersOnly = { method: 'calibration: same queue and id length, completed retention 1 s, dedup window 1 h', ...(await calibrateMarkers(payload, clock)) };
-    snapshots.calibration = markersOnly;
-  }
+  const calibrationStart = performance.now();
+  const calibration = await calibrateMarkers(payload, census);
+  snapshots.calibration = calibration;
+  const calibrationSeconds = (performance.now() - calibrationStart) / 1000;
 
-  const wallSeconds = (performance.now() - wallStart) / 1000;
+  addLiveKeys(series, D, baselineBytes);
+  // With few keys left, key tables still sized for the peak dominate the ratio: leave it out.
+  const peakKeys = Math.max(...series.map((s) => s.keys));
+  for (const s of series) if (s.keys < PER_KEY_MIN_SHARE * peakKeys) s.bytesPerKey = null;
   const fullAtS = (series.find((s) => s.done > 0)?.t ?? 0) + Math.max(R, D) / 1000;
-  const steady = steadySamples(series, fullAtS, stopAtS);
-  const criterion = { horizonMin: config.horizonMin, maxGrowth: config.maxGrowthPct / 100, minSamples: 5 };
-  const rss = trend(steady, 'rssBytes', { ...criterion, slackBytes: config.rssSlackMib * MIB });
-  const used = trend(steady, 'usedMemoryBytes', { ...criterion, slackBytes: config.redisSlackMib * MIB });
+  const steady = steadySamples(series, fullAtS, producedAtS);
+  const common = { maxGrowth: config.maxGrowthPct / 100, minSamples: CRITERION.minSamples, horizonMin: config.horizonMin };
+  const rss = judge(steady, 'rssBytes', { ...common, slack: CRITERION.rssSlackBytes * config.workers });
+  const used = judge(steady, 'usedMemoryBytes', { ...common, slack: 0 });
+  const perKey = judge(steady, 'bytesPerKey', { ...common, slack: CRITERION.perKeySlackBytes });
+  const residualBytes = snapshots.allExpired.usedMemoryBytes - baselineBytes;
+  const residualOk = residualBytes <= CRITERION.residualSlackBytes;
+  const costs = windowCosts({ baselineBytes, stop: snapshots.stop, markersOnly: calibration, markersLeft: snapshots.recordsExpired });
   const summary = {
     tasks: config.tasks,
     completed: sum(counts, 'done'),
     failedAttempts: sum(counts, 'failed'),
     storeErrors: sum(counts, 'storeErrors'),
     duplicates: produced.duplicates,
-    wallSeconds: round1(wallSeconds),
+    wallSeconds: round1((performance.now() - wallStart) / 1000),
     processingSeconds: round1(stopAtS),
     tailSeconds: round1(tailEndS - stopAtS),
+    calibrationSeconds: round1(calibrationSeconds),
     throughputPerSec: Math.round(config.tasks / stopAtS),
+    steadyThroughputPerSec: { median: median(steady.map((s) => s.tasksPerSec)), min: minOf(steady, 'tasksPerSec'), max: maxOf(steady, 'tasksPerSec') },
     windowsFullAtS: round1(fullAtS),
+    producedAtS: round1(producedAtS),
     steady: { fromS: steady[0]?.t ?? null, toS: steady.at(-1)?.t ?? null, samples: steady.length },
-    flatness: `flat: over the steady samples (both windows full, second half of the processing), the Theil–Sen slope extrapolated over ${config.horizonMin} min ` +
-      `changes the series by at most ${config.maxGrowthPct}% of its median level + a slack (RSS ${config.rssSlackMib} MiB, used_memory ${config.redisSlackMib} MiB); at least ${criterion.minSamples} steady samples`,
+    minSteadySamples: CRITERION.minSamples,
+    criterion: `Steady samples: taken while the producer was enqueueing, once both windows were full, in the second half of that time (at least ${CRITERION.minSamples}). ` +
+      `Flat: the median of their second half exceeds the median of their first half by at most ${config.maxGrowthPct}% of the level (the median of all) + a slack (a fall passes). ` +
+      `Judged: worker RSS, summed over the workers (slack ${CRITERION.rssSlackBytes / MIB} MiB per worker); Redis used_memory per key, (used_memory - empty baseline) / keys in the db including expired ones not freed yet ` +
+      `(slack ${CRITERION.perKeySlackBytes} B), since raw used_memory follows throughput and Redis's expiry lag; ` +
+      `and used_memory back within ${CRITERION.residualSlackBytes / MIB} MiB of the empty baseline once both windows have expired.`,
     workerRss: rss,
-    redisUsedMemory: used,
+    redisUsedMemory: { ...used, judged: false, note: 'follows the keys the windows hold (throughput) and the expired keys not freed yet; judged per key instead' },
+    redisBytesPerKey: perKey,
+    redisExpiredNotReclaimed: expiredNotReclaimed(steady),
+    residualAfterWindows: { bytes: residualBytes, allowed: CRITERION.residualSlackBytes, ok: residualOk },
     bytesPerTask: {
-      ...windowCosts({ baselineBytes: baseline.usedMemoryBytes, stop: snapshots.stop, markersOnly }),
-      markerMethod: markersOnly.method,
-      emptyBaselineBytes: baseline.usedMemoryBytes,
+      completedWindow: { ...costs.completedWindow, holds: 'task record (payload, result, fields) + completed-index entry + dedup marker' },
+      dedupWindow: { ...costs.dedupWindow, holds: 'dedup marker alone (its record has expired)' },
+      emptyBaselineBytes: baselineBytes,
+      expiryPausedDuringCensus: redis.canPauseExpiry,
     },
-    residualBytesAfterWindows: snapshots.allExpired.usedMemoryBytes - baseline.usedMemoryBytes,
-    flat: rss.flat && used.flat,
+    flat: rss.flat && perKey.flat && residualOk,
   };
-  summary.bytesPerTask.completedWindow.holds = 'task record (payload, result, fields) + completed-index entry + dedup marker';
-  summary.bytesPerTask.dedupWindow.holds = 'dedup marker only (record expired)';
 
-  const result = { config, machine, summary, snapshots, series };
+  const result = { config, criterion: CRITERION, machine, summary, snapshots, series };
   mkdirSync(dirname(config.out), { recursive: true });
   writeFileSync(config.out, JSON.stringify(result, null, 2) + '\n');
-  writeFileSync(svgPath, plot(result, fullAtS, stopAtS));
-  report(summary);
-  return summary.flat ? 0 : 1;
+  writeFileSync(svgPath, plotSoak(result, fullAtS, stopAtS));
+  printReport(summary, config, svgPath);
+  if (summary.flat) return 0;
+  return steady.length < CRITERION.minSamples ? 3 : 1;
+}
+
+/** Steady-state share of keys Redis still held although they had expired (see addLiveKeys). */
+function expiredNotReclaimed(steady) {
+  const share = steady.map((s) => s.expiredKeys / s.keys);
+  const usedLive = judge(steady, 'usedMemoryLiveBytes', { maxGrowth: 0, slack: 0, minSamples: 1, horizonMin: config.horizonMin });
+  return {
+    medianShareOfKeys: Math.round(1000 * median(share)) / 1000,
+    maxShareOfKeys: Math.round(1000 * Math.max(0, ...share)) / 1000,
+    usedMemoryIfFreed: { level: usedLive.level, min: usedLive.min, max: usedLive.max, slopePerMin: usedLive.slopePerMin },
+  };
 }
 
 /** Samples every --sample-ms on a fixed cadence; a failed sample fails the soak. */
-function startSampler(series, clock) {
+function startSampler(series, clock, baselineBytes) {
   const sampler = { phase: 'soak', error: null, takeNow: take, stop: undefined };
   let previous = null;
   let stopped = false;
   async function take() {
-    const [replies, usedMemoryBytes, stats] = await Promise.all([pool.sample(), usedMemory(admin), queue.stats()]);
+    const [replies, r, stats] = await Promise.all([pool.sample(), redisSample(admin), queue.stats()]);
     const t = clock();
     const done = sum(replies, 'done');
+    // Rates per worker over its own clock, then summed: IPC and INFO delays do not skew them.
+    const rate = (key, i) => (replies[i][key] - previous.replies[i][key]) / ((replies[i].atMs - previous.replies[i].atMs) / 1000);
+    const sumRates = (key) => (previous ? replies.reduce((total, _, i) => total + rate(key, i), 0) : 0);
+    const dt = previous ? t - previous.t : NaN;
     series.push({
       t: Math.round(t * 1000) / 1000,
       phase: sampler.phase,
       done,
       waiting: stats.waiting.short + stats.waiting.long,
       active: stats.active,
+      completedInWindow: stats.completed,
+      keys: r.keys,
       rssBytes: sum(replies, 'rssBytes'),
       heapUsedBytes: sum(replies, 'heapUsedBytes'),
-      usedMemoryBytes,
-      tasksPerSec: previous ? Math.round((done - previous.done) / (t - previous.t)) : 0,
+      usedMemoryBytes: r.usedMemoryBytes,
+      // Keys include expired ones Redis has not freed yet: they still hold memory.
+      bytesPerKey: r.keys > 0 ? Math.round((r.usedMemoryBytes - baselineBytes) / r.keys) : null,
+      tasksPerSec: Math.round(sumRates('done')),
+      workerCpuPct: Math.round(sumRates('cpuMicros') / 1e4),
+      redisCpuPct: previous ? Math.round((100 * (r.cpuSeconds - previous.redisCpu)) / dt) : 0,
     });
-    previous = { t, done };
-    return done;
+    previous = { t, replies, redisCpu: r.cpuSeconds };
   }
   const loop = (async () => {
     for (let tick = 0; !stopped; tick++) {
@@ -208,12 +254,17 @@ function startSampler(series, clock) {
   return sampler;
 }
 
-/** Enqueues --tasks in --batch calls, pausing while more than --max-waiting wait. */
+/**
+ * Enqueues --tasks in --batch calls, pausing while more than --max-waiting wait (default:
+ * a twentieth of the tasks, at most 20,000), and, with --rate, until the batch is due.
+ */
 async function produce(payload, sampler) {
+  const start = performance.now();
   let enqueued = 0;
   let duplicates = 0;
   while (enqueued < config.tasks) {
     if (sampler.error) throw sampler.error;
+    if (config.rate > 0) await sleep(Math.max(0, start + (1000 * enqueued) / config.rate - performance.now()));
     const { waiting } = await queue.stats();
     const n = Math.min(config.batch, config.tasks - enqueued);
     if (waiting.short + n > config.maxWaiting) {
@@ -245,17 +296,19 @@ async function waitForDone(sampler) {
 }
 
 /**
- * With equal windows a record and its marker expire together, so the soak never holds
- * markers alone. This measures them on the same queue, with ids of the same length:
- * tasks completed with a 1 s retention and a 1 h dedup window, counted once their
- * records have expired.
+ * Measures dedup markers alone. With equal windows a record and its marker expire
+ * together, so the soak never holds markers alone; with a longer dedup window it does,
+ * but in a key table still sized for the records that just left (Redis shrinks it only
+ * below 10% fill), which inflates the per-marker figure. So: the same queue and id
+ * length, on the emptied server, tasks completed with a 1 s retention and a 1 h dedup
+ * window, counted once their records have expired.
  */
-async function calibrateMarkers(payload, clock) {
+async function calibrateMarkers(payload, census) {
   const count = Math.min(config.calibrationTasks, config.tasks);
   const cal = new TaskQueue({ redis: redis.url, name: QUEUE, completedRetentionMs: 1000, dedupWindowMs: 3_600_000 });
   cal.on('queue:warning', () => {});
   try {
-    const before = await memorySnapshot(admin, cal.keys.prefix, clock);
+    const before = await census();
     for (let i = 0; i < count; i += config.batch) {
       await cal.enqueueMany(Array.from({ length: Math.min(config.batch, count - i) }, (_, j) => ({ id: taskId('mark', i + j), type: 'noop', payload })));
     }
@@ -266,8 +319,7 @@ async function calibrateMarkers(payload, clock) {
     }
     await sleep(1000 + EXPIRY_MARGIN_MS);
     await cal.stats(); // trims the completed index
-    const after = await memorySnapshot(admin, cal.keys.prefix, clock);
-    return { tasks: count, baselineBytes: before.usedMemoryBytes, ...after };
+    return { tasks: count, baselineBytes: before.usedMemoryBytes, ...(await census()) };
   } finally {
     await cal.close();
   }
@@ -283,62 +335,6 @@ async function machineInfo() {
     redis: await infoField(admin, 'server', 'redis_version'),
     date: new Date().toISOString(),
   };
-}
-
-function plot(result, fullAtS, stopAtS) {
-  const { summary, config: c, machine } = result;
-  return soakSvg({
-    title: `tasklane soak: ${fmtInt(c.tasks)} no-op tasks at ${fmtInt(summary.throughputPerSec)} tasks/s`,
-    subtitle: `${c.workers} worker × concurrency ${c.concurrency}; completed retention ${c.completedRetentionMs / 1000} s, dedup window ${c.dedupWindowMs / 1000} s; ` +
-      `${machine.cpus} CPUs, node ${machine.node}, redis ${machine.redis}, ${machine.date.slice(0, 10)}`,
-    series: result.series,
-    fullAtS,
-    stopAtS,
-    steady: { fromS: summary.steady.fromS ?? stopAtS, toS: summary.steady.toS ?? stopAtS },
-    panels: [
-      { key: 'rssBytes', label: `worker RSS (${summary.workerRss.verdict})`, color: '#1f77b4', unit: 'MiB', level: summary.workerRss.levelBytes },
-      { key: 'usedMemoryBytes', label: `Redis used_memory (${summary.redisUsedMemory.verdict})`, color: '#d62728', unit: 'MiB', level: summary.redisUsedMemory.levelBytes },
-      { key: 'tasksPerSec', label: 'throughput', color: '#2ca02c', unit: 'k/s', scale: 1000 },
-    ],
-  });
-}
-
-function report(s) {
-  const line = (name, t) => console.log(`${name.padEnd(17)} level ${mib(t.levelBytes)}, slope ${signedMib(t.slopeBytesPerMin)}/min ` +
-    `(${t.growthOverHorizonPct >= 0 ? '+' : ''}${t.growthOverHorizonPct}% over ${config.horizonMin} min, allowed ±${mib(t.allowedBytes)}), ` +
-    `range ${mib(t.minBytes)}–${mib(t.maxBytes)} over ${t.samples} steady samples: ${t.verdict.toUpperCase()}`);
-  const b = s.bytesPerTask;
-  console.log(`wall ${s.wallSeconds} s (processing ${s.processingSeconds} s, draining the windows ${s.tailSeconds} s); throughput ${fmtInt(s.throughputPerSec)} tasks/s; ` +
-    `${s.duplicates} duplicates, ${s.failedAttempts} failed attempts, ${s.storeErrors} store errors`);
-  console.log(`steady samples from ${s.steady.fromS} s to ${s.steady.toS} s (windows full at ${s.windowsFullAtS} s)`);
-  line('worker RSS', s.workerRss);
-  line('redis used_memory', s.redisUsedMemory);
-  console.log(`redis bytes/task  completed window ${b.completedWindow.bytesPerTask} B (${fmtInt(b.completedWindow.tasks)} tasks: record + result + index + marker); ` +
-    `dedup window ${b.dedupWindow.bytesPerTask} B (${fmtInt(b.dedupWindow.tasks)} markers alone, ${b.markerMethod.split(':')[0]})`);
-  console.log(`after both windows expired used_memory is ${signedMib(s.residualBytesAfterWindows)} from the empty baseline`);
-  console.log(`wrote ${config.out} and ${svgPath}: ${s.flat ? 'FLAT' : 'NOT FLAT'}`);
-}
-
-function parseFlags() {
-  const options = { out: { type: 'string', default: 'bench/soak.json' }, help: { type: 'boolean', default: false } };
-  for (const name of Object.keys(FLAGS)) options[name] = { type: 'string' };
-  const { values } = parseArgs({ options });
-  if (values.help) {
-    console.log('Usage: npm run soak -- [flags]\n' + Object.entries(FLAGS).map(([n, [d, , help]]) => `  --${n.padEnd(24)} ${help} (default ${d})`).join('\n') +
-      '\n  --out                      results JSON; the plot goes next to it as .svg (default bench/soak.json)');
-    process.exit(0);
-  }
-  const parsed = { out: values.out };
-  for (const [name, [fallback, min]] of Object.entries(FLAGS)) {
-    const raw = values[name];
-    const value = raw === undefined ? fallback : Number(raw);
-    if (!Number.isInteger(value) || value < min) {
-      console.error(`Expected \`--${name}\` to be an integer from ${min} and up, got \`${raw}\``);
-      process.exit(2);
-    }
-    parsed[name.replace(/-(\w)/g, (_, ch) => ch.toUpperCase())] = value;
-  }
-  return parsed;
 }
 
 /** Fixed-width ids, so soak and calibration keys have the same length. */
@@ -362,10 +358,10 @@ function fmtInt(n) {
   return Math.round(n).toLocaleString('en-US');
 }
 
-function mib(bytes) {
-  return `${(bytes / MIB).toFixed(1)} MiB`;
+function minOf(items, key) {
+  return Math.min(...items.map((item) => item[key]));
 }
 
-function signedMib(bytes) {
-  return `${bytes >= 0 ? '+' : '−'}${mib(Math.abs(bytes))}`;
+function maxOf(items, key) {
+  return Math.max(...items.map((item) => item[key]));
 }

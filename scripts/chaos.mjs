@@ -17,10 +17,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { TaskQueue } from '../dist/index.js';
 import { chaosBooks, countTaskRecords } from './lib/chaos-books.mjs';
 import { SupervisorLog } from './lib/chaos-log.mjs';
-import { WorkerKiller } from './lib/chaos-monkey.mjs';
+import { groupMembers, WorkerKiller } from './lib/chaos-monkey.mjs';
 import { chaosHelp, readChaosOptions } from './lib/chaos-options.mjs';
 import { Producer } from './lib/chaos-producer.mjs';
-import { DurableRedis } from './lib/chaos-redis.mjs';
+import { DurableRedis, startWriteProbe } from './lib/chaos-redis.mjs';
 import { DemoChildren, within } from './lib/demo-children.mjs';
 import { formatMs, LiveStats, progressWriter } from './lib/demo-progress.mjs';
 import { closeBooks, renderBooks } from './lib/demo-report.mjs';
@@ -34,6 +34,12 @@ const INTERRUPTED_EXIT = 130;
 const SUPERVISOR_STOP_MS = 20_000;
 const PRODUCE_EVERY_MS = 100;
 const TICK_MS = 1000;
+/** Not a task key: the write probe's counter, next to the queue's keys in the private Redis. */
+const PROBE_KEY = 'chaos:probe';
+/** The probe writes for this long before the kill, so the kill lands among acknowledged writes. */
+const PROBE_LEAD_MS = 200;
+/** Reading 20 000 records takes a second or two; far longer means Redis is gone. */
+const BOOKS_WAIT_MS = 60_000;
 /** The engine's default `maxStalls`; the supervisor has no flag for it, so its workers use it. */
 const MAX_STALLS = 5;
 /** Short enough that long-lane tasks (0.8–2 s calls) heartbeat, every lease/3. */
@@ -60,6 +66,8 @@ const logFile = opts.log ? resolve(opts.log) : join(root, 'supervisor.log');
 const own = new DemoChildren({ supervisorStopMs: SUPERVISOR_STOP_MS });
 const interrupt = new AbortController();
 let monkey = null;
+/** Also the id of its process group, which its workers stay in should it die. */
+let supervisorPid = 0;
 let signals = 0;
 
 for (const signal of ['SIGINT', 'SIGTERM']) {
@@ -76,6 +84,7 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
 // Last resort: no child outlives the run, and the temp directory goes with it.
 process.on('exit', () => {
   own.killAll();
+  killOrphans();
   rmSync(root, { recursive: true, force: true });
 });
 
@@ -86,9 +95,11 @@ try {
   if (!interrupt.signal.aborted) say(`\nchaos run failed: ${err?.expected ? err.message : (err?.stack ?? err)}`);
   code = interrupt.signal.aborted ? INTERRUPTED_EXIT : 1;
   await monkey?.stop();
-  keepLog();
+  if (!interrupt.signal.aborted) keepLog();
   const stopped = await own.shutdown().catch((e) => say(`shutdown failed: ${e.message}`));
   if (stopped) say(`stopped: supervisor ${describeExit(stopped.supervisor)} · API closed · redis-server stopped; exit ${code}`);
+  const orphans = killOrphans();
+  if (orphans > 0) say(`killed ${orphans} worker process(es) that outlived their supervisor`);
 }
 process.exit(interrupt.signal.aborted ? INTERRUPTED_EXIT : code);
 
@@ -119,14 +130,19 @@ async function run() {
   const args = ['--short', String(opts.short), '--long', String(opts.long), '--processes', String(opts.processes), '--api-url', apiUrl,
     '--redis', redis.url, '--queue', queueName, '--lease-ms', String(LEASE_MS), '--drain-timeout', '3s'];
   own.supervisor = startSupervisorChild({ args, logFile });
+  supervisorPid = own.supervisor.pid;
   say(`  supervisor  node dist/supervisor.js ${args.join(' ')}`);
   await abortable(own.supervisor.ready(20_000));
+  let supervisorExit = null;
+  void own.supervisor.exited.then((exit) => {
+    supervisorExit = exit;
+  });
   const restartPlanned = !opts.noRedisRestart;
   say(`  chaos       SIGKILL a random worker process ${opts.killEveryMs > 0 ? `every ${formatMs(opts.killEveryMs)}` : 'never'}; `
     + (restartPlanned ? `${opts.redisSignal} Redis at ${Math.round(opts.redisRestartAt * 100)}% done, restart it ${formatMs(opts.redisDownMs)} later` : 'no Redis restart'));
 
   const log = new SupervisorLog(logFile);
-  monkey = new WorkerKiller({ supervisorPid: own.supervisor.pid, log, everyMs: opts.killEveryMs, random: randomSource(opts.seed + 1), anyWorker: process.env.CHAOS_ANY === '1' });
+  monkey = new WorkerKiller({ supervisorPid: own.supervisor.pid, log, everyMs: opts.killEveryMs, random: randomSource(opts.seed + 1), readyOnly: opts.killReadyOnly });
   monkey.start();
   const producer = new Producer(own.queue, plan, { everyMs: PRODUCE_EVERY_MS, signal: interrupt.signal });
   const producing = producer.run();
@@ -141,6 +157,9 @@ async function run() {
   say('');
   while (!settled && Date.now() < deadline) {
     await abortable(sleep(TICK_MS));
+    // Without the supervisor, or without Redis, nothing can finish: no point waiting for the timeout.
+    if (supervisorExit) throw expected(`the supervisor exited during the run (code ${supervisorExit.code}, signal ${supervisorExit.signal}); last log lines:\n${own.supervisor.logTail()}`);
+    if (restart.error) throw expected(`restarting Redis failed: ${restart.error.message}`);
     // During the Redis outage a refresh waits in ioredis's queue: keep printing meanwhile.
     refreshing ??= live.refresh().then(() => true, () => false).finally(() => {
       refreshing = null;
@@ -152,7 +171,9 @@ async function run() {
     if (restart.planned && !restart.running && !restart.facts && !restart.error && live.done >= opts.redisRestartAt * unique) {
       restart.running = restartRedis(redis, producer).then((facts) => {
         restart.facts = facts;
-        progress.update(`  redis restarted: ${opts.redisSignal}, down ${formatMs(facts.downMs + facts.exitMs)}, answering ${formatMs(facts.readyMs)} after start`, { force: true });
+        // Its own line, also on a terminal where the progress line is rewritten in place.
+        progress.finish();
+        say(`  redis restarted: ${opts.redisSignal}, down ${formatMs(facts.downMs + facts.exitMs)}, answering ${formatMs(facts.readyMs)} after start`);
       }, (err) => {
         restart.error = err;
       }).finally(() => {
@@ -168,18 +189,21 @@ async function run() {
   await abortable(restart.running ?? Promise.resolve());
   await producing;
 
-  const books = await closeBooks({ queue: own.queue, api: own.api, plan, produced: producer.tally });
-  const records = await countTaskRecords(own.queue);
+  const books = await within(closeBooks({ queue: own.queue, api: own.api, plan, produced: producer.tally }), BOOKS_WAIT_MS, () => 'Redis did not answer while the books were read');
+  const records = await within(countTaskRecords(own.queue), BOOKS_WAIT_MS, () => 'Redis did not answer while the task records were counted');
   log.poll();
   const chaos = chaosBooks({
     tasks: books.tasks, unique, records, api: own.api, permanentKinds: PERMANENT_KINDS, maxStalls: MAX_STALLS,
-    chaos: { killEveryMs: opts.killEveryMs, kills: monkey.kills, skipped: monkey.skipped, log, restart: restart.facts, restartPlanned, restartError: restart.error },
+    chaos: { killEveryMs: opts.killEveryMs, kills: monkey.kills, readyKills: monkey.readyKills, skipped: monkey.skipped, log, restart: restart.facts, restartPlanned, restartError: restart.error },
   });
   const problems = [...books.problems, ...chaos.problems];
   if (producer.tally.error) problems.push(`the producer failed: ${producer.tally.error.message}`);
   if (!settled) problems.push(`not every task finished within --timeout ${opts.timeout}`);
 
   const stopped = await own.shutdown();
+  // None after a clean stop: the supervisor exits only after its last worker.
+  const orphans = killOrphans();
+  if (orphans > 0) problems.push(`${orphans} worker process(es) outlived the supervisor and were killed`);
   const clean = stopped.supervisor?.code === 0 && !stopped.supervisor.killed;
   for (const line of renderBooks({ rows: books.rows, problems }, { extra: chaos.lines })) say(line);
   say('');
@@ -194,18 +218,27 @@ async function run() {
 /**
  * Kills Redis with --redis-signal and starts it again on the same AOF, with the producer
  * held so no enqueueMany is cut in half (see chaos-producer.mjs). The task records counted
- * just before the kill (every write acknowledged so far) must all be there after.
+ * just before the kill must all be there after, and so must every write of the probe that
+ * Redis acknowledged: a lost task write could hide behind an idempotent replay, a lost
+ * probe write cannot.
  */
 async function restartRedis(redis, producer) {
   await producer.pause();
+  const probe = startWriteProbe(own.queue.redis, PROBE_KEY);
   try {
+    await sleep(PROBE_LEAD_MS);
     const before = await snapshot(own.queue);
+    const acked = probe.acked;
     const facts = await redis.restart({ signal: opts.redisSignal, downMs: opts.redisDownMs });
     const pingAt = Date.now();
     await within(own.queue.redis.ping(), 60_000, () => 'Redis did not answer within 60 s of its restart');
+    const readyMs = facts.listenMs + (Date.now() - pingAt);
     const after = await snapshot(own.queue);
-    return { ...facts, readyMs: facts.listenMs + (Date.now() - pingAt), before, after };
+    probe.stop();
+    const probeAfter = Number(await own.queue.redis.get(PROBE_KEY));
+    return { ...facts, readyMs, before, after, probe: { acked, after: probeAfter } };
   } finally {
+    probe.stop();
     producer.resume();
   }
 }
@@ -223,6 +256,24 @@ function isSettled(stats, unique) {
   return pending === 0 && stats.completed + stats.dead >= unique;
 }
 
+/**
+ * SIGKILLs the workers left behind by a supervisor that died (they drain on their own,
+ * but not while Redis is unreachable). Returns how many there were.
+ */
+function killOrphans() {
+  if (!supervisorPid) return 0;
+  const orphans = groupMembers(supervisorPid);
+  supervisorPid = 0; // once: after that its pid may belong to someone else
+  for (const orphan of orphans) {
+    try {
+      process.kill(orphan, 'SIGKILL');
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return orphans.length;
+}
+
 /** On failure the supervisor's log is the evidence: it outlives the temp directory. */
 function keepLog() {
   if (opts.log) {
@@ -236,6 +287,11 @@ function keepLog() {
   } catch {
     // No log yet: the run failed before the supervisor started.
   }
+}
+
+/** An error that explains itself: printed without a stack. */
+function expected(message) {
+  return Object.assign(new Error(message), { expected: true });
 }
 
 function describeExit(exit) {

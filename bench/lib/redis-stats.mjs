@@ -17,7 +17,7 @@ export class RedisAdmin {
   #redis;
 
   constructor(url) {
-    this.#redis = new Redis(url, { lazyConnect: false });
+    this.#redis = new Redis(url);
   }
 
   get client() {

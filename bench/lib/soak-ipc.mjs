@@ -4,7 +4,8 @@
 // Worker → soak:
 //   ready    the actor is claiming
 //   sample   reply to a `sample` request: tasks completed (and failed, and store errors the
-//            actor retried) so far, and the worker's own memory
+//            actor retried) so far, the worker's own memory and CPU time, and when
+//            it counted (`atMs`, epoch ms), so rates do not depend on IPC delays
 //   stopped  the actor has drained; the final counts
 //   failed   a plain-data error { name, message, stack, code }
 // Soak → worker:
@@ -13,7 +14,7 @@
 
 const WORKER_FIELDS = {
   ready: [],
-  sample: ['seq', 'done', 'failed', 'storeErrors', 'rssBytes', 'heapUsedBytes'],
+  sample: ['seq', 'atMs', 'done', 'failed', 'storeErrors', 'rssBytes', 'heapUsedBytes', 'cpuMicros'],
   stopped: ['done', 'failed', 'storeErrors'],
   failed: [],
 };

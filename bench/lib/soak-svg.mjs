@@ -4,7 +4,7 @@
 const WIDTH = 900;
 const LEFT = 80;
 const RIGHT = 30;
-const TOP = 58;
+const TOP = 72;
 const PANEL_H = 170;
 const GAP = 46;
 const MIB = 1024 * 1024;
@@ -13,11 +13,13 @@ const MIB = 1024 * 1024;
  * An SVG document plotting the soak's series.
  *
  * @param {{ title: string, subtitle: string, series: object[], fullAtS: number, stopAtS: number,
- *   steady: { fromS: number, toS: number }, panels: { key: string, label: string, color: string, scale?: number, unit: string, level?: number }[] }} plot
+ *   steady: { fromS: number, toS: number }, bands?: { fromS: number, toS: number, label: string }[],
+ *   panels: { key: string, label: string, color: string, scale?: number, unit: string, level?: number,
+ *     dashed?: { key: string, label: string } }[] }} plot
  * @example
  * writeFileSync('soak.svg', soakSvg({ title, subtitle, series, fullAtS, stopAtS, steady, panels }));
  */
-export function soakSvg({ title, subtitle, series, fullAtS, stopAtS, steady, panels }) {
+export function soakSvg({ title, subtitle, series, fullAtS, stopAtS, steady, bands = [], panels }) {
   const height = TOP + panels.length * (PANEL_H + GAP) + 10;
   const tMax = Math.max(1, ...series.map((s) => s.t));
   const x = (t) => LEFT + ((WIDTH - LEFT - RIGHT) * t) / tMax;
@@ -29,20 +31,26 @@ export function soakSvg({ title, subtitle, series, fullAtS, stopAtS, steady, pan
   ];
   panels.forEach((panel, i) => {
     const top = TOP + i * (PANEL_H + GAP);
-    parts.push(...drawPanel(panel, series, { top, x, tMax, fullAtS, stopAtS, steady, last: i === panels.length - 1 }));
+    parts.push(...drawPanel(panel, series, { top, x, tMax, fullAtS, stopAtS, steady, bands, last: i === panels.length - 1 }));
   });
   parts.push('</svg>');
   return parts.join('\n') + '\n';
 }
 
-function drawPanel(panel, series, { top, x, tMax, fullAtS, stopAtS, steady, last }) {
+function drawPanel(panel, series, { top, x, tMax, fullAtS, stopAtS, steady, bands, last }) {
   const scale = panel.scale ?? MIB;
-  const values = series.map((s) => s[panel.key] / scale);
-  const yMax = niceCeil(Math.max(1e-9, ...values) * 1.1);
+  const valuesOf = (key) => series.map((s) => (Number.isFinite(s[key]) ? s[key] / scale : null));
+  const values = valuesOf(panel.key);
+  const dashed = panel.dashed ? valuesOf(panel.dashed.key) : [];
+  const yMax = niceCeil(Math.max(1e-9, ...values.filter((v) => v !== null), ...dashed.filter((v) => v !== null)) * 1.1);
   const bottom = top + PANEL_H;
   const y = (v) => bottom - (PANEL_H * v) / yMax;
   const out = [`<g>`, `<text x="${LEFT}" y="${top - 8}" font-weight="bold" fill="${panel.color}">${esc(panel.label)}</text>`];
   out.push(`<rect x="${x(steady.fromS)}" y="${top}" width="${Math.max(0, x(steady.toS) - x(steady.fromS))}" height="${PANEL_H}" fill="#eef6ee"/>`);
+  for (const band of bands.filter((b) => b.fromS < tMax - 0.02 * tMax)) {
+    out.push(`<rect x="${x(band.fromS)}" y="${top}" width="${Math.max(1, x(Math.min(tMax, band.toS)) - x(band.fromS))}" height="${PANEL_H}" fill="#f1f1f1"/>`);
+    out.push(`<text x="${x(band.fromS) + 2}" y="${bottom - 4}" fill="#999" font-size="9">${esc(band.label)}</text>`);
+  }
   for (let k = 0; k <= 4; k++) {
     const v = (yMax * k) / 4;
     out.push(`<line x1="${LEFT}" x2="${WIDTH - RIGHT}" y1="${y(v)}" y2="${y(v)}" stroke="#e3e3e3"/>`);
@@ -56,10 +64,13 @@ function drawPanel(panel, series, { top, x, tMax, fullAtS, stopAtS, steady, last
   if (panel.level !== undefined && Number.isFinite(panel.level)) {
     const ly = y(panel.level / scale);
     out.push(`<line x1="${x(steady.fromS)}" x2="${x(steady.toS)}" y1="${ly}" y2="${ly}" stroke="#222" stroke-dasharray="6 3"/>`);
-    out.push(`<text x="${x(steady.fromS) + 3}" y="${ly - 4}" fill="#222">level ${fmt(panel.level / scale)} ${esc(panel.unit)}</text>`);
+    out.push(`<text x="${x(steady.toS) - 3}" y="${ly - 5}" text-anchor="end" fill="#222">level ${fmt(panel.level / scale)} ${esc(panel.unit)}</text>`);
   }
-  const points = series.map((s, i) => `${x(s.t).toFixed(1)},${y(values[i]).toFixed(1)}`).join(' ');
-  out.push(`<polyline fill="none" stroke="${panel.color}" stroke-width="1.6" points="${points}"/>`);
+  if (panel.dashed) {
+    out.push(...line(series, dashed, x, y, `stroke="${panel.color}" stroke-width="1.2" stroke-dasharray="5 3" opacity="0.8"`));
+    out.push(`<text x="${WIDTH - RIGHT}" y="${top - 8}" text-anchor="end" fill="${panel.color}">dashed: ${esc(panel.dashed.label)}</text>`);
+  }
+  out.push(...line(series, values, x, y, `stroke="${panel.color}" stroke-width="1.6"`));
   out.push(`<line x1="${LEFT}" x2="${WIDTH - RIGHT}" y1="${bottom}" y2="${bottom}" stroke="#333"/>`);
   out.push(`<line x1="${LEFT}" x2="${LEFT}" y1="${top}" y2="${bottom}" stroke="#333"/>`);
   const step = niceCeil(tMax / 8);
@@ -72,6 +83,16 @@ function drawPanel(panel, series, { top, x, tMax, fullAtS, stopAtS, steady, last
   return out;
 }
 
+/** Polylines through the values; a sample without one (null) breaks the line. */
+function line(series, values, x, y, style) {
+  const runs = [[]];
+  series.forEach((s, i) => {
+    if (values[i] === null) runs.push([]);
+    else runs.at(-1).push(`${x(s.t).toFixed(1)},${y(values[i]).toFixed(1)}`);
+  });
+  return runs.filter((r) => r.length > 0).map((r) => `<polyline fill="none" ${style} points="${r.join(' ')}"/>`);
+}
+
 /** The smallest of 1, 2, 2.5, 5 or 10 times a power of ten at or above `v`: round axis steps. */
 function niceCeil(v) {
   const p = 10 ** Math.floor(Math.log10(v));
@@ -79,8 +100,7 @@ function niceCeil(v) {
 }
 
 function fmt(v) {
-  if (v >= 100 || Number.isInteger(v)) return String(Math.round(v));
-  return v.toFixed(v >= 10 ? 1 : 2);
+  return v >= 100 ? String(Math.round(v)) : String(Number(v.toPrecision(3)));
 }
 
 function esc(s) {

@@ -40,7 +40,8 @@ try {
     const message = checkSoakMessage(raw);
     if (message.type === 'sample') {
       const { rss, heapUsed } = process.memoryUsage();
-      process.send({ type: 'sample', seq: message.seq, done, failed, storeErrors, rssBytes: rss, heapUsedBytes: heapUsed });
+      const { user, system } = process.cpuUsage();
+      process.send({ type: 'sample', seq: message.seq, atMs: performance.timeOrigin + performance.now(), done, failed, storeErrors, rssBytes: rss, heapUsedBytes: heapUsed, cpuMicros: user + system });
     } else {
       void actor.stop({ drainTimeoutMs: DRAIN_TIMEOUT_MS })
         .then(() => queue.close())

@@ -1,5 +1,6 @@
 // results.svg: one small panel per headline metric, a bar per system (its median), the
 // value written on each bar. Written by hand; no chart library.
+import { advantage } from './metrics.mjs';
 import { fmt } from './report.mjs';
 
 const COLORS = { tasklane: '#2b6cb0', bullmq: '#c05621', 'bee-queue': '#718096' };
@@ -24,7 +25,7 @@ export function chart({ metrics, results, systems, machine }) {
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="Helvetica, Arial, sans-serif">`,
     `<rect width="${width}" height="${height}" fill="#ffffff"/>`,
     `<text x="${PAD}" y="22" font-size="15" font-weight="bold">tasklane vs BullMQ vs bee-queue (medians; same redis-server, same run)</text>`,
-    `<text x="${PAD}" y="40" font-size="11" fill="#4a5568">${esc(`${machine.cpus} CPUs (${machine.cpuModel}), Node ${machine.node}, Redis ${machine.redis}, ${machine.date.slice(0, 10)}`)}</text>`,
+    `<text x="${PAD}" y="40" font-size="11" fill="#4a5568">${esc(`${machine.cpus} CPUs (${machine.cpuModel}), Node ${machine.node}, Redis ${machine.redis}, ${machine.date.slice(0, 10)}. "Nx vs peer": tasklane advantage, > 1 = tasklane better`)}</text>`,
   ];
   let lx = width - PAD - systems.length * 95;
   for (const s of systems) {
@@ -43,7 +44,7 @@ export function chart({ metrics, results, systems, machine }) {
 function panel(metric, results, systems, x, y) {
   const values = systems.map((s) => results[s]?.[metric.key]?.median ?? null);
   const max = Math.max(...values.filter((v) => v != null), 1e-9);
-  const top = y + 36;
+  const top = y + 50;
   const base = y + PANEL_H - 12;
   const barH = base - top - 14;
   const slot = (PANEL_W - 20) / systems.length;
@@ -51,6 +52,7 @@ function panel(metric, results, systems, x, y) {
     `<rect x="${x}" y="${y}" width="${PANEL_W}" height="${PANEL_H}" fill="#f7fafc" stroke="#e2e8f0"/>`,
     `<text x="${x + 8}" y="${y + 16}" font-size="12" font-weight="bold">${esc(metric.label)}</text>`,
     `<text x="${x + 8}" y="${y + 30}" font-size="10" fill="#4a5568">${esc(`${metric.unit}, ${metric.better} is better`)}</text>`,
+    ...ratioLine(metric, results, systems, x + 8, y + 44),
     `<line x1="${x + 10}" y1="${base}" x2="${x + PANEL_W - 10}" y2="${base}" stroke="#a0aec0"/>`,
   ];
   values.forEach((v, i) => {
@@ -65,6 +67,18 @@ function panel(metric, results, systems, x, y) {
     out.push(`<text x="${(bx + bw / 2).toFixed(1)}" y="${(base - h - 3).toFixed(1)}" font-size="10" text-anchor="middle">${esc(fmt(v, metric.digits))}</text>`);
   });
   return out.join('\n');
+}
+
+/** "tasklane: 2.6x vs bullmq, 0.9x vs bee-queue" (advantage: > 1 = tasklane better). */
+function ratioLine(metric, results, systems, x, y) {
+  const tl = results.tasklane?.[metric.key]?.median ?? null;
+  if (tl == null) return [];
+  const parts = systems.filter((s) => s !== 'tasklane').map((peer) => {
+    const a = advantage(metric, tl, results[peer]?.[metric.key]?.median ?? null);
+    return a == null ? null : `${a.toFixed(2)}x vs ${peer}`;
+  }).filter(Boolean);
+  if (parts.length === 0) return [];
+  return [`<text x="${x}" y="${y}" font-size="10" fill="#2b6cb0">${esc(`tasklane: ${parts.join(', ')}`)}</text>`];
 }
 
 function esc(text) {

@@ -59,11 +59,12 @@ export async function countTaskRecords(queue) {
  * @param {{ tasks: Array<{ id: string, info: object | null }>, unique: number, records: number,
  *   api: { sideEffectsFor(key: string): number, stats(): { replays: number } },
  *   permanentKinds: string[], maxStalls: number, chaos: ChaosFacts }} input
- * @typedef {{ killEveryMs: number, kills: number, skipped: number, log: import('./chaos-log.mjs').SupervisorLog,
+ * @typedef {{ killEveryMs: number, kills: number, readyKills: number, skipped: number, log: import('./chaos-log.mjs').SupervisorLog,
  *   restart: null | { signal: string, exitMs: number, downMs: number, listenMs: number, readyMs: number,
- *     before: Snapshot, after: Snapshot }, restartPlanned: boolean, restartError: Error | null }} ChaosFacts
+ *     before: Snapshot, after: Snapshot, probe: { acked: number, after: number } },
+ *   restartPlanned: boolean, restartError: Error | null }} ChaosFacts
  * @typedef {{ total: number, completed: number, dead: number }} Snapshot
- * @returns {{ lines: string[], problems: string[], deadByCause: Record<string, number> }}
+ * @returns {{ lines: string[], problems: string[] }}
  * @example
  * const { lines, problems } = chaosBooks({ tasks: books.tasks, unique: 20000, records, api, permanentKinds, maxStalls: 5, chaos });
  */
@@ -94,13 +95,16 @@ export function chaosBooks({ tasks, unique, records, api, permanentKinds, maxSta
   if (!aofKept) {
     problems.push(`the Redis restart lost acknowledged writes: ${r.before.total} task records before the kill, ${r.after.total} after; completed ${r.before.completed} → ${r.after.completed}, dead ${r.before.dead} → ${r.after.dead}`);
   }
+  const probeKept = !r || (r.probe.acked > 0 && r.probe.after >= r.probe.acked);
+  if (!probeKept) problems.push(`the write probe had ${r.probe.acked} acknowledged INCRs before the kill and ${r.probe.after} after the restart`);
   if (records !== unique) problems.push(`Redis holds ${records} task records for ${unique} unique ids`);
   if (byCause.unexpected.length > 0) problems.push(`${byCause.unexpected.length} dead letter(s) neither permanent, out of attempts nor stalled, e.g. ${sample(byCause.unexpected)}`);
   if (byCause.unexplained.length > 0) problems.push(`${byCause.unexplained.length} dead letter(s) without an error code and message, e.g. ${sample(byCause.unexplained)}`);
   if (permanentCompleted.length > 0) problems.push(`${permanentCompleted.length} task(s) of a permanently refused kind completed, e.g. ${permanentCompleted.slice(0, 3).map((t) => t.id).join(', ')}`);
   if (deadWithEffect.length > 0) {
     const causes = Object.entries(countBy(deadWithEffect, (t) => deadCause(t.info, permanentKinds, maxStalls))).map(([k, n]) => `${k} ${n}`).join(', ');
-    problems.push(`${deadWithEffect.length} dead letter(s) whose side effect happened anyway (${causes}), e.g. ${sample(deadWithEffect)}`);
+    const history = (t) => `${t.id} (${t.info.lane} lane, ${t.info.fence} claims, ${t.info.stalls} leases lost, attempt ${t.info.attempts} of ${t.info.maxAttempts}: ${t.info.error?.code ?? t.info.error?.name})`;
+    problems.push(`${deadWithEffect.length} dead letter(s) whose side effect happened anyway (${causes}), e.g. ${deadWithEffect.slice(0, 3).map(history).join('; ')}`);
   }
 
   const deaths = Object.entries(log.deathSignals).map(([how, n]) => `${how} ${n}`).join(', ') || 'none';
@@ -108,30 +112,32 @@ export function chaosBooks({ tasks, unique, records, api, permanentKinds, maxSta
     rule,
     '  Chaos',
     line('worker processes SIGKILLed', chaos.kills, chaos.killEveryMs > 0
-      ? `one every ${formatMs(chaos.killEveryMs)}${chaos.skipped ? ` (${chaos.skipped} ticks found no ready worker)` : ''}; the supervisor saw ${c.workersDied} die (${deaths})`
+      ? `one every ${formatMs(chaos.killEveryMs)}, ${chaos.readyKills} of them ready${chaos.skipped ? ` (${chaos.skipped} ticks found no worker to kill)` : ''}; the supervisor saw ${c.workersDied} die (${deaths})`
       : 'worker kills off'),
     line('leases released from killed workers', c.leasesReleased, `(+ ${c.expiredRequeued} requeued when their lease expired)`),
     r
       ? line(`Redis ${r.signal}ed, restarted on its AOF`, 1, `down ${formatMs(r.downMs + r.exitMs)}, listening after ${formatMs(r.listenMs)}, answering after ${formatMs(r.readyMs)}`)
       : line('Redis restarts', 0, chaos.restartPlanned ? `✗ ${chaos.restartError?.message ?? 'did not happen'}` : '(--no-redis-restart)'),
-    ...(r ? [`  ${''.padEnd(47)}   ${ok(aofKept)} task records ${r.before.total} → ${r.after.total}, completed ${r.before.completed} → ${r.after.completed}, dead ${r.before.dead} → ${r.after.dead}`] : []),
+    ...(r ? [
+      `  ${''.padEnd(47)}   ${ok(aofKept)} task records ${r.before.total} → ${r.after.total}, completed ${r.before.completed} → ${r.after.completed}, dead ${r.before.dead} → ${r.after.dead}`,
+      `  ${''.padEnd(47)}   ${ok(probeKept)} write probe: ${r.probe.acked} INCRs acknowledged before the kill, counter ${r.probe.after} after`,
+    ] : []),
     line('tasks that lost a lease', stalledTasks.length, `${stallsTotal} leases lost in all, at most ${maxSeen} by one task; ${recoveredCompleted} then completed`),
     line('calls answered by a stored response', api.stats().replays, '(a retry after the effect had landed)'),
     line('task records in Redis (SCAN)', records, `${ok(records === unique)} ${records === unique ? '= unique ids' : `≠ ${unique} unique ids`}`),
     rule,
     '  Dead letters by cause',
-    line(`  permanent 4xx (${permanentKinds.join(', ')})`.slice(0, 40), byCause.permanent.length, `${ok(permanentCompleted.length === 0)} no permanent-kind task completed`),
+    line('  permanent 4xx', byCause.permanent.length, `${ok(permanentCompleted.length === 0)} kinds ${permanentKinds.join(', ')}; none of them completed`),
     line('  out of attempts (retryable failure)', byCause.attempts.length, summarizeErrors(byCause.attempts)),
-    line(`  stalled (${STALLED})`.slice(0, 40), byCause.stalled.length, `lost more than ${maxStalls} leases (maxStalls ${maxStalls})`),
+    line('  stalled: lost too many leases', byCause.stalled.length, `${STALLED}: more than maxStalls (${maxStalls}) leases lost`),
     line('  unexpected', byCause.unexpected.length, ok(byCause.unexpected.length === 0)),
     line('  no error code or message', byCause.unexplained.length, ok(byCause.unexplained.length === 0)),
     line('dead letters with a side effect', deadWithEffect.length, ok(deadWithEffect.length === 0)),
     rule,
-    `  supervisor log: ${c.workersReady} workers ready · ${c.redisDown} connections lost to Redis, ${c.redisBack} back · ${c.warnings} warnings · ${c.errors} errors`,
+    `  supervisor log: ${c.workersReady} workers became ready · ${c.redisDown} processes saw Redis go away · ${c.warnings} warnings · ${c.errors} errors`,
     ...[...log.messages].slice(0, 8).map(([message, { level, count }]) => `    ${String(count).padStart(6)}× ${level >= 50 ? 'error' : 'warn '} ${message.slice(0, 110)}`),
   ];
-  const deadByCause = Object.fromEntries(Object.entries(byCause).map(([k, list]) => [k, list.length]));
-  return { lines, problems, deadByCause };
+  return { lines, problems };
 }
 
 function summarizeErrors(list) {

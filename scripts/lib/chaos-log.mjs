@@ -25,7 +25,7 @@ export class SupervisorLog {
   /** Worker pids the supervisor has announced ready and not yet seen exit. */
   readyPids = new Set();
   /** Tallies of what the supervisor logged. */
-  counts = { workersReady: 0, workersDied: 0, leasesReleased: 0, expiredRequeued: 0, redisDown: 0, redisBack: 0, warnings: 0, errors: 0 };
+  counts = { workersReady: 0, workersDied: 0, leasesReleased: 0, expiredRequeued: 0, redisDown: 0, warnings: 0, errors: 0 };
   /** Signals of the worker deaths the supervisor logged, e.g. { SIGKILL: 40 }. */
   deathSignals = {};
   /** Warning and error messages by text: `{ level, count, sample }`. */
@@ -88,8 +88,7 @@ export class SupervisorLog {
         c.expiredRequeued += Number(entry.moved) || 0;
         break;
       default:
-        if (/^Redis at .* is back$/.test(entry.msg ?? '')) c.redisBack += 1;
-        else if (/^lost the connection to Redis/.test(entry.msg ?? '')) c.redisDown += 1;
+        if (/^lost the connection to Redis/.test(entry.msg ?? '')) c.redisDown += 1;
     }
     if (entry.level >= WARN) this.#note(entry.level, entry.msg ?? '(no message)', text);
   }

@@ -1,9 +1,10 @@
 // Kills one random worker process of *our* supervisor with SIGKILL at a fixed rate.
-// A victim must be both a live child of the supervisor this run started (read from /proc,
-// or `ps --ppid` where /proc has no children lists) and a worker the supervisor has
-// announced ready in its log; nothing else is ever signalled, and nothing by name.
+// A victim must be a live child of the supervisor this run started (read from /proc, or
+// `ps --ppid` where /proc has no children lists; the supervisor forks nothing but its
+// workers), and with `readyOnly` also a worker it has logged ready. Nothing else is ever
+// signalled, and nothing by name.
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /**
@@ -14,18 +15,55 @@ import { setTimeout as sleep } from 'node:timers/promises';
  * childPids(supervisor.pid) // [4242, 4243]
  */
 export function childPids(pid) {
+  let tids;
   try {
-    const pids = [];
-    for (const tid of readdirSync(`/proc/${pid}/task`)) {
-      const text = readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').trim();
-      if (text) pids.push(...text.split(/\s+/).map(Number));
-    }
-    return pids;
+    tids = readdirSync(`/proc/${pid}/task`);
   } catch (err) {
-    // The process is gone: it has no children.
-    if (err.code === 'ENOENT' && err.path === `/proc/${pid}/task`) return [];
-    return psChildren(pid);
+    // No /proc at all (not Linux): ask ps. Otherwise the process is gone, with its children.
+    return err.code === 'ENOENT' && !existsSync('/proc/self/task') ? psChildren(pid) : [];
   }
+  const pids = [];
+  for (const tid of tids) {
+    let text;
+    try {
+      text = readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').trim();
+    } catch (err) {
+      if (err.code === 'ENOENT' && existsSync(`/proc/${pid}/task/${tid}`)) return psChildren(pid); // a kernel without children lists
+      continue; // the thread ended meanwhile
+    }
+    if (text) pids.push(...text.split(/\s+/).map(Number));
+  }
+  return pids;
+}
+
+/**
+ * The live processes of process group `pgid`. The supervisor is spawned detached, so its
+ * group holds exactly it and its workers; when it dies, its workers stay in the group
+ * (re-parented to init), which is how the chaos run finds them to stop them.
+ *
+ * @example
+ * groupMembers(supervisor.pid) // [4242, 4243]
+ */
+export function groupMembers(pgid) {
+  let entries;
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return [];
+  }
+  const members = [];
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      // pid (comm) state ppid pgrp …: comm may hold spaces and parentheses, so split after the last ')'.
+      const [, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(pgrp) === pgid) members.push(Number(entry));
+    } catch {
+      // It exited meanwhile.
+    }
+  }
+  return members;
 }
 
 function psChildren(pid) {
@@ -38,7 +76,10 @@ function psChildren(pid) {
 }
 
 /**
- * Every `everyMs`, SIGKILLs one worker chosen at random among the ready ones.
+ * Every `everyMs`, SIGKILLs one worker process of the supervisor, chosen at random among
+ * the live ones, or with `readyOnly` among those it has logged ready. A worker restarts in
+ * one to two seconds on a busy two-core machine, so `readyOnly` concentrates the kills on
+ * the few workers that just came up, before they finish anything.
  *
  * @example
  * const monkey = new WorkerKiller({ supervisorPid: sup.pid, log, everyMs: 500, random });
@@ -51,24 +92,27 @@ export class WorkerKiller {
   #log;
   #everyMs;
   #random;
-  #anyWorker;
+  #readyOnly;
   #running = false;
   #loop = Promise.resolve();
   #wake = new AbortController();
   /** Workers killed. */
   kills = 0;
-  /** Ticks with no ready worker to kill (all of them restarting). */
+  /** Kills of workers the supervisor had logged ready (the others were still starting). */
+  readyKills = 0;
+  /** Ticks that found no worker to kill. */
   skipped = 0;
 
   /**
-   * @param {{ supervisorPid: number, log: import('./chaos-log.mjs').SupervisorLog, everyMs: number, random: () => number }} options
+   * @param {{ supervisorPid: number, log: import('./chaos-log.mjs').SupervisorLog, everyMs: number,
+   *   random: () => number, readyOnly?: boolean }} options
    */
-  constructor({ supervisorPid, log, everyMs, random, anyWorker = false }) {
-    this.#anyWorker = anyWorker;
+  constructor({ supervisorPid, log, everyMs, random, readyOnly = false }) {
     this.#supervisorPid = supervisorPid;
     this.#log = log;
     this.#everyMs = everyMs;
     this.#random = random;
+    this.#readyOnly = readyOnly;
   }
 
   start() {
@@ -95,8 +139,7 @@ export class WorkerKiller {
   #killOne() {
     this.#log.poll();
     const children = childPids(this.#supervisorPid);
-    const ready = children.filter((pid) => this.#log.readyPids.has(pid));
-    const victims = this.#anyWorker ? children : ready;
+    const victims = this.#readyOnly ? children.filter((pid) => this.#log.readyPids.has(pid)) : children;
     if (victims.length === 0) {
       this.skipped += 1;
       return;
@@ -105,6 +148,7 @@ export class WorkerKiller {
     try {
       process.kill(pid, 'SIGKILL');
       this.kills += 1;
+      if (this.#log.readyPids.has(pid)) this.readyKills += 1;
     } catch (err) {
       // It exited between the check and the kill.
       if (err.code !== 'ESRCH') throw err;

@@ -6,6 +6,7 @@ const FLAGS = [
   ['tasks', 'int', 20_000, 'unique tasks (plus about 10% resubmitted ids)', 1, 10_000_000],
   ['seed', 'int', null, 'seed of the workload, the API\'s dice and the victims (default: random)', 0, 2 ** 32 - 1],
   ['kill-every-ms', 'int', 500, 'SIGKILL a random worker process this often; 0: never', 0, 3_600_000],
+  ['kill-ready-only', 'boolean', false, 'pick victims only among workers the supervisor has logged ready (harsher: fresh workers die before they finish anything)'],
   ['fail-rate', 'number', 0.2, 'share of API calls that fail: 60% of it 500, 25% 429 (Retry-After), 15% hang', 0, 0.95],
   ['no-redis-restart', 'boolean', false, 'do not kill and restart Redis in the middle of the run'],
   ['redis-restart-at', 'number', 0.5, 'restart Redis once this share of the tasks has finished', 0, 1],
@@ -14,11 +15,16 @@ const FLAGS = [
   ['timeout', 'int', 300, 'seconds for every task to finish before the books are closed as they stand', 1, 86_400],
   ['short', 'int', 8, 'short-lane actors (supervisor --short)', 1, 1000],
   ['long', 'int', 2, 'long-lane actors (supervisor --long)', 1, 1000],
-  ['processes', 'int', 4, 'worker processes (supervisor --processes); kills pick among them', 2, 256],
+  ['processes', 'int', 8, 'worker processes (supervisor --processes); kills pick among them', 2, 256],
   ['log', 'string', null, 'keep the supervisor\'s log at this path (default: a temp file, kept only on failure)'],
 ];
 
-/** The `--help` text. */
+/**
+ * The `--help` text.
+ *
+ * @example
+ * process.stdout.write(chaosHelp());
+ */
 export function chaosHelp() {
   const rows = FLAGS.map(([name, kind, fallback, help]) => {
     const left = `  --${name}${kind === 'boolean' ? '' : ' ' + (kind === 'string' ? 'PATH' : kind === 'signal' ? 'SIGNAL' : 'N')}`;

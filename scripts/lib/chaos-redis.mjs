@@ -107,3 +107,33 @@ async function endProcess(child, signal, graceMs = 0) {
   await gone;
   clearTimeout(timer);
 }
+
+/**
+ * Acknowledged writes right up to a crash: INCRs `key`, one after another, until stopped.
+ * `acked` is the last value Redis confirmed; after a restart on the same AOF the key must
+ * hold at least that much (more when the write in flight at the kill was also persisted,
+ * or resent by ioredis after the reconnect).
+ *
+ * @example
+ * const probe = startWriteProbe(client, 'chaos:probe');
+ * const acked = probe.acked; // …then kill Redis, restart it…
+ * probe.stop();
+ * Number(await client.get('chaos:probe')) >= acked // true with appendfsync always
+ */
+export function startWriteProbe(client, key) {
+  let running = true;
+  // stop() does not wait for the INCR in flight: with Redis gone for good it would wait forever.
+  const probe = { acked: 0, stop: () => {
+    running = false;
+  } };
+  void (async () => {
+    while (running) {
+      try {
+        probe.acked = Number(await client.incr(key));
+      } catch {
+        return; // the client was closed: nothing more to learn
+      }
+    }
+  })();
+  return probe;
+}

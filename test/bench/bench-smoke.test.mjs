@@ -1,31 +1,15 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { envWithoutTestRedis, runScript } from '../helpers/run-script.mjs';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SYSTEMS = ['tasklane', 'bullmq', 'bee-queue'];
 const HEADLINE = ['bulk_enqueue', 'process_1x100', 'process_2x50', 'latency_p50', 'latency_p99', 'latency_max', 'http_1x100', 'cmds_sent', 'cmds_executed'];
 
-/** Runs `node bench/run.mjs ...args` to the end; resolves with its exit code and output. */
 function runBench(args, timeoutMs) {
-  return new Promise((resolve) => {
-    // The bench starts its own redis-server; the test suite's server must play no part in it.
-    const env = { ...process.env };
-    delete env.TASKLANE_TEST_REDIS_URL;
-    const child = spawn(process.execPath, ['bench/run.mjs', ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (d) => { output += d; });
-    child.stderr.on('data', (d) => { output += d; });
-    const timer = setTimeout(() => child.kill('SIGINT'), timeoutMs);
-    child.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, output });
-    });
-  });
+  return runScript('bench/run.mjs', args, { watchdogMs: timeoutMs, env: envWithoutTestRedis() });
 }
 
 const test = suite('bench/run.mjs --quick');

@@ -1,43 +1,18 @@
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { row, runScript } from '../helpers/run-script.mjs';
 import { realRedisUrl } from '../helpers/backends.mjs';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /** The demo's own deadline for the tasks to settle; the watchdog leaves room for its shutdown. */
 const DEMO_TIMEOUT_S = 30;
 const WATCHDOG_MS = 40_000;
 
-/** Runs `node scripts/demo.mjs ...args` against the test redis-server; resolves with its exit and output. */
+/** Runs `node scripts/demo.mjs ...args` against the test redis-server. */
 function runDemo(args) {
-  const child = spawn(process.execPath, ['scripts/demo.mjs', ...args], {
-    cwd: ROOT,
-    env: { ...process.env, REDIS_URL: realRedisUrl() },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout.on('data', (chunk) => { output += chunk; });
-  child.stderr.on('data', (chunk) => { output += chunk; });
-  // A hung demo must fail the test, not the suite: Ctrl-C lets it stop what it started.
-  const watchdog = setTimeout(() => {
-    child.kill('SIGINT');
-    setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
-  }, WATCHDOG_MS);
-  return new Promise((resolve) => child.on('exit', (code, signal) => {
-    clearTimeout(watchdog);
-    resolve({ code, signal, output });
-  }));
-}
-
-/** The number on the table row whose label starts with `label`. */
-function row(output, label) {
-  const match = new RegExp(`^\\s*${label}\\s+(\\d+)`, 'm').exec(output);
-  assert.ok(match, `no "${label}" row in the demo output:\n${output}`);
-  return Number(match[1]);
+  return runScript('scripts/demo.mjs', args, { watchdogMs: WATCHDOG_MS, env: { ...process.env, REDIS_URL: realRedisUrl() } });
 }
 
 const test = suite('npm run demo');
