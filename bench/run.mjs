@@ -36,6 +36,23 @@ const BATCH = 1000;
 const RATE = 2000;
 const API_DELAY_MS = 5;
 const COMMANDS_MAX_TASKS = 5000;
+const HELP = `Usage: node bench/run.mjs [flags]      (npm run bench -- [flags])
+
+Benchmarks tasklane, BullMQ and bee-queue on one private redis-server that it starts,
+systems alternated per repetition, medians reported. Writes --out and an SVG beside it.
+
+  --reps N        repetitions per case (default 3; 1 with --quick)
+  --tasks N       tasks per bulk/processing case (default 50000; 1000 with --quick)
+  --quick         a smoke run: few tasks, 1 s of latency
+  --only LIST     systems, comma-separated: ${SYSTEM_NAMES.join(', ')}
+  --cases LIST    ${CASES.map((k) => `${k.name} (${k.n})`).join(', ')}
+  --out PATH      results JSON (default bench/results.json)
+  --cpu-prof DIR  every worker process writes a V8 CPU profile there (slows them: not results)
+  -h, --help      show this help
+
+Exit codes: 0 when every run succeeded, 1 when one failed, 2 for invalid flags.
+`;
+
 
 const options = parseOptions();
 const started = Date.now();
@@ -212,8 +229,10 @@ async function machineInfo(client) {
 }
 
 function parseOptions() {
-  const { values } = parseArgs({
-    options: {
+  let values;
+  try {
+    ({ values } = parseArgs({ options: {
+      help: { type: 'boolean', short: 'h' },
       reps: { type: 'string' },
       tasks: { type: 'string' },
       quick: { type: 'boolean', default: false },
@@ -221,8 +240,14 @@ function parseOptions() {
       cases: { type: 'string' },
       out: { type: 'string' },
       'cpu-prof': { type: 'string' },
-    },
-  });
+    } }));
+  } catch (error) {
+    usage(`${error.message}. Run with --help to see every flag.`);
+  }
+  if (values.help) {
+    process.stdout.write(HELP);
+    process.exit(0);
+  }
   const quick = values.quick;
   if (values['cpu-prof']) {
     // Read by lib/child.mjs when it forks workers. Profiling slows the workers: numbers from such a run are not results.

@@ -190,11 +190,17 @@ function abortable(promise) {
 }
 
 function readOptions() {
-  const { values } = parseArgs({
-    options: {
-      tasks: { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' }, timeout: { type: 'string' }, help: { type: 'boolean', short: 'h' },
-    },
-  });
+  let values;
+  try {
+    ({ values } = parseArgs({
+      options: {
+        tasks: { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' }, timeout: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (error) {
+    process.stderr.write(`demo: ${error.message}. Run with --help to see every flag.\n`);
+    process.exit(2);
+  }
   if (values.help) {
     process.stdout.write('Usage: node scripts/demo.mjs [--tasks N (DEMO_TASKS, default 3000)] [--seed N] [--out DIR (default demo-output)] [--timeout SECONDS (default 50)]\n');
     process.exit(0);

@@ -28,7 +28,13 @@ const FLAGS = {
 export function parseSoakFlags(args) {
   const options = { out: { type: 'string', default: 'bench/soak.json' }, help: { type: 'boolean', default: false } };
   for (const name of Object.keys(FLAGS)) options[name] = { type: 'string' };
-  const { values } = parseArgs({ args, options });
+  let values;
+  try {
+    ({ values } = parseArgs({ args, options }));
+  } catch (error) {
+    console.error(`soak: ${error.message}. Run with --help to see every flag.`);
+    process.exit(2);
+  }
   if (values.help) {
     console.log('Usage: npm run soak -- [flags]\n' +
       Object.entries(FLAGS).map(([name, [fallback, , help]]) => `  --${name.padEnd(24)} ${help}${fallback === null ? '' : ` (default ${fallback})`}`).join('\n') +

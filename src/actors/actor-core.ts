@@ -25,15 +25,18 @@ export type ActorState = 'idle' | 'running' | 'draining' | 'stopped';
 const LOOP_BACKOFF_BASE_MS = 100;
 const LOOP_BACKOFF_MAX_MS = 5000;
 const DEFAULT_DRAIN_TIMEOUT_MS = 30_000;
+const CLAIM_LOOPS = 2;
+/** The second loop's idle wait: wake-ups end it; the timeout is only a safety net. */
+const SECOND_LOOP_IDLE_WAIT_MS = 30_000;
 
 /**
  * Pulls tasks from one lane and runs them through their handlers, at most
  * `concurrency` at once, reporting each outcome to the store.
  *
- * The claim loop takes as many tasks as there are free slots. When the lane is
- * drained it sleeps on `store.waitForWork` (no polling) until a wake-up, the next
- * delayed task's due time, or `idleWaitMs`; when all slots are busy it sleeps until
- * one frees up and then claims at once. Store errors never stop it: it reports
+ * Two claim loops take as many tasks as there are free slots, half of them each at
+ * most. When the lane is drained they sleep on `store.waitForWork` (no polling) until
+ * a wake-up, the next delayed task's due time, or `idleWaitMs`; when all slots are
+ * busy they sleep until one frees up and then claim at once. Store errors never stop it: it reports
  * them as `actor:error` and backs off.
  *
  * @example
@@ -58,7 +61,10 @@ export class Actor extends EventEmitter<ActorEvents> {
   #state: ActorState = 'idle';
   #loop: Promise<void> = Promise.resolve();
   #stopping: Promise<void> | undefined;
-  #onSlotFree: (() => void) | undefined;
+  /** Claim loops waiting for a free slot. */
+  #slotWaiters: Array<() => void> = [];
+  /** Slots promised to claims still on the wire. */
+  #reserved = 0;
   #onAllSettled: Array<() => void> = [];
   #lastClaimEmpty = false;
   #idle = false;
@@ -86,7 +92,7 @@ export class Actor extends EventEmitter<ActorEvents> {
     if (this.#state === 'running') return;
     if (this.#state !== 'idle') throw new ActorStoppedError();
     this.#state = 'running';
-    this.#loop = this.#claimLoop();
+    this.#loop = this.#startLoops();
   }
 
   /**
@@ -103,7 +109,7 @@ export class Actor extends EventEmitter<ActorEvents> {
     const wasIdle = this.#state === 'idle';
     this.#state = wasIdle ? 'stopped' : 'draining';
     this.#halt.abort();
-    this.#onSlotFree?.();
+    this.#wakeSlotWaiters();
     this.#stopping = wasIdle ? Promise.resolve() : this.#drain(drainTimeoutMs);
     return this.#stopping;
   }
@@ -129,31 +135,55 @@ export class Actor extends EventEmitter<ActorEvents> {
     this.#state = 'stopped';
   }
 
-  async #claimLoop(): Promise<void> {
+  /**
+   * Two claim loops share the actor's slots, each claiming at most half of them at a
+   * time. With one loop, the process sat idle for a whole round trip after every batch
+   * (claim → run → claim) while Redis sat idle during the processing; with two, one
+   * batch is on the wire while the other runs. Only the first loop keeps the idle
+   * schedule (idleWaitMs and delayed due times); the second sleeps on wake-ups, so an
+   * idle actor still costs Redis about one claim per idleWaitMs.
+   */
+  #startLoops(): Promise<void> {
+    const { concurrency } = this.#opts;
+    const loops = concurrency >= 2 ? CLAIM_LOOPS : 1;
+    const chunk = Math.ceil(concurrency / loops);
+    return Promise.all(Array.from({ length: loops }, (_, i) => this.#claimLoop(chunk, i === 0))).then(() => undefined);
+  }
+
+  async #claimLoop(chunk: number, keepsSchedule: boolean): Promise<void> {
     const { store, lane, owner, concurrency, claimLeaseMs, idleWaitMs } = this.#opts;
     let failures = 0;
     while (this.#state === 'running') {
       try {
-        const free = concurrency - this.inFlight;
+        const free = concurrency - this.inFlight - this.#reserved;
         if (free <= 0) {
-          await new Promise<void>((resolve) => (this.#onSlotFree = resolve));
+          await new Promise<void>((resolve) => this.#slotWaiters.push(resolve));
           continue;
         }
+        const max = Math.min(free, chunk);
         // Read before claiming: a wake-up that lands between this claim and the wait
         // below changes the generation, so the wait returns at once (no lost wake-up).
         const since = store.wakeGeneration(lane);
-        const batch = await store.claimBatch(lane, { max: free, leaseMs: claimLeaseMs, owner });
+        this.#reserved += max;
+        let batch;
+        try {
+          batch = await store.claimBatch(lane, { max, leaseMs: claimLeaseMs, owner });
+        } finally {
+          this.#reserved -= max;
+        }
         failures = 0;
         if (this.#state !== 'running') {
           this.#giveBack(batch.leases);
           return;
         }
         for (const lease of batch.leases) this.#dispatch(lease);
+        // Slots this claim reserved and did not fill are free again for the other loop.
+        if (batch.leases.length < max) this.#wakeSlotWaiters();
         this.#lastClaimEmpty = batch.leases.length === 0;
         this.#maybeIdle();
         // A short batch means the lane is drained: claiming again would find nothing.
-        if (batch.leases.length < free) {
-          const timeoutMs = Math.max(0, Math.min(idleWaitMs, batch.nextDueInMs ?? idleWaitMs));
+        if (batch.leases.length < max) {
+          const timeoutMs = keepsSchedule ? Math.max(0, Math.min(idleWaitMs, batch.nextDueInMs ?? idleWaitMs)) : SECOND_LOOP_IDLE_WAIT_MS;
           await store.waitForWork(lane, { since, timeoutMs, signal: this.#halt.signal });
         }
       } catch (error) {
@@ -163,6 +193,10 @@ export class Actor extends EventEmitter<ActorEvents> {
         await delay(backoffMs, undefined, { signal: this.#halt.signal }).catch(() => {}); // rejects when stop() aborts it
       }
     }
+  }
+
+  #wakeSlotWaiters(): void {
+    for (const resolve of this.#slotWaiters.splice(0)) resolve();
   }
 
   /** Leases claimed while stop() began: released untouched, or, once stopped, left to lapse. */
@@ -206,8 +240,7 @@ export class Actor extends EventEmitter<ActorEvents> {
   #settle(attempt: Attempt, settlement: Settlement, durationMs: number): void {
     this.#attempts.delete(attempt);
     this.#track(this.#reporter.report(attempt.lease, settlement, durationMs));
-    this.#onSlotFree?.();
-    this.#onSlotFree = undefined;
+    this.#wakeSlotWaiters();
     if (this.#attempts.size === 0) for (const resolve of this.#onAllSettled.splice(0)) resolve();
     this.#maybeIdle();
   }

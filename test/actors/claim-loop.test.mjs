@@ -21,12 +21,13 @@ test('claims only up to its free capacity, and claims again as soon as a slot fr
   store.add(...Array.from({ length: 5 }, () => ({})));
   actor.start();
   await until(() => actor.inFlight === 3, { what: '3 in flight' });
-  assert.equal(store.callsOf('claimBatch')[0][1].max, 3);
+  // Two loops share the three slots: one claims two, the other the one left.
+  assert.equal(store.callsOf('claimBatch').map(([, { max }]) => max), [2, 1]);
   assert.is(store.waiting.short.length, 2, 'two tasks left unclaimed');
 
   gates[0].resolve('r0');
-  await until(() => store.count('claimBatch') >= 2, { what: 'a second claim' });
-  assert.is(store.callsOf('claimBatch')[1][1].max, 1, 'the second claim asks for the one free slot');
+  await until(() => store.count('claimBatch') >= 3, { what: 'a third claim' });
+  assert.is(store.callsOf('claimBatch')[2][1].max, 1, 'the next claim asks for the one free slot');
   await until(() => actor.inFlight === 3, { what: 'the slot refilled' });
 
   const releaseAll = setInterval(() => gates.forEach((gate, i) => gate.resolve(`r${i}`)), 5);
@@ -79,9 +80,51 @@ test('a wake-up while idle makes it claim at once', async () => {
   const { store, actor } = setup({ idleWaitMs: 60_000 });
   actor.start();
   await nextEvent(actor, 'actor:idle');
+  await until(() => store.count('waitForWork') === 2, { what: 'both loops asleep' });
   const [id] = store.add({});
   await until(() => store.completed.has(id), { what: 'the woken task completed' });
-  assert.is(store.count('claimBatch'), 2);
+  // Each loop claimed once at start and once on the wake-up; nothing waited out the minute.
+  assert.is(store.count('claimBatch'), 4);
+  await actor.stop();
+});
+
+test('two claims overlap: the second batch is claimed while the first is still running', async () => {
+  const gates = [];
+  const { store, actor } = setup({
+    concurrency: 4,
+    idleWaitMs: 60_000,
+    handlers: { ok: () => { const gate = deferred(); gates.push(gate); return gate.promise; } },
+  });
+  const release = deferred();
+  let claimsOnWire = 0;
+  let peakOnWire = 0;
+  const claim = store.claimBatch.bind(store);
+  store.claimBatch = async (...args) => {
+    claimsOnWire += 1;
+    peakOnWire = Math.max(peakOnWire, claimsOnWire);
+    await release.promise;
+    claimsOnWire -= 1;
+    return claim(...args);
+  };
+  store.add(...Array.from({ length: 4 }, () => ({})));
+  actor.start();
+  await until(() => claimsOnWire === 2, { what: 'two claims on the wire' });
+  release.resolve();
+  await until(() => actor.inFlight === 4, { what: 'all four slots filled' });
+  assert.is(peakOnWire, 2);
+  assert.equal(store.callsOf('claimBatch').map(([, { max }]) => max), [2, 2]);
+  gates.forEach((gate) => gate.resolve('ok'));
+  await until(() => store.completed.size === 4);
+  await actor.stop();
+});
+
+test('concurrency 1 runs a single claim loop', async () => {
+  const { store, actor } = setup({ concurrency: 1, idleWaitMs: 60_000 });
+  actor.start();
+  await nextEvent(actor, 'actor:idle');
+  await sleep(30);
+  assert.is(store.count('claimBatch'), 1);
+  assert.is(store.count('waitForWork'), 1);
   await actor.stop();
 });
 

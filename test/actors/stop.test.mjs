@@ -64,7 +64,7 @@ test('no store call follows the end of stop, even from a handler that ignored th
 test('stop cuts an idle wait short', async () => {
   const { store, actor } = setup({}, { idleWaitMs: 60_000 });
   actor.start();
-  await until(() => store.count('waitForWork') === 1);
+  await until(() => store.count('waitForWork') >= 1);
   let stopped = false;
   void actor.stop().then(() => (stopped = true));
   // Without the abort, stop would wait out the minute-long idle wait.
@@ -78,10 +78,13 @@ test('leases claimed while stop begins are released untouched', async () => {
   store.hook('claimBatch', () => sleep(80));
   const [id] = store.add({});
   actor.start();
-  await until(() => store.count('claimBatch') === 1);
+  await until(() => store.count('claimBatch') >= 1);
   await actor.stop();
   assert.is(ran, 0);
-  assert.equal(store.released, [id]);
+  // Both loops' claims were on the wire: the second may take the task the first gave back, and gives it back too.
+  assert.ok(store.released.length >= 1 && store.released.every((released) => released === id), `released: ${store.released}`);
+  assert.equal(store.waiting.short.map((task) => task.id), [id], 'the task is waiting again');
+  assert.is(store.active.size, 0);
 });
 
 test('stop before start, twice, and start after stop', async () => {

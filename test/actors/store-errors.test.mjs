@@ -17,7 +17,8 @@ function setup(handlers = { ok: async () => 'done' }, options = {}) {
 }
 
 test('a failing claim emits actor:error, backs off, and recovers', async () => {
-  const { store, actor, errors } = setup();
+  // One claim loop, so that the three failures are one loop's consecutive attempts.
+  const { store, actor, errors } = setup(undefined, { concurrency: 1 });
   store.failNext('claimBatch', new Error('ECONNREFUSED'), 3);
   const [id] = store.add({});
   actor.start();
