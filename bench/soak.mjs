@@ -167,11 +167,11 @@ async function soak() {
     minSteadySamples: CRITERION.minSamples,
     criterion: `Steady samples: taken while the producer was enqueueing, once both windows were full, in the second half of that time (at least ${CRITERION.minSamples}). ` +
       `Flat: the median of their second half exceeds the median of their first half by at most ${config.maxGrowthPct}% of the level (the median of all) + a slack (a fall passes). ` +
-      `Judged: worker RSS, summed over the workers (slack ${CRITERION.rssSlackBytes / MIB} MiB per worker); Redis used_memory per key, (used_memory - empty baseline) / keys in the db including expired ones not freed yet ` +
-      `(slack ${CRITERION.perKeySlackBytes} B), since raw used_memory follows throughput and Redis's expiry lag; ` +
+      `Judged: worker RSS, summed over the workers (slack ${CRITERION.rssSlackBytes / MIB} MiB per worker); Redis used_memory (no slack); Redis used_memory per key, (used_memory - empty baseline) / keys in the db including expired ones not freed yet ` +
+      `(slack ${CRITERION.perKeySlackBytes} B); ` +
       `and used_memory back within ${CRITERION.residualSlackBytes / MIB} MiB of the empty baseline once both windows have expired.`,
     workerRss: rss,
-    redisUsedMemory: { ...used, judged: false, note: 'follows the keys the windows hold (throughput) and the expired keys not freed yet; judged per key instead' },
+    redisUsedMemory: { ...used, note: 'follows the number of tasks the windows hold, so it is flat only at a steady rate (--rate)' },
     redisBytesPerKey: perKey,
     redisExpiredNotReclaimed: expiredNotReclaimed(steady),
     residualAfterWindows: { bytes: residualBytes, allowed: CRITERION.residualSlackBytes, ok: residualOk },
@@ -181,7 +181,7 @@ async function soak() {
       emptyBaselineBytes: baselineBytes,
       expiryPausedDuringCensus: redis.canPauseExpiry,
     },
-    flat: rss.flat && perKey.flat && residualOk,
+    flat: rss.flat && used.flat && perKey.flat && residualOk,
   };
 
   const result = { config, criterion: CRITERION, machine, summary, snapshots, series };

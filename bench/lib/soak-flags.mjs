@@ -7,7 +7,7 @@ const FLAGS = {
   workers: [1, 1, 'worker processes, one short-lane actor each'],
   concurrency: [100, 1, 'tasks each worker runs at once'],
   batch: [1000, 1, 'tasks per enqueueMany call'],
-  rate: [0, 0, 'most tasks enqueued per second; 0: as fast as the workers take them'],
+  rate: [5000, 0, 'tasks enqueued per second; steady, so the windows hold a steady number of tasks (0: as fast as the workers take them, and used_memory follows throughput)'],
   'max-waiting': [null, 1, 'most tasks waiting before the producer pauses (default a twentieth of --tasks, from 1000 to 20000)'],
   'completed-retention-ms': [60_000, 1, 'how long completed records are kept'],
   'dedup-window-ms': [60_000, 1, 'how long dedup markers are kept'],

@@ -55,7 +55,7 @@ export function plotSoak(result, fullAtS, stopAtS) {
       .map((k) => ({ fromS: result.snapshots[k].t, toS: result.snapshots[k].t + result.snapshots[k].seconds, label: 'census' })),
     panels: [
       { key: 'rssBytes', label: `worker RSS: ${s.workerRss.verdict}`, color: '#1f77b4', unit: 'MiB', level: s.workerRss.level },
-      { key: 'usedMemoryBytes', label: 'Redis used_memory (not judged: follows throughput and expired keys not freed yet)', color: '#d62728', unit: 'MiB',
+      { key: 'usedMemoryBytes', label: 'Redis used_memory', color: '#d62728', unit: 'MiB',
         level: s.redisUsedMemory.level, dashed: { key: 'usedMemoryLiveBytes', label: 'without expired keys' } },
       { key: 'bytesPerKey', label: `Redis used_memory per key, expired ones not freed yet included: ${s.redisBytesPerKey.verdict}`, color: '#9467bd', unit: 'B', scale: 1, level: s.redisBytesPerKey.level },
       { key: 'tasksPerSec', label: 'throughput', color: '#2ca02c', unit: 'k/s', scale: 1000 },

@@ -142,4 +142,22 @@ await describeBackends('TaskQueue failures, retries and dead letters', (test, ba
     assert.equal(await queue.redis.exists(queue.keys.task('e1'), queue.keys.task('e2')), 0);
     await cleanup();
   });
+
+  test('a completion deletes completed records past the retention that Redis has not freed yet', async () => {
+    const { queue, cleanup } = openQueue(backend, { completedRetentionMs: 100 });
+    await queue.enqueueMany([{ id: 'old' }, { id: 'reused' }]);
+    await queue.completeMany((await queue.claim('short', opts())).map((lease) => ({ lease })));
+    // Stand-ins for records Redis is slow to expire: no TTL. `reused` now holds a later
+    // task's record under the same id (another finish time), which must survive.
+    await queue.redis.persist(queue.keys.task('old'));
+    await queue.redis.persist(queue.keys.task('reused'));
+    await queue.redis.hset(queue.keys.task('reused'), 'ft', String(Date.now() + 60_000));
+    await sleep(200);
+    await queue.enqueue({ id: 'new' });
+    await queue.completeMany((await queue.claim('short', opts())).map((lease) => ({ lease })));
+    assert.is(await queue.redis.exists(queue.keys.task('old')), 0, 'the old record was deleted');
+    assert.is(await queue.redis.exists(queue.keys.task('reused')), 1, 'a record that is no longer the indexed one stays');
+    assert.equal(await queue.redis.zrange(queue.keys.completed, 0, -1), ['new']);
+    await cleanup();
+  });
 });

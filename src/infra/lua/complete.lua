@@ -15,6 +15,9 @@
 
   Output:
     N integers in input order: 1 completed, 0 stale (nothing written)
+
+  Also deletes up to 200 completed records past the retention, with their index
+  entries (helpers.lua reapCompleted).
 ]]
 local prefix, retention, window = ARGV[1], ARGV[2], ARGV[3]
 local n = tonumber(ARGV[4])
@@ -42,6 +45,6 @@ for i = 0, n - 1 do
 end
 zremMany(KEYS[1], finished)
 zaddMany(KEYS[2], indexed)
--- The completed set indexes records that still exist; trim what has expired.
-redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. fmt(now - tonumber(retention)))
+-- The completed set indexes records that still exist: free what is past the retention.
+reapCompleted(prefix, KEYS[2], now, retention)
 return reply(out)

@@ -64,6 +64,34 @@ local function zremMany(key, members)
   end
 end
 
+local function delMany(keys)
+  for i = 1, #keys, BATCH do
+    redis.call('DEL', unpackArgs(keys, i, math.min(i + BATCH - 1, #keys)))
+  end
+end
+
+-- Completed records past their retention are deleted here, not only by their own
+-- PEXPIRE: Redis frees expired keys by sampling, and at thousands of completions a
+-- second it falls behind, so its memory would follow throughput instead of the
+-- window. A record is deleted only while it is still the one indexed: once it and
+-- its dedup marker have expired, a new task may reuse the id. Bounded per call;
+-- callers add fewer entries than this, so the index never falls behind for long.
+local REAP_MAX = 200
+local function reapCompleted(prefix, completedKey, now, retentionMs)
+  local old = redis.call('ZRANGEBYSCORE', completedKey, '-inf', '(' .. fmt(now - tonumber(retentionMs)),
+    'WITHSCORES', 'LIMIT', 0, REAP_MAX)
+  if #old == 0 then return end
+  local ids, records = {}, {}
+  for i = 1, #old, 2 do
+    local taskKey = prefix .. 't:' .. old[i]
+    local f = redis.call('HMGET', taskKey, 'state', 'ft')
+    if f[1] == 'completed' and tonumber(f[2]) == tonumber(old[i + 1]) then records[#records + 1] = taskKey end
+    ids[#ids + 1] = old[i]
+  end
+  delMany(records)
+  zremMany(completedKey, ids)
+end
+
 local function laneKey(lane, shortKey, longKey)
   if lane == 'long' then return longKey end
   return shortKey
