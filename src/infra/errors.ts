@@ -19,6 +19,17 @@ export const ErrorCode = {
   Handler: 'TASKLANE_ERR_HANDLER',
   UnknownTaskType: 'TASKLANE_ERR_UNKNOWN_TASK_TYPE',
   CrashLoop: 'TASKLANE_ERR_CRASH_LOOP',
+  // The `tasklane` CLI could not connect to Redis (exit code 3).
+  RedisUnavailable: 'TASKLANE_ERR_REDIS_UNAVAILABLE',
+  // The operator HTTP server's answers (src/runtime/http), as `{ error: { code, message } }`.
+  NotFound: 'TASKLANE_ERR_NOT_FOUND',
+  MethodNotAllowed: 'TASKLANE_ERR_METHOD_NOT_ALLOWED',
+  Unauthorized: 'TASKLANE_ERR_UNAUTHORIZED',
+  BodyTooLarge: 'TASKLANE_ERR_BODY_TOO_LARGE',
+  InvalidJson: 'TASKLANE_ERR_INVALID_JSON',
+  NotCancellable: 'TASKLANE_ERR_NOT_CANCELLABLE',
+  NotReady: 'TASKLANE_ERR_NOT_READY',
+  Internal: 'TASKLANE_ERR_INTERNAL',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -1,5 +1,6 @@
 import pRetry, { AbortError } from 'p-retry';
-import { Pool } from 'undici';
+import { Pool, type Dispatcher } from 'undici';
+import { emptyApiCalls, failureClass, statusClass, type ApiCallCounts } from './api-calls.js';
 import type { HandlerContext, TaskHandler } from '../actors/types.js';
 import { HttpRequestError, HttpStatusError, OptionError, TasklaneError, toError } from './errors.js';
 import { isRetryableStatus, readExcerpt, readResult, type HttpResult } from './http-response.js';
@@ -25,8 +26,8 @@ export interface HttpHandlerOptions {
   bodyExcerptBytes?: number;
 }
 
-/** The `http` task handler; `close()` closes its connection pool. */
-export type HttpHandler = TaskHandler & { close(): Promise<void> };
+/** The `http` task handler; `close()` closes its connection pool; `calls()` counts its requests by outcome class. */
+export type HttpHandler = TaskHandler & { close(): Promise<void>; calls(): ApiCallCounts };
 
 /** The fail script refuses a retry delay past a year; a day already means "the API is gone". */
 const MAX_RETRY_AFTER_MS = 24 * 3600 * 1000;
@@ -50,8 +51,10 @@ export function createHttpHandler(options: HttpHandlerOptions): HttpHandler {
   const pool = new Pool(opts.url.origin, { connections: opts.connections });
   const path = `${opts.url.pathname}${opts.url.search}`;
   let closing: Promise<void> | undefined;
+  const calls = emptyApiCalls();
 
-  async function tryOnce(task: Lease, ctx: HandlerContext, body: string): Promise<HttpResult> {
+  /** One HTTP request, counted by outcome class whether it is answered or not. */
+  async function request(task: Lease, ctx: HandlerContext, body: string): Promise<Dispatcher.ResponseData> {
     const res = await pool.request({
       path,
       method: 'POST',
@@ -63,7 +66,16 @@ export function createHttpHandler(options: HttpHandlerOptions): HttpHandler {
         'x-tasklane-attempt': String(ctx.attempt),
         'x-tasklane-fence': String(ctx.fence),
       },
+    }).catch((err: unknown) => {
+      calls[failureClass(err, ctx.signal)] += 1;
+      throw err;
     });
+    calls[statusClass(res.statusCode)] += 1;
+    return res;
+  }
+
+  async function tryOnce(task: Lease, ctx: HandlerContext, body: string): Promise<HttpResult> {
+    const res = await request(task, ctx, body);
     if (res.statusCode >= 200 && res.statusCode < 300) return readResult(res);
     const bodyExcerpt = await readExcerpt(res.body, opts.bodyExcerptBytes);
     if (!isRetryableStatus(res.statusCode)) {
@@ -109,6 +121,7 @@ export function createHttpHandler(options: HttpHandlerOptions): HttpHandler {
 
   return Object.assign(handler, {
     close: () => (closing ??= pool.close()),
+    calls: () => ({ ...calls }),
   });
 }
 

@@ -52,6 +52,14 @@ export class QueueKeys {
     return `${this.prefix}seq`;
   }
 
+  /**
+   * Hash of type → tasks ever enqueued (duplicates not counted). Kept in Redis because
+   * producers are any process (apps, CLI, HTTP); metrics read it at scrape time.
+   */
+  get enqueuedCounts(): string {
+    return `${this.prefix}count:enqueued`;
+  }
+
   /** Pub/sub channel on which scripts announce new work to idle consumers. */
   get wakeChannel(): string {
     return `${this.prefix}wake`;

@@ -9,7 +9,7 @@ type Arg = string | number;
  * which sends EVALSHA and falls back to EVAL on NOSCRIPT (e.g. after a Redis restart).
  */
 export const SCRIPTS = {
-  enqueue: 4,
+  enqueue: 5,
   claim: 7,
   heartbeat: 1,
   complete: 2,
@@ -20,6 +20,8 @@ export const SCRIPTS = {
   cancel: 3,
   retryDead: 4,
   purgeDead: 1,
+  retryDeadMany: 4,
+  purgeDeadMany: 1,
   stats: 6,
 } as const;
 

@@ -44,6 +44,8 @@ export interface TaskQueueEvents {
 
 /** Tasks per script call in enqueueMany, so one call never blocks Redis for long. */
 const ENQUEUE_CHUNK = 500;
+/** Dead letters per script call in retryAllDead and purgeAllDead, for the same reason. */
+const DEAD_CHUNK = 500;
 
 /**
  * A priority task queue on Redis with two lanes, leases with fencing tokens,
@@ -111,7 +113,7 @@ export class TaskQueue extends EventEmitter<TaskQueueEvents> {
       const argv: (string | number)[] = [k.prefix, k.wakeChannel, chunk.length];
       for (const t of chunk) argv.push(t.id, t.type, t.lane, t.priority, t.payload, t.delayMs, t.maxAttempts, t.timeoutMs);
       // Chunks are sent back to back on one connection: one round trip, executed in order.
-      calls.push(this.#run('enqueue', [k.waiting('short'), k.waiting('long'), k.delayed, k.seq], argv));
+      calls.push(this.#run('enqueue', [k.waiting('short'), k.waiting('long'), k.delayed, k.seq, k.enqueuedCounts], argv));
     }
     const flags = (await Promise.all(calls)).flatMap((reply) => expectArray('enqueue', reply));
     return tasks.map((t, i) => ({ id: t.id, duplicate: Number(flags[i]) === 1 }));
@@ -164,6 +166,52 @@ export class TaskQueue extends EventEmitter<TaskQueueEvents> {
     this.#assertOpen();
     checkId(id);
     return Number(await this.#run('purgeDead', [this.keys.dead], [this.keys.prefix, id])) === 1;
+  }
+
+  /**
+   * Replays every dead letter (back to waiting, attempts reset), in chunks of one script
+   * call each. Returns how many were replayed. Tasks that die while it runs wait for the next call.
+   *
+   * @example
+   * const replayed = await queue.retryAllDead();
+   */
+  async retryAllDead(): Promise<number> {
+    this.#assertOpen();
+    const k = this.keys;
+    return this.#eachDeadChunk('retryDeadMany', (offset, cutoff) =>
+      this.#run('retryDeadMany', [k.dead, k.waiting('short'), k.waiting('long'), k.seq], [k.prefix, k.wakeChannel, DEAD_CHUNK, offset, cutoff]));
+  }
+
+  /**
+   * Deletes every dead letter, in chunks of one script call each. Returns how many were
+   * deleted. Their ids stay refused for the dedup window.
+   *
+   * @example
+   * const purged = await queue.purgeAllDead();
+   */
+  async purgeAllDead(): Promise<number> {
+    this.#assertOpen();
+    const k = this.keys;
+    return this.#eachDeadChunk('purgeDeadMany', (offset, cutoff) =>
+      this.#run('purgeDeadMany', [k.dead], [k.prefix, DEAD_CHUNK, offset, cutoff]));
+  }
+
+  /**
+   * Runs a bulk dead-letter script until it has looked at every entry up to its cutoff.
+   * Entries it skips (corrupt or in another state) stay in the dead set, so the offset
+   * steps over them; without it the loop would see them again forever.
+   */
+  async #eachDeadChunk(script: ScriptName, call: (offset: number, cutoff: string) => Promise<unknown>): Promise<number> {
+    let done = 0;
+    let offset = 0;
+    let cutoff = '';
+    for (;;) {
+      const [changed, skipped, seen, until] = expectArray(script, await call(offset, cutoff));
+      done += Number(changed);
+      offset += Number(skipped);
+      cutoff = String(until);
+      if (Number(seen) < DEAD_CHUNK) return done;
+    }
   }
 
   /** Leases up to `max` tasks of a lane. */

@@ -7,13 +7,20 @@
 import { parseArgs } from 'node:util';
 import { OptionError } from '../infra/errors.js';
 import { LOG_LEVELS } from './logger.js';
+import { isLoopback, parseListen, type ListenAddress } from './http/listen.js';
 import { resolveOptions, type RuntimeOptions } from './options.js';
 
-type Kind = 'string' | 'count' | 'duration' | 'boolean' | 'level';
+type Kind = 'string' | 'count' | 'duration' | 'boolean' | 'level' | 'listen' | 'secret';
+
+/** Settings of the supervisor program itself rather than of its runtime. */
+interface ProgramOptions {
+  http?: ListenAddress;
+  httpToken?: string;
+}
 
 interface Flag {
   readonly env: string;
-  readonly option: keyof RuntimeOptions;
+  readonly option: keyof RuntimeOptions | keyof ProgramOptions;
   readonly kind: Kind;
   readonly value?: string;
   readonly help: string;
@@ -35,10 +42,15 @@ export const FLAGS: Readonly<Record<string, Flag>> = {
   'task-timeout': { env: 'TASKLANE_TASK_TIMEOUT', option: 'taskTimeoutMs', kind: 'duration', value: 'TIME', help: 'short-lane deadline for tasks that set no timeoutMs (ms, or 500ms/30s/2m)', fallback: '30s' },
   'drain-timeout': { env: 'TASKLANE_DRAIN_TIMEOUT', option: 'drainTimeoutMs', kind: 'duration', value: 'TIME', help: 'on SIGTERM/SIGINT, how long in-flight tasks may finish (ms, or 500ms/30s/2m)', fallback: '25s' },
   'log-level': { env: 'LOG_LEVEL', option: 'logLevel', kind: 'level', value: 'LEVEL', help: LOG_LEVELS.join('|'), fallback: 'info' },
+  http: { env: 'TASKLANE_HTTP', option: 'http', kind: 'listen', value: 'HOST:PORT', help: 'serve the operator HTTP API, /metrics and the dashboard on HOST:PORT, or PORT on 127.0.0.1 (0 picks a free port)', fallback: 'off' },
+  'http-token': { env: 'TASKLANE_HTTP_TOKEN', option: 'httpToken', kind: 'secret', value: 'TOKEN', help: 'bearer token required by POST/DELETE on the HTTP API; mandatory when --http binds beyond loopback', fallback: 'none' },
 };
 
-/** What the command line asked for. */
-export type CliRequest = { help: true } | { help: false; options: RuntimeOptions };
+/** Runtime settings take these; the rest of the flags are the program's own. */
+const PROGRAM_OPTIONS: ReadonlySet<string> = new Set<keyof ProgramOptions>(['http', 'httpToken']);
+
+/** What the command line asked for: runtime `options`, and the HTTP server (`http`, null when off). */
+export type CliRequest = { help: true } | { help: false; options: RuntimeOptions; http: (ListenAddress & { token: string | null }) | null };
 
 /**
  * Parses the supervisor's arguments and environment, and validates the result.
@@ -58,19 +70,30 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv): CliRe
   if (values.help) return { help: true };
 
   const options: Record<string, unknown> = {};
+  const program: ProgramOptions = {};
   for (const [name, flag] of Object.entries(FLAGS)) {
     const fromFlag = values[name];
     const raw = fromFlag ?? env[flag.env];
     if (raw === undefined || raw === '') continue;
     const source = fromFlag === undefined ? `\`${flag.env}\` (--${name})` : `\`--${name}\` (${flag.env})`;
-    options[flag.option] = convert(raw, flag, source);
+    if (PROGRAM_OPTIONS.has(flag.option)) (program as Record<string, unknown>)[flag.option] = convert(raw, flag, source);
+    else options[flag.option] = convert(raw, flag, source);
   }
   try {
     resolveOptions(options as RuntimeOptions);
   } catch (err) {
     throw err instanceof OptionError ? asFlagError(err) : err;
   }
-  return { help: false, options: options as RuntimeOptions };
+  return { help: false, options: options as RuntimeOptions, http: httpRequest(program) };
+}
+
+/** The HTTP server's settings; anyone who can reach a non-loopback address must present the token. */
+function httpRequest({ http, httpToken }: ProgramOptions): (ListenAddress & { token: string | null }) | null {
+  if (!http) return null;
+  if (!httpToken && !isLoopback(http.host)) {
+    throw new OptionError('--http-token', `--http binds ${http.host}, beyond loopback: set a token with --http-token (TASKLANE_HTTP_TOKEN) so that only holders can enqueue, cancel or replay tasks, or bind 127.0.0.1`);
+  }
+  return { ...http, token: httpToken ?? null };
 }
 
 /**
@@ -85,7 +108,7 @@ export function helpText(): string {
     return `${left.padEnd(26)}${flag.help}\n${''.padEnd(26)}env ${flag.env}; default: ${flag.fallback}`;
   });
   return [
-    'Usage: tasklane [flags]',
+    'Usage: node dist/supervisor.js [flags]      (also: tasklane supervisor [flags])',
     '',
     'Runs tasklane actors in worker processes (node:cluster). Short- and long-lane actors',
     'never share a process unless --share-lanes is given. A dead worker\'s tasks are',
@@ -118,6 +141,15 @@ function convert(raw: string | boolean, flag: Flag, source: string): unknown {
     if (!match) throw new OptionError(`--${flagName(flag)}`, `Expected ${source} to be a duration such as 30000, 500ms, 30s or 2m, got \`${text}\``);
     const unit = { ms: 1, s: 1000, m: 60_000 }[match[2] ?? 'ms'] ?? 1;
     return Math.round(Number(match[1]) * unit);
+  }
+  if (flag.kind === 'listen') {
+    const address = parseListen(text);
+    if (!address) throw new OptionError(`--${flagName(flag)}`, `Expected ${source} to be PORT or HOST:PORT with a port from 0 to 65535 (IPv6 as [::1]:PORT), such as 9464, 127.0.0.1:9464 or 0.0.0.0:9464, got \`${text}\``);
+    return address;
+  }
+  if (flag.kind === 'secret' && !/^[\x21-\x7e]{1,512}$/.test(text)) {
+    // Shown as a length only: the value is a secret and may be half right.
+    throw new OptionError(`--${flagName(flag)}`, `Expected ${source} to be 1 to 512 printable ASCII characters without spaces (it is sent as \`Authorization: Bearer <token>\`), got a value of ${text.length} characters`);
   }
   if (flag.kind === 'level' && !(LOG_LEVELS as readonly string[]).includes(text)) {
     throw new OptionError(`--${flagName(flag)}`, `Expected ${source} to be one of ${LOG_LEVELS.join(', ')}, got \`${text}\``);

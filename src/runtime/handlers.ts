@@ -1,12 +1,15 @@
 import { pathToFileURL } from 'node:url';
 import type { HandlerMap } from '../actors/types.js';
 import { OptionError } from '../infra/errors.js';
+import { emptyApiCalls, type ApiCallCounts } from '../infra/api-calls.js';
 import { createHttpHandler } from '../infra/external-api.js';
 
 /** The handlers of one process, and how to let go of what they hold (the HTTP pool). */
 export interface HandlerSet {
   readonly handlers: HandlerMap;
   close(): Promise<void>;
+  /** Calls the `http` handler made to the external API, by outcome class; zeros without one. */
+  apiCalls(): ApiCallCounts;
 }
 
 /**
@@ -25,6 +28,7 @@ export async function buildHandlers({ apiUrl, handlers }: { apiUrl: string | nul
     close: async () => {
       await http?.close();
     },
+    apiCalls: () => http?.calls() ?? emptyApiCalls(),
   };
 }
 

@@ -10,6 +10,11 @@ export interface TaskEvent {
   owner: string;
   task: TaskRef;
   durationMs?: number;
+  /**
+   * Enqueue to claim of this attempt in ms, on the Redis clock (it includes `delayMs`, and
+   * for later attempts the earlier ones and their backoff). Set when the attempt started.
+   */
+  waitMs?: number;
   retryInMs?: number;
   error?: Error;
 }
@@ -61,6 +66,8 @@ export class ActorHost extends EventEmitter<HostEvents> {
   readonly owner: string;
   readonly #actors: Actor[] = [];
   readonly #counts = { completed: 0, retried: 0, dead: 0, leasesLost: 0, errors: 0 };
+  /** Wait of each running attempt, taken at its start: heartbeats move `expiresAt` later on. */
+  readonly #waits = new WeakMap<Lease, number>();
 
   constructor(options: ActorHostOptions) {
     super();
@@ -102,28 +109,41 @@ export class ActorHost extends EventEmitter<HostEvents> {
   }
 
   #wire(actor: Actor): void {
+    actor.on('task:started', (lease) => {
+      // The claim script sets expiresAt = claim time + leaseMs on the server clock, and
+      // claimBatch sets leaseMs to the length granted, so their difference is the claim time.
+      const wait = lease.expiresAt - lease.leaseMs - lease.createdAt;
+      if (Number.isFinite(wait)) this.#waits.set(lease, Math.max(0, wait));
+    });
     actor.on('task:completed', (lease, { durationMs }) => {
       this.#counts.completed += 1;
-      this.emit('task:completed', { owner: this.owner, task: ref(lease), durationMs });
+      this.emit('task:completed', { ...this.#event(lease), durationMs });
     });
     actor.on('task:retrying', (lease, error, info) => {
       this.#counts.retried += 1;
-      const event: TaskEvent = { owner: this.owner, task: ref(lease), error };
+      const event: TaskEvent = { ...this.#event(lease), error };
       if (info?.retryInMs !== undefined) event.retryInMs = info.retryInMs;
       this.emit('task:retrying', event);
     });
     actor.on('task:dead', (lease, error) => {
       this.#counts.dead += 1;
-      this.emit('task:dead', { owner: this.owner, task: ref(lease), error });
+      this.emit('task:dead', { ...this.#event(lease), error });
     });
     actor.on('lease:lost', (lease) => {
       this.#counts.leasesLost += 1;
-      this.emit('lease:lost', { owner: this.owner, task: ref(lease) });
+      this.emit('lease:lost', this.#event(lease));
     });
     actor.on('actor:error', (error) => {
       this.#counts.errors += 1;
       this.emit('actor:error', error);
     });
+  }
+
+  #event(lease: Lease): TaskEvent {
+    const event: TaskEvent = { owner: this.owner, task: ref(lease) };
+    const waitMs = this.#waits.get(lease);
+    if (waitMs !== undefined) event.waitMs = waitMs;
+    return event;
   }
 }
 

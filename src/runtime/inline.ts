@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { EventEmitter } from 'eventemitter3';
 import type { Logger } from '../actors/types.js';
+import { emptyApiCalls } from '../infra/api-calls.js';
 import { ControlQueue } from './control.js';
 import { buildHandlers, type HandlerSet } from './handlers.js';
 import { ActorHost, HOST_EVENT } from './host.js';
@@ -85,7 +86,8 @@ export class InlineRuntime extends EventEmitter<RuntimeEvents> implements Runtim
   stats(): RuntimeStats {
     const stats = this.#host?.stats() ?? { ...EMPTY_STATS };
     const ready = this.#state === 'running' || this.#state === 'stopping';
-    return { state: this.#state, workers: [{ ...this.#info(), ready, restarts: 0, stats }], totals: stats };
+    const apiCalls = this.#handlers?.apiCalls() ?? emptyApiCalls();
+    return { state: this.#state, workers: [{ ...this.#info(), ready, restarts: 0, stats }], totals: stats, apiCalls };
   }
 
   async #stop(drainTimeoutMs: number): Promise<void> {

@@ -10,15 +10,16 @@
  *
  *   primary → worker   drain {timeoutMs}
  *   worker → primary   ready {owner, pid, lanes}
- *                      stats {owner, stats}
- *                      task {event, owner, task, durationMs?, retryInMs?, error?}
- *                      drained {owner, stats}
+ *                      stats {owner, stats, apiCalls?}
+ *                      task {event, owner, task, durationMs?, waitMs?, retryInMs?, error?}
+ *                      drained {owner, stats, apiCalls?}
  *                      fatal {owner, error}
  *
  * The worker's start-up settings (`WorkerInit`) travel in an environment variable
  * rather than as a message: they must be there before the worker's module graph has
  * loaded far enough to listen, and a message sent earlier would be lost.
  */
+import { API_CALL_CLASSES, type ApiCallCounts } from '../infra/api-calls.js';
 import type { Lane } from '../infra/types.js';
 
 /** An error as plain data. */
@@ -83,17 +84,20 @@ export interface DrainMessage { type: 'drain'; timeoutMs: number }
 export type PrimaryMessage = DrainMessage;
 
 export interface ReadyMessage { type: 'ready'; owner: string; pid: number; lanes: LaneCounts }
-export interface StatsMessage { type: 'stats'; owner: string; stats: WorkerStats }
+/** `apiCalls` are cumulative since the worker started, so a lost message loses no calls. */
+export interface StatsMessage { type: 'stats'; owner: string; stats: WorkerStats; apiCalls?: ApiCallCounts }
 export interface TaskMessage {
   type: 'task';
   event: TaskEventName;
   owner: string;
   task: TaskRef;
   durationMs?: number;
+  /** Enqueue to claim of this attempt, on the Redis clock. */
+  waitMs?: number;
   retryInMs?: number;
   error?: ErrorData;
 }
-export interface DrainedMessage { type: 'drained'; owner: string; stats: WorkerStats }
+export interface DrainedMessage { type: 'drained'; owner: string; stats: WorkerStats; apiCalls?: ApiCallCounts }
 export interface FatalMessage { type: 'fatal'; owner: string; error: ErrorData }
 export type WorkerMessage = ReadyMessage | StatsMessage | TaskMessage | DrainedMessage | FatalMessage;
 
@@ -116,6 +120,7 @@ const shaped = (shape: Shape): Check => (v) => isRecord(v) && problemWith(v, sha
 const laneCounts = shaped({ short: isCount, long: isCount });
 const errorData = shaped({ name: isString, message: isString, code: optional(isString), stack: optional(isString) });
 const workerStats = shaped({ inFlight: isCount, completed: isCount, retried: isCount, dead: isCount, leasesLost: isCount, errors: isCount });
+const apiCalls = shaped(Object.fromEntries(API_CALL_CLASSES.map((key) => [key, isCount])));
 const taskRef = shaped({ id: isText, type: isString, lane: oneOf(['short', 'long']), attempt: isCount, fence: isCount });
 
 const PRIMARY_SHAPES: Readonly<Record<PrimaryMessage['type'], Shape>> = {
@@ -124,9 +129,9 @@ const PRIMARY_SHAPES: Readonly<Record<PrimaryMessage['type'], Shape>> = {
 
 const WORKER_SHAPES: Readonly<Record<WorkerMessage['type'], Shape>> = {
   ready: { owner: isText, pid: isCount, lanes: laneCounts },
-  stats: { owner: isText, stats: workerStats },
-  task: { event: oneOf(TASK_EVENTS), owner: isText, task: taskRef, durationMs: optional(isNumber), retryInMs: optional(isNumber), error: optional(errorData) },
-  drained: { owner: isText, stats: workerStats },
+  stats: { owner: isText, stats: workerStats, apiCalls: optional(apiCalls) },
+  task: { event: oneOf(TASK_EVENTS), owner: isText, task: taskRef, durationMs: optional(isNumber), waitMs: optional(isNumber), retryInMs: optional(isNumber), error: optional(errorData) },
+  drained: { owner: isText, stats: workerStats, apiCalls: optional(apiCalls) },
   fatal: { owner: isText, error: errorData },
 };
 

@@ -1,15 +1,19 @@
 /**
- * The supervisor program: flags → createRuntime → signals. Both `node dist/supervisor.js`
+ * The supervisor program: flags → createRuntime (+ the HTTP server with --http) → signals. Both `node dist/supervisor.js`
  * and `tasklane supervisor` run it, so the two accept the same flags and behave alike.
  */
 import { OptionError } from '../infra/errors.js';
 import { helpText, parseCli } from './config.js';
 import { createLogger } from './logger.js';
+import { serveOperatorHttp } from './http/serve.js';
 import { createRuntime } from './runtime.js';
+import { within } from './shutdown.js';
 import { handleShutdownSignals } from './signals.js';
 
 /** Exit code for invalid flags, as most command-line tools use it. */
 export const USAGE_EXIT = 2;
+/** Bound on closing the HTTP server at exit, so a stuck client cannot hold the process. */
+const HTTP_CLOSE_MS = 5000;
 
 /**
  * Runs the supervisor until it stops; the process then exits (0 after a clean drain,
@@ -34,10 +38,25 @@ export async function runSupervisor(argv: readonly string[], env: NodeJS.Process
 
   const log = createLogger(request.options.logLevel ?? 'info', { role: 'supervisor' });
   const runtime = createRuntime({ ...request.options, logger: log });
+  let http: { close(): Promise<void> } | null = null;
+  if (request.http) {
+    try {
+      http = await serveOperatorHttp(request.http, request.options, runtime, log);
+    } catch (err) {
+      // Nothing has started yet: an address in use or not ours is a setup problem to fix first.
+      log.error({ err, host: request.http.host, port: request.http.port }, 'http server could not listen');
+      process.stderr.write(`tasklane: --http ${request.http.host}:${request.http.port}: ${(err as Error).message}\n`);
+      process.exit(1);
+    }
+  }
   runtime.on('runtime:failed', () => {
     process.exitCode = 1;
   });
-  runtime.on('runtime:stopped', () => process.exit(process.exitCode ?? 0));
+  runtime.on('runtime:stopped', () => {
+    // The server goes last, so /readyz reports the drain instead of refusing connections.
+    const closing = http ? within(http.close(), HTTP_CLOSE_MS) : Promise.resolve();
+    void closing.finally(() => process.exit(process.exitCode ?? 0));
+  });
   handleShutdownSignals(runtime, log);
   // A start that fails has been reported (runtime:failed) and stops the runtime, which exits.
   await runtime.start().catch(() => undefined);

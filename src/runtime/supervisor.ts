@@ -17,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { EventEmitter } from 'eventemitter3';
 import type { Logger } from '../actors/types.js';
 import { ControlQueue } from './control.js';
+import { addApiCalls, emptyApiCalls, type ApiCallCounts } from '../infra/api-calls.js';
 import { CrashLoopError } from './errors.js';
 import { HOST_EVENT } from './host.js';
 import { fromErrorData, parseWorkerMessage, WORKER_INIT_ENV, type LaneCounts, type WorkerInit, type WorkerMessage, type WorkerStats } from './ipc.js';
@@ -48,6 +49,8 @@ interface Slot {
   abandoned: boolean;
   lastError: string | undefined;
   stats: WorkerStats | null;
+  /** The current process's cumulative external API calls (from its latest report). */
+  apiCalls: ApiCallCounts | null;
   restartTimer: NodeJS.Timeout | undefined;
 }
 
@@ -73,6 +76,8 @@ export class ClusterRuntime extends EventEmitter<RuntimeEvents> implements Runti
   #finishStop: (() => void) | undefined;
   #killTimer: NodeJS.Timeout | undefined;
   #force = false;
+  /** API calls of processes that have ended, so the runtime's totals never go down on a restart. */
+  #exitedApiCalls = emptyApiCalls();
 
   constructor(options: ResolvedOptions, log: Logger) {
     super();
@@ -80,7 +85,7 @@ export class ClusterRuntime extends EventEmitter<RuntimeEvents> implements Runti
     this.#log = log;
     this.#slots = planWorkers(options).map((lanes, index) => ({
       index, name: `w${index}`, lanes, policy: new RestartPolicy(options.restart), generation: 0, worker: undefined,
-      owner: '', pid: 0, startedAt: 0, ready: false, everReady: false, abandoned: false, lastError: undefined, stats: null, restartTimer: undefined,
+      owner: '', pid: 0, startedAt: 0, ready: false, everReady: false, abandoned: false, lastError: undefined, stats: null, apiCalls: null, restartTimer: undefined,
     }));
   }
 
@@ -140,7 +145,8 @@ export class ClusterRuntime extends EventEmitter<RuntimeEvents> implements Runti
 
   stats(): RuntimeStats {
     const workers = this.#slots.map((s) => ({ ...this.#info(s), ready: s.ready, restarts: Math.max(0, s.generation - 1), stats: s.stats }));
-    return { state: this.#state, workers, totals: sumStats(this.#slots.map((s) => (s.worker ? s.stats : null))) };
+    const apiCalls = this.#slots.reduce((sum, s) => addApiCalls(sum, s.apiCalls), this.#exitedApiCalls);
+    return { state: this.#state, workers, totals: sumStats(this.#slots.map((s) => (s.worker ? s.stats : null))), apiCalls };
   }
 
   #fork(slot: Slot): void {
@@ -148,6 +154,7 @@ export class ClusterRuntime extends EventEmitter<RuntimeEvents> implements Runti
     slot.owner = `${this.#ownerPrefix}/${slot.name}.${slot.generation}`;
     slot.ready = false;
     slot.stats = null;
+    slot.apiCalls = null;
     slot.startedAt = Date.now();
     const o = this.#options;
     const init: WorkerInit = {
@@ -197,10 +204,12 @@ export class ClusterRuntime extends EventEmitter<RuntimeEvents> implements Runti
       case 'stats':
       case 'drained':
         slot.stats = message.stats;
+        if (message.apiCalls) slot.apiCalls = message.apiCalls;
         break;
       case 'task': {
         const event: TaskEvent = { owner: message.owner, task: message.task };
         if (message.durationMs !== undefined) event.durationMs = message.durationMs;
+        if (message.waitMs !== undefined) event.waitMs = message.waitMs;
         if (message.retryInMs !== undefined) event.retryInMs = message.retryInMs;
         if (message.error) event.error = fromErrorData(message.error);
         this.emit(HOST_EVENT[message.event], event);
@@ -216,6 +225,9 @@ export class ClusterRuntime extends EventEmitter<RuntimeEvents> implements Runti
   async #onExit(slot: Slot, worker: Worker, owner: string, code: number | null, signal: string | null): Promise<void> {
     if (slot.worker !== worker) return;
     slot.worker = undefined;
+    // Calls made after its last report are not known; counters stay monotonic, a little behind.
+    this.#exitedApiCalls = addApiCalls(this.#exitedApiCalls, slot.apiCalls);
+    slot.apiCalls = null;
     const info = this.#info(slot);
     const ready = slot.ready;
     const uptimeMs = Date.now() - slot.startedAt;

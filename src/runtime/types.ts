@@ -1,4 +1,5 @@
 import type { EventEmitter } from 'eventemitter3';
+import type { ApiCallCounts } from '../infra/api-calls.js';
 import type { CrashLoopError } from './errors.js';
 import type { TaskEvent } from './host.js';
 import type { LaneCounts, WorkerStats } from './ipc.js';
@@ -41,6 +42,8 @@ export interface RuntimeStats {
   workers: Array<WorkerInfo & { ready: boolean; restarts: number; stats: WorkerStats | null }>;
   /** Sum over the workers' latest reports (reports arrive about once a second). */
   totals: WorkerStats;
+  /** Calls to the external API by outcome class since the runtime started, ended workers included. */
+  apiCalls: ApiCallCounts;
 }
 
 /**

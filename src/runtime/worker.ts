@@ -90,7 +90,7 @@ class WorkerProcess {
     host.start();
     this.#send({ type: 'ready', owner: init.owner, pid: process.pid, lanes: init.lanes });
     this.#log.info({ lanes: init.lanes, handlers: Object.keys(this.#handlers.handlers) }, 'worker ready');
-    this.#statsTimer = setInterval(() => this.#send({ type: 'stats', owner: init.owner, stats: host.stats() }), init.statsEveryMs);
+    this.#statsTimer = setInterval(() => this.#send({ type: 'stats', owner: init.owner, stats: host.stats(), apiCalls: this.#handlers!.apiCalls() }), init.statsEveryMs);
     this.#statsTimer.unref();
   }
 
@@ -122,7 +122,9 @@ class WorkerProcess {
     }
     const stats = this.#host?.stats() ?? { inFlight: 0, completed: 0, retried: 0, dead: 0, leasesLost: 0, errors: 0 };
     this.#log.info({ stats }, 'drained');
-    await this.#lastWords({ type: 'drained', owner: this.#init.owner, stats });
+    const drained: WorkerMessage = { type: 'drained', owner: this.#init.owner, stats };
+    if (this.#handlers) drained.apiCalls = this.#handlers.apiCalls();
+    await this.#lastWords(drained);
     process.exit(0);
   }
 
@@ -139,6 +141,7 @@ class WorkerProcess {
   #sendTask(event: (typeof TASK_EVENTS)[number], e: TaskEvent): void {
     const message: WorkerMessage = { type: 'task', event, owner: e.owner, task: e.task };
     if (e.durationMs !== undefined) message.durationMs = e.durationMs;
+    if (e.waitMs !== undefined) message.waitMs = e.waitMs;
     if (e.retryInMs !== undefined) message.retryInMs = e.retryInMs;
     if (e.error) message.error = toErrorData(e.error);
     this.#send(message);

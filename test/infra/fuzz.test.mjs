@@ -194,12 +194,12 @@ function checkSeeded(before, after, added, problems) {
 }
 
 /**
- * Under the prefix: only index keys and the records and dedup markers of known ids, and a
+ * Under the prefix: only index keys, the enqueued-per-type counter, and the records and dedup markers of known ids, and a
  * record for each of them. Outside it: no key that was not there before.
  */
 function checkKeys(queue, allKeys, outsideBefore, known, problems) {
   const prefix = queue.keys.prefix;
-  const allowed = new Set(INDEX_KEYS.map((k) => prefix + k));
+  const allowed = new Set([...INDEX_KEYS.map((k) => prefix + k), queue.keys.enqueuedCounts]);
   for (const id of known) allowed.add(queue.keys.task(id)).add(queue.keys.dedup(id));
   const inside = allKeys.filter((k) => k.startsWith(prefix));
   for (const key of inside) if (!allowed.has(key)) problems.add('stray key', JSON.stringify(key).slice(0, 200));

@@ -6,12 +6,16 @@
     KEYS[2] waiting set, long lane
     KEYS[3] delayed set
     KEYS[4] sequence counter
+    KEYS[5] enqueued-by-type counter hash (type → tasks added, duplicates excluded)
     ARGV[1] per-task key prefix ("tl:{queue}:")
     ARGV[2] wake channel
     ARGV[3] number of tasks N
     ARGV[4 + 8i .. 11 + 8i] task i: id, type, lane, priority, payload JSON,
             delayMs, maxAttempts, timeoutMs (already validated by the client)
     ARGV[last] host clock for ioredis-mock, empty for real Redis (helpers.lua nowMs)
+
+  Writes:
+    HINCRBY KEYS[5] once per distinct type among the added tasks.
 
   Output:
     N integers in input order: 0 added, 1 duplicate (the id has a record or a
@@ -35,6 +39,7 @@ local newEarliest = false
 -- Reserve n sequence numbers at once; a duplicate leaves a harmless gap.
 local seq = redis.call('INCRBY', KEYS[4], n) - n
 local toWait = { short = {}, long = {} }
+local addedByType = {}
 local out = {}
 for i = 0, n - 1 do
   local b = 4 + i * 8
@@ -44,6 +49,8 @@ for i = 0, n - 1 do
     out[#out + 1] = 1
   else
     local lane, pri, delay = ARGV[b + 2], ARGV[b + 3], tonumber(ARGV[b + 5])
+    local taskType = ARGV[b + 1]
+    addedByType[taskType] = (addedByType[taskType] or 0) + 1
     seq = seq + 1
     local seqStr = formatSeq(seq)
     local runAt = now + delay
@@ -68,6 +75,8 @@ for i = 0, n - 1 do
   end
 end
 
+-- One HINCRBY per type rather than per task: a 500-task batch of one type is one write.
+for taskType, count in pairs(addedByType) do redis.call('HINCRBY', KEYS[5], taskType, count) end
 zaddMany(KEYS[1], toWait.short)
 zaddMany(KEYS[2], toWait.long)
 for _, lane in ipairs({ 'short', 'long' }) do

@@ -1,0 +1,108 @@
+/**
+ * The CLI's connection to a queue. Unlike a worker, a command must not wait for Redis to
+ * come back: the client makes one attempt with a short timeout and no retries, and any
+ * failure becomes a RedisUnavailableError (exit 3) within a few seconds.
+ */
+import { Redis } from 'ioredis';
+import { DEFAULT_REDIS_URL } from '../infra/connection.js';
+import { OptionError } from '../infra/errors.js';
+import { QueueKeys } from '../infra/keys.js';
+import { TaskQueue } from '../infra/task-queue.js';
+import { stringFlag, type FlagValues } from './args.js';
+import { RedisUnavailableError, usageError } from './errors.js';
+
+/** Long enough for a remote Redis over TLS, short enough that a typo'd host fails fast. */
+const CONNECT_TIMEOUT_MS = 3000;
+
+/** Which Redis and queue a command works on. */
+export interface Target {
+  readonly url: string;
+  readonly queue: string;
+}
+
+/**
+ * Reads `--redis` and `--queue`, falling back to REDIS_URL and TASKLANE_QUEUE, and checks both.
+ *
+ * @example
+ * resolveTarget({ queue: 'emails' }, {}) // { url: 'redis://127.0.0.1:6379', queue: 'emails' }
+ */
+export function resolveTarget(values: FlagValues, env: NodeJS.ProcessEnv): Target {
+  const url = stringFlag(values, 'redis') ?? (env.REDIS_URL || DEFAULT_REDIS_URL);
+  const queue = stringFlag(values, 'queue') ?? (env.TASKLANE_QUEUE || 'default');
+  let protocol: string | undefined;
+  try {
+    protocol = new URL(url).protocol;
+  } catch {
+    // Reported below with the flag's name.
+  }
+  if (protocol !== 'redis:' && protocol !== 'rediss:') {
+    throw usageError('--redis', `--redis (REDIS_URL) must be a redis:// or rediss:// URL, got \`${maskPassword(url)}\``);
+  }
+  try {
+    QueueKeys.check(queue);
+  } catch (err) {
+    if (!(err instanceof OptionError)) throw err;
+    throw usageError('--queue', `--queue (TASKLANE_QUEUE) must be 1 to 128 characters without braces or spaces, got ${JSON.stringify(queue)}`);
+  }
+  return { url, queue };
+}
+
+/** An open queue and the way to close it and its client. */
+export interface Session {
+  readonly queue: TaskQueue;
+  close(): Promise<void>;
+}
+
+/**
+ * Connects to Redis and opens the queue; rejects with RedisUnavailableError when Redis
+ * does not answer within a few seconds. `warn` receives the queue's warnings.
+ *
+ * @example
+ * const { queue, close } = await openSession({ url: 'redis://127.0.0.1:6379', queue: 'default' }, console.error);
+ * try { console.log(await queue.stats()); } finally { await close(); }
+ */
+export async function openSession(target: Target, warn: (message: string) => void): Promise<Session> {
+  const client = new Redis(target.url, {
+    lazyConnect: true,
+    connectTimeout: CONNECT_TIMEOUT_MS,
+    // No reconnects and no queued retries: a command reports a lost Redis instead of hanging.
+    retryStrategy: () => null,
+    maxRetriesPerRequest: 0,
+    enableOfflineQueue: false,
+    // After a failed connect ioredis waits this long for the socket to end, holding the process open.
+    disconnectTimeout: 200,
+  });
+  let lastError: Error | undefined;
+  // ioredis reports the cause (ECONNREFUSED, ENOTFOUND, WRONGPASS...) only as an event;
+  // connect() itself rejects with a bare "Connection is closed".
+  client.on('error', (err: Error) => {
+    lastError = err;
+  });
+  try {
+    await client.connect();
+  } catch (err) {
+    client.disconnect();
+    const cause = lastError ?? err;
+    throw new RedisUnavailableError(maskPassword(target.url), (cause as Error).message ?? String(cause), { cause });
+  }
+  const queue = new TaskQueue({ redis: client, name: target.queue });
+  queue.on('queue:warning', warn);
+  return {
+    queue,
+    async close() {
+      await queue.close();
+      // The queue borrowed the client, so closing it is ours to do.
+      await client.quit().catch(() => client.disconnect());
+    },
+  };
+}
+
+/**
+ * The URL with its password replaced, for messages.
+ *
+ * @example
+ * maskPassword('redis://:secret@host:6379') // 'redis://:***@host:6379'
+ */
+export function maskPassword(url: string): string {
+  return url.replace(/^([a-z]+:\/\/[^:@/]*:)[^@/]*@/i, '$1***@');
+}

@@ -1,0 +1,65 @@
+--[[
+  retryDeadMany: replay one chunk of the dead letters, oldest first, like
+  retryDead does for one: back to waiting at its priority, at the back of the
+  FIFO, with attempts and stalls reset. TaskQueue.retryAllDead calls it in a
+  loop, so one call never blocks Redis for long however big the dead set is.
+
+  Only dead letters that died at or before the cutoff are taken. The first call
+  passes an empty cutoff and gets the server's now back; later calls pass it
+  on. Without it a task that dies again at once (a worker is running) would be
+  replayed again by the same retryAllDead, which could then never finish.
+
+  Input:
+    KEYS[1] dead set
+    KEYS[2] waiting set, short lane
+    KEYS[3] waiting set, long lane
+    KEYS[4] sequence counter
+    ARGV[1] per-task key prefix
+    ARGV[2] wake channel
+    ARGV[3] chunk size: dead-set entries looked at by this call
+    ARGV[4] offset: entries before the cutoff that earlier calls skipped
+    ARGV[5] cutoff (dead-set score, ms), or '' for the server's now
+    ARGV[last] host clock for ioredis-mock, empty for real Redis (helpers.lua nowMs)
+
+  Output:
+    { replayed, skipped, looked at, cutoff }
+    skipped: records in another state or corrupt; they stay in the dead set and
+    the caller adds them to its offset. Entries whose record has expired are
+    dropped from the dead set and counted in neither.
+
+  Events:
+    PUBLISH <lane> on the wake channel, once per lane that got tasks.
+]]
+local prefix, cutoff = ARGV[1], ARGV[5]
+if cutoff == '' then cutoff = fmt(nowMs()) end
+local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', cutoff, 'LIMIT', tonumber(ARGV[4]), tonumber(ARGV[3]))
+local drop, byLane = {}, { short = {}, long = {} }
+local replayed, skipped = 0, 0
+for _, id in ipairs(ids) do
+  local taskKey = prefix .. 't:' .. id
+  local f = redis.call('HMGET', taskKey, 'state', 'lane', 'pri', 'payload')
+  if type(f[1]) ~= 'string' then
+    -- A stale index entry whose record has expired. (ioredis-mock answers HMGET
+    -- of a missing key with a null userdata, which `not` does not catch.)
+    drop[#drop + 1] = id
+  elseif f[1] ~= 'dead' or (f[2] ~= 'short' and f[2] ~= 'long') or tonumber(f[3]) == nil or type(f[4]) ~= 'string' then
+    -- Another state, or a dead letter made from a corrupt record that cannot run.
+    skipped = skipped + 1
+  else
+    local seqStr = nextSeq(KEYS[4])
+    drop[#drop + 1] = id
+    redis.call('PERSIST', taskKey)
+    redis.call('HSET', taskKey, 'state', 'waiting', 'att', '0', 'stalls', '0', 'seq', seqStr)
+    redis.call('HDEL', taskKey, 'ft')
+    local scored = byLane[f[2]]
+    scored[#scored + 1] = f[3]
+    scored[#scored + 1] = waitMember(seqStr, id)
+    replayed = replayed + 1
+  end
+end
+zremMany(KEYS[1], drop)
+zaddMany(KEYS[2], byLane.short)
+zaddMany(KEYS[3], byLane.long)
+if #byLane.short > 0 then redis.call('PUBLISH', ARGV[2], 'short') end
+if #byLane.long > 0 then redis.call('PUBLISH', ARGV[2], 'long') end
+return { replayed, skipped, #ids, cutoff }

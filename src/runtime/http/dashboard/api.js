@@ -1,0 +1,69 @@
+// Talks to the tasklane HTTP server: the overview, and the dead-letter mutations, which
+// carry the token as a Bearer header when the server asks for one.
+
+const TOKEN_KEY = 'tasklane.token';
+const TIMEOUT_MS = 5000;
+
+/** The server answered with an error status; `code`/`message` come from its JSON body. */
+export class ApiError extends Error {
+  constructor(status, code, message) {
+    super(message);
+    this.name = 'ApiError';
+    this.status = status;
+    this.code = code;
+  }
+}
+
+/** The server could not be reached (down, restarting, or too slow). */
+export class OfflineError extends Error {
+  constructor(cause) {
+    super('the server did not answer', { cause });
+    this.name = 'OfflineError';
+  }
+}
+
+// sessionStorage: the token survives a reload but not the tab, and never reaches disk
+// beyond the browser's session. Storage can throw (disabled, sandboxed): treat as empty.
+export function getToken() {
+  try {
+    return sessionStorage.getItem(TOKEN_KEY) ?? '';
+  } catch {
+    return '';
+  }
+}
+
+export function setToken(token) {
+  try {
+    if (token) sessionStorage.setItem(TOKEN_KEY, token);
+    else sessionStorage.removeItem(TOKEN_KEY);
+  } catch {
+    // Not persisted; the field still holds it for this page.
+  }
+}
+
+async function request(method, path, { auth = false } = {}) {
+  const headers = { accept: 'application/json' };
+  const token = getToken();
+  if (auth && token) headers.authorization = `Bearer ${token}`;
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), TIMEOUT_MS);
+  let response;
+  try {
+    response = await fetch(path, { method, headers, cache: 'no-store', signal: controller.signal });
+  } catch (err) {
+    throw new OfflineError(err);
+  } finally {
+    clearTimeout(timer);
+  }
+  const body = await response.json().catch(() => null);
+  if (!response.ok) {
+    const error = body && typeof body === 'object' ? body.error : null;
+    throw new ApiError(response.status, error?.code ?? null, error?.message ?? `${response.status} ${response.statusText}`);
+  }
+  return body;
+}
+
+export const fetchOverview = () => request('GET', '/overview');
+export const retryDead = (id) => request('POST', `/dead/${encodeURIComponent(id)}/retry`, { auth: true });
+export const retryAllDead = () => request('POST', '/dead/retry', { auth: true });
+export const purgeDead = (id) => request('DELETE', `/dead/${encodeURIComponent(id)}`, { auth: true });

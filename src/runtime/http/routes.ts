@@ -1,0 +1,59 @@
+import type { RouteHandler } from './context.js';
+import * as ops from './ops-routes.js';
+import * as tasks from './task-routes.js';
+
+export type Method = 'GET' | 'POST' | 'DELETE';
+
+/** One path and what each method does on it. */
+export interface Route {
+  readonly path: RegExp;
+  readonly methods: Readonly<Partial<Record<Method, RouteHandler>>>;
+}
+
+/**
+ * Every route. A path may match several entries (`/dead/retry` is also `/dead/:id`); a
+ * request takes the first that has its method, and `Allow` lists the union.
+ */
+export const ROUTES: readonly Route[] = [
+  { path: /^\/tasks$/, methods: { POST: tasks.postTasks } },
+  { path: /^\/tasks\/([^/]+)$/, methods: { GET: tasks.getTask, DELETE: tasks.deleteTask } },
+  { path: /^\/dead$/, methods: { GET: tasks.listDead, DELETE: tasks.purgeAllDead } },
+  { path: /^\/dead\/retry$/, methods: { POST: tasks.retryAllDead } },
+  { path: /^\/dead\/([^/]+)\/retry$/, methods: { POST: tasks.retryDead } },
+  { path: /^\/dead\/([^/]+)$/, methods: { DELETE: tasks.purgeDead } },
+  { path: /^\/stats$/, methods: { GET: ops.stats } },
+  { path: /^\/overview$/, methods: { GET: ops.overview } },
+  { path: /^\/healthz$/, methods: { GET: ops.healthz } },
+  { path: /^\/readyz$/, methods: { GET: ops.readyz } },
+  { path: /^\/metrics$/, methods: { GET: ops.metrics } },
+  { path: /^\/$/, methods: { GET: ops.dashboardIndex } },
+  { path: /^\/dashboard\/(.+)$/, methods: { GET: ops.dashboardFile } },
+  { path: /^\/assets\/([^/]+)$/, methods: { GET: ops.asset } },
+];
+
+/** What a request resolves to: a handler, a known path with other methods, or nothing. */
+export type Match =
+  | { kind: 'handler'; handler: RouteHandler; params: string[]; mutation: boolean }
+  | { kind: 'method'; allow: string[] }
+  | { kind: 'none' };
+
+/**
+ * Finds the handler of a request. HEAD is served as GET (Node sends no body for HEAD).
+ *
+ * @example
+ * matchRoute('GET', '/tasks/a%2Fb') // { kind: 'handler', params: ['a%2Fb'], … }
+ */
+export function matchRoute(method: string, pathname: string): Match {
+  const wanted = method === 'HEAD' ? 'GET' : method;
+  const allow = new Set<string>();
+  for (const route of ROUTES) {
+    const m = route.path.exec(pathname);
+    if (!m) continue;
+    const handler = Object.hasOwn(route.methods, wanted) ? route.methods[wanted as Method] : undefined;
+    if (handler) return { kind: 'handler', handler, params: m.slice(1), mutation: wanted === 'POST' || wanted === 'DELETE' };
+    for (const key of Object.keys(route.methods)) allow.add(key);
+  }
+  if (allow.size === 0) return { kind: 'none' };
+  if (allow.has('GET')) allow.add('HEAD');
+  return { kind: 'method', allow: [...allow] };
+}

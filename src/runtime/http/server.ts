@@ -1,0 +1,154 @@
+/**
+ * The operator HTTP server: the queue's operations, health and readiness probes,
+ * Prometheus metrics and the dashboard, on node:http with no framework.
+ *
+ * Reads are open; mutations (POST, DELETE) need `Authorization: Bearer <token>` when a
+ * token is set, and a token is mandatory on any address beyond loopback. Every refusal is
+ * `{ error: { code, message, field? } }` with a `TASKLANE_ERR_*` code.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from '../../actors/types.js';
+import { ErrorCode, OptionError } from '../../infra/errors.js';
+import type { TaskQueue } from '../../infra/task-queue.js';
+import { OperatorMetrics } from '../metrics/registry.js';
+import { TIMED_OUT, within } from '../shutdown.js';
+import type { Runtime } from '../types.js';
+import { bearerCheck, checkOrigin } from './auth.js';
+import { DEFAULT_BODY_LIMIT_BYTES } from './body.js';
+import type { RouteContext } from './context.js';
+import { DEFAULT_HTTP_HOST, isLoopback, urlOf } from './listen.js';
+import { HttpProblem, sendError } from './respond.js';
+import { matchRoute } from './routes.js';
+
+/** Options of {@link createOperatorServer}. */
+export interface OperatorServerOptions {
+  /** The queue to operate on. The server does not close it. */
+  queue: TaskQueue;
+  /** The runtime processing it, for /readyz, the task metrics and the dashboard. */
+  runtime?: Runtime | null;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Default 9464; 0 picks a free port (see the URL `listen()` resolves with). */
+  port?: number;
+  /** Bearer token for mutations. Required unless `host` is loopback. */
+  token?: string | null;
+  /** Largest request body. Default 1 MiB + 64 KiB. */
+  bodyLimitBytes?: number;
+  /** Where server errors go; default: silent. */
+  log?: Logger;
+}
+
+/** A running (or ready to run) operator server. */
+export interface OperatorServer {
+  /** Binds the address; resolves with the URL actually bound (the real port when 0 was asked). */
+  listen(): Promise<{ url: string }>;
+  /** Stops accepting, ends idle keep-alive connections, waits (briefly) for requests in flight. */
+  close(): Promise<void>;
+  readonly metrics: OperatorMetrics;
+}
+
+export const DEFAULT_HTTP_PORT = 9464;
+/**
+ * A route that waits on Redis longer than this answers 503: ioredis queues commands while
+ * Redis is away, and a client (or a probe) is better told than left hanging.
+ */
+const ROUTE_TIMEOUT_MS = 10_000;
+/** close() waits this long for requests in flight before cutting their connections. */
+const CLOSE_GRACE_MS = 3000;
+
+/**
+ * Creates the operator HTTP server. Options are checked here: a non-loopback host without a
+ * token is an OptionError, since anyone who can reach the port could enqueue, cancel or
+ * replay tasks.
+ *
+ * @example
+ * const server = createOperatorServer({ queue, runtime, port: 9464, token: process.env.TASKLANE_HTTP_TOKEN });
+ * const { url } = await server.listen();   // 'http://127.0.0.1:9464'
+ * // curl -H "Authorization: Bearer $TOKEN" -H 'content-type: application/json' -d '{"payload":1}' $url/tasks
+ * await server.close();
+ */
+export function createOperatorServer(options: OperatorServerOptions): OperatorServer {
+  const o = resolveServerOptions(options);
+  const metrics = new OperatorMetrics({ queue: o.queue, runtime: o.runtime });
+  const authorize = o.token ? bearerCheck(o.token) : null;
+  const server: Server = createServer((req, res) => void handle(req, res));
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    try {
+      const url = new URL(req.url ?? '/', 'http://operator.invalid');
+      const match = matchRoute(req.method ?? 'GET', url.pathname);
+      if (match.kind === 'none') throw new HttpProblem(404, ErrorCode.NotFound, `No route ${url.pathname.slice(0, 200)}`);
+      if (match.kind === 'method') {
+        throw new HttpProblem(405, ErrorCode.MethodNotAllowed, `${req.method} is not allowed on ${url.pathname.slice(0, 200)}; allowed: ${match.allow.join(', ')}`, { allow: match.allow.join(', ') });
+      }
+      if (match.mutation) {
+        // A bearer token is something a forged cross-site request cannot carry, so the origin
+        // check guards tokenless servers only (and would break proxies that rewrite Host).
+        if (authorize) authorize(req);
+        else checkOrigin(req);
+      }
+      const ctx: RouteContext = { req, res, url, params: match.params, queue: o.queue, runtime: o.runtime, metrics, auth: !!authorize, bodyLimitBytes: o.bodyLimitBytes };
+      const outcome = await within(match.handler(ctx), ROUTE_TIMEOUT_MS);
+      if (outcome === TIMED_OUT && !res.headersSent) {
+        throw new HttpProblem(503, ErrorCode.NotReady, `Redis did not answer within ${ROUTE_TIMEOUT_MS} ms`);
+      }
+    } catch (err) {
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      sendError(res, err, (e) => o.log?.error({ err: e, method: req.method, url: req.url }, 'http: request failed'));
+    }
+  }
+
+  let closing: Promise<void> | undefined;
+  return {
+    metrics,
+    listen: () => new Promise((resolve, reject) => {
+      const onError = (err: Error) => reject(err);
+      server.once('error', onError);
+      server.listen(o.port, o.host, () => {
+        server.off('error', onError);
+        server.on('error', (err) => o.log?.error({ err }, 'http server error'));
+        const address = server.address() as AddressInfo;
+        resolve({ url: urlOf(address.address, address.port) });
+      });
+    }),
+    close: () => (closing ??= closeServer(server, metrics)),
+  };
+}
+
+async function closeServer(server: Server, metrics: OperatorMetrics): Promise<void> {
+  metrics.close();
+  if (!server.listening) return;
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeIdleConnections();
+  if ((await within(closed, CLOSE_GRACE_MS)) === TIMED_OUT) {
+    server.closeAllConnections();
+    await closed;
+  }
+}
+
+type Resolved = Required<Omit<OperatorServerOptions, 'runtime' | 'token' | 'log'>> & { runtime: Runtime | null; token: string | null; log: Logger | undefined };
+
+function resolveServerOptions(options: OperatorServerOptions): Resolved {
+  if (typeof options !== 'object' || options === null || typeof options.queue?.stats !== 'function') {
+    throw new OptionError('queue', 'Expected `queue` to be a TaskQueue');
+  }
+  const host = options.host ?? DEFAULT_HTTP_HOST;
+  if (typeof host !== 'string' || host.length === 0) throw new OptionError('host', `Expected \`host\` to be a host name or IP address, got \`${String(host)}\``);
+  const port = options.port ?? DEFAULT_HTTP_PORT;
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new OptionError('port', `Expected \`port\` to be an integer from 0 to 65535, got \`${String(port)}\``);
+  const token = options.token ?? null;
+  if (token !== null && (typeof token !== 'string' || !/^[\x21-\x7e]{1,512}$/.test(token))) {
+    throw new OptionError('token', 'Expected `token` to be 1 to 512 printable ASCII characters without spaces');
+  }
+  if (token === null && !isLoopback(host)) {
+    throw new OptionError('token', `Expected a \`token\` (--http-token, TASKLANE_HTTP_TOKEN) when the server binds ${host}, beyond loopback: otherwise anyone who can reach it could enqueue, cancel or replay tasks`);
+  }
+  const bodyLimitBytes = options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
+  if (!Number.isInteger(bodyLimitBytes) || bodyLimitBytes < 1) throw new OptionError('bodyLimitBytes', `Expected \`bodyLimitBytes\` to be an integer from 1 up, got \`${String(bodyLimitBytes)}\``);
+  return { queue: options.queue, runtime: options.runtime ?? null, host, port, token, bodyLimitBytes, log: options.log };
+}
+

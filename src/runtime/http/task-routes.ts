@@ -1,0 +1,141 @@
+/**
+ * The queue's operations over HTTP: tasks (enqueue, read, cancel) and dead letters (list,
+ * replay, purge). Answers are JSON; refusals are `{ error: { code, message, field? } }`.
+ */
+import { ErrorCode, ValidationError } from '../../infra/errors.js';
+import type { EnqueueResult, TaskInput } from '../../infra/types.js';
+import { readJsonBody } from './body.js';
+import type { RouteContext } from './context.js';
+import { HttpProblem, sendJson } from './respond.js';
+
+/**
+ * POST /tasks: one TaskInput → `{ id, duplicate }`; an array → an array of those, in order.
+ * 201 when at least one task was created, 200 when every one was a duplicate (nothing changed).
+ *
+ * @example
+ * curl -H 'content-type: application/json' -d '{"id":"a","payload":1}' $URL/tasks
+ */
+export async function postTasks(ctx: RouteContext): Promise<void> {
+  const body = await readJsonBody(ctx.req, ctx.bodyLimitBytes);
+  if (Array.isArray(body)) {
+    const results = await ctx.queue.enqueueMany(body as TaskInput[]);
+    sendJson(ctx.res, results.some((r) => !r.duplicate) ? 201 : 200, results);
+    return;
+  }
+  if (typeof body !== 'object' || body === null) {
+    throw new ValidationError('body', `Expected the body to be a task object or an array of them, got ${body === null ? 'null' : typeof body}`);
+  }
+  const result: EnqueueResult = await ctx.queue.enqueue(body as TaskInput);
+  sendJson(ctx.res, result.duplicate ? 200 : 201, result);
+}
+
+/**
+ * GET /tasks/:id → the TaskInfo; 404 when unknown or expired.
+ *
+ * @example
+ * curl $URL/tasks/a
+ */
+export async function getTask(ctx: RouteContext): Promise<void> {
+  const id = param(ctx, 0);
+  const task = await ctx.queue.get(id);
+  if (!task) throw noTask(id);
+  sendJson(ctx.res, 200, task);
+}
+
+/**
+ * DELETE /tasks/:id → 200 `{ id, cancelled: true }`; 409 when it exists but is past waiting/delayed; 404 when unknown.
+ *
+ * @example
+ * curl -X DELETE -H "Authorization: Bearer $TOKEN" $URL/tasks/a
+ */
+export async function deleteTask(ctx: RouteContext): Promise<void> {
+  const id = param(ctx, 0);
+  if (await ctx.queue.cancel(id)) {
+    sendJson(ctx.res, 200, { id, cancelled: true });
+    return;
+  }
+  const task = await ctx.queue.get(id);
+  if (!task) throw noTask(id);
+  throw new HttpProblem(409, ErrorCode.NotCancellable, `Task \`${id}\` is ${task.state}; only waiting or delayed tasks can be cancelled`);
+}
+
+/**
+ * GET /dead?limit=&offset= → `{ tasks, limit, offset }`, most recent first (limit 1–10000, default 100).
+ *
+ * @example
+ * curl '$URL/dead?limit=20&offset=40'
+ */
+export async function listDead(ctx: RouteContext): Promise<void> {
+  const limit = queryInt(ctx.url, 'limit', 100);
+  const offset = queryInt(ctx.url, 'offset', 0);
+  const tasks = await ctx.queue.deadLetters({ limit, offset });
+  sendJson(ctx.res, 200, { tasks, limit, offset });
+}
+
+/**
+ * POST /dead/:id/retry → 200 `{ id, retried: true }`; 404 when it is not a dead letter.
+ *
+ * @example
+ * curl -X POST -H "Authorization: Bearer $TOKEN" $URL/dead/a/retry
+ */
+export async function retryDead(ctx: RouteContext): Promise<void> {
+  const id = param(ctx, 0);
+  if (!(await ctx.queue.retryDead(id))) throw noDeadLetter(id);
+  sendJson(ctx.res, 200, { id, retried: true });
+}
+
+/**
+ * POST /dead/retry → 200 `{ retried: n }`.
+ *
+ * @example
+ * curl -X POST -H "Authorization: Bearer $TOKEN" $URL/dead/retry
+ */
+export async function retryAllDead(ctx: RouteContext): Promise<void> {
+  sendJson(ctx.res, 200, { retried: await ctx.queue.retryAllDead() });
+}
+
+/**
+ * DELETE /dead/:id → 200 `{ id, purged: true }`; 404 when it is not a dead letter.
+ *
+ * @example
+ * curl -X DELETE -H "Authorization: Bearer $TOKEN" $URL/dead/a
+ */
+export async function purgeDead(ctx: RouteContext): Promise<void> {
+  const id = param(ctx, 0);
+  if (!(await ctx.queue.purgeDead(id))) throw noDeadLetter(id);
+  sendJson(ctx.res, 200, { id, purged: true });
+}
+
+/**
+ * DELETE /dead → 200 `{ purged: n }`.
+ *
+ * @example
+ * curl -X DELETE -H "Authorization: Bearer $TOKEN" $URL/dead
+ */
+export async function purgeAllDead(ctx: RouteContext): Promise<void> {
+  sendJson(ctx.res, 200, { purged: await ctx.queue.purgeAllDead() });
+}
+
+function param(ctx: RouteContext, index: number): string {
+  try {
+    return decodeURIComponent(ctx.params[index]!);
+  } catch {
+    throw new ValidationError('id', 'Expected the id in the path to be percent-encoded UTF-8');
+  }
+}
+
+function queryInt(url: URL, name: string, fallback: number): number {
+  const raw = url.searchParams.get(name);
+  if (raw === null || raw === '') return fallback;
+  // The queue checks the range; here only that it is a whole number at all.
+  if (!/^\d{1,16}$/.test(raw)) throw new ValidationError(name, `Expected \`${name}\` to be a whole number, got \`${raw.slice(0, 40)}\``);
+  return Number(raw);
+}
+
+function noTask(id: string): HttpProblem {
+  return new HttpProblem(404, ErrorCode.NotFound, `No task \`${id}\` (never enqueued, or its record expired)`);
+}
+
+function noDeadLetter(id: string): HttpProblem {
+  return new HttpProblem(404, ErrorCode.NotFound, `No dead letter \`${id}\``);
+}

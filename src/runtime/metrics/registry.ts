@@ -1,0 +1,168 @@
+/**
+ * The Prometheus metrics of one queue (and, when given, the runtime processing it).
+ *
+ * Two sources, because they live in different places:
+ * - Redis, read at scrape time: queue depth by state and lane, and tasks enqueued by type
+ *   (producers are any process, so the enqueue script counts them in the queue's own hash).
+ * - The runtime, in this process: task outcomes and their timings from the runtime's task
+ *   events (worker processes forward every outcome over IPC), and cumulative figures from
+ *   `runtime.stats()` (external API calls, worker restarts), which the supervisor keeps
+ *   monotonic across worker restarts.
+ * Outcome counters therefore count what *this* runtime did since it started, like any
+ * process-local Prometheus counter; sum them over supervisors in PromQL.
+ */
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { API_CALL_CLASSES } from '../../infra/api-calls.js';
+import type { TaskQueue } from '../../infra/task-queue.js';
+import type { Runtime, TaskEvent } from '../types.js';
+import { queueSnapshotReader } from './queue-snapshot.js';
+import { RecentActivity } from './recent.js';
+
+const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 1800, 3600];
+const WAIT_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 1800, 3600, 21_600, 86_400];
+
+/** What the metrics read. */
+export interface MetricsSources {
+  queue: TaskQueue;
+  runtime?: Runtime | null;
+  /** Also export Node's process metrics (`process_cpu_seconds_total`…). Default true. */
+  processMetrics?: boolean;
+}
+
+/**
+ * A prom-client registry fed by a queue and a runtime, plus the recent activity the
+ * dashboard shows. `close()` stops listening to the runtime.
+ *
+ * @example
+ * const metrics = new OperatorMetrics({ queue, runtime });
+ * res.setHeader('content-type', metrics.registry.contentType);
+ * res.end(await metrics.registry.metrics());
+ */
+export class OperatorMetrics {
+  readonly registry = new Registry();
+  readonly recent = new RecentActivity();
+  readonly #unsubscribe: Array<() => void> = [];
+
+  constructor({ queue, runtime = null, processMetrics = true }: MetricsSources) {
+    const r = [this.registry];
+    const snapshot = queueSnapshotReader(queue);
+    if (processMetrics) collectDefaultMetrics({ register: this.registry });
+
+    new Gauge({
+      name: 'tasklane_redis_up', help: '1 when Redis answered this scrape\'s queue reads within 2 s, else 0 (the queue metrics are then absent)', registers: r,
+      async collect() {
+        this.set((await snapshot()).stats ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'tasklane_queue_depth', help: 'Tasks in the queue by state; waiting by lane, other states over both lanes (lane="all")', labelNames: ['state', 'lane'], registers: r,
+      async collect() {
+        this.reset();
+        const { stats } = await snapshot();
+        if (!stats) return;
+        this.set({ state: 'waiting', lane: 'short' }, stats.waiting.short);
+        this.set({ state: 'waiting', lane: 'long' }, stats.waiting.long);
+        for (const state of ['delayed', 'active', 'completed', 'dead'] as const) this.set({ state, lane: 'all' }, stats[state]);
+      },
+    });
+    new Gauge({
+      name: 'tasklane_active_leases', help: 'Leases held right now by every consumer of the queue', registers: r,
+      async collect() {
+        this.reset();
+        const { stats } = await snapshot();
+        if (stats) this.set(stats.active);
+      },
+    });
+    new Counter({
+      name: 'tasklane_tasks_enqueued_total', help: 'Tasks added to the queue by type, by any producer (duplicates excluded); kept in Redis', labelNames: ['type'], registers: r,
+      async collect() {
+        this.reset();
+        for (const [type, count] of Object.entries((await snapshot()).enqueued)) this.inc({ type }, count);
+      },
+    });
+    if (runtime) this.#observeRuntime(runtime, r);
+  }
+
+  /** Stops listening to the runtime's events. */
+  close(): void {
+    for (const off of this.#unsubscribe.splice(0)) off();
+  }
+
+  #observeRuntime(runtime: Runtime, r: Registry[]): void {
+    const outcome = (name: string, what: string) => new Counter({ name, help: `Task attempts ${what} by this runtime, by type`, labelNames: ['type'], registers: r });
+    const completed = outcome('tasklane_tasks_completed_total', 'completed');
+    const retried = outcome('tasklane_tasks_retried_total', 'that failed and were scheduled for a durable retry');
+    const dead = outcome('tasklane_tasks_dead_total', 'that dead-lettered their task');
+    const lost = outcome('tasklane_leases_lost_total', 'whose lease was lost (outcome discarded)');
+    const duration = new Histogram({ name: 'tasklane_task_duration_seconds', help: 'Handler run time of completed tasks, by type', labelNames: ['type'], buckets: DURATION_BUCKETS, registers: r });
+    const wait = new Histogram({ name: 'tasklane_task_wait_seconds', help: 'Enqueue to first claim (Redis clock; includes delayMs), by lane', labelNames: ['lane'], buckets: WAIT_BUCKETS, registers: r });
+    const recent = this.recent;
+
+    // Every attempt that started ends in exactly one of these events; the wait is observed for
+    // first attempts only, since a retry's wait since enqueue includes the earlier attempts.
+    const observeWait = (e: TaskEvent) => {
+      if (e.waitMs === undefined || e.task.attempt !== 1) return;
+      wait.observe({ lane: e.task.lane }, e.waitMs / 1000);
+      recent.observeWait(e.waitMs);
+    };
+    this.#on(runtime, 'task:completed', (e) => {
+      completed.inc({ type: e.task.type });
+      if (e.durationMs !== undefined) {
+        duration.observe({ type: e.task.type }, e.durationMs / 1000);
+        recent.observeDuration(e.durationMs);
+      }
+      recent.record('completed');
+      observeWait(e);
+    });
+    this.#on(runtime, 'task:retrying', (e) => {
+      retried.inc({ type: e.task.type });
+      recent.record('retried');
+      observeWait(e);
+    });
+    this.#on(runtime, 'task:dead', (e) => {
+      dead.inc({ type: e.task.type });
+      recent.record('dead');
+      observeWait(e);
+    });
+    this.#on(runtime, 'lease:lost', (e) => {
+      lost.inc({ type: e.task.type });
+      observeWait(e);
+    });
+
+    new Counter({
+      name: 'tasklane_worker_restarts_total', help: 'Worker processes started again after one ended, by worker slot', labelNames: ['worker'], registers: r,
+      collect() {
+        this.reset();
+        for (const w of runtime.stats().workers) this.inc({ worker: w.worker }, w.restarts);
+      },
+    });
+    new Gauge({
+      name: 'tasklane_workers', help: 'Worker slots of this runtime by readiness', labelNames: ['ready'], registers: r,
+      collect() {
+        const workers = runtime.stats().workers;
+        const ready = workers.filter((w) => w.ready).length;
+        this.set({ ready: 'true' }, ready);
+        this.set({ ready: 'false' }, workers.length - ready);
+      },
+    });
+    new Gauge({
+      name: 'tasklane_runtime_tasks_in_flight', help: 'Tasks this runtime\'s actors are running (from the workers\' latest reports)', registers: r,
+      collect() {
+        this.set(runtime.stats().totals.inFlight);
+      },
+    });
+    new Counter({
+      name: 'tasklane_external_api_calls_total', help: 'HTTP requests of the `http` handler to the external API by outcome class (2xx…5xx, timeout, network, aborted); quick retries count', labelNames: ['class'], registers: r,
+      collect() {
+        this.reset();
+        const calls = runtime.stats().apiCalls;
+        for (const key of API_CALL_CLASSES) this.inc({ class: key }, calls[key]);
+      },
+    });
+  }
+
+  #on<E extends 'task:completed' | 'task:retrying' | 'task:dead' | 'lease:lost'>(runtime: Runtime, event: E, listener: (e: TaskEvent) => void): void {
+    runtime.on(event, listener);
+    this.#unsubscribe.push(() => runtime.off(event, listener));
+  }
+}

@@ -1,0 +1,112 @@
+// `tasklane` itself: --help at every level, unknown commands, --version, exit code 3.
+import { readFileSync } from 'node:fs';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { cli } from '../helpers/cli.mjs';
+
+const test = suite('tasklane usage');
+const EXIT_LINE = 'Exit codes: 0 ok; 1 not found or nothing done (or an unexpected error); 2 usage error or invalid input; 3 Redis unreachable.';
+
+test('tasklane --help lists every command, the common flags and the exit codes', async () => {
+  for (const args of [['--help'], ['-h'], ['help']]) {
+    const run = await cli(args);
+    assert.is(run.code, 0, args.join(' '));
+    for (const name of ['enqueue', 'get ID', 'stats', 'dead list', 'dead retry (ID | --all)', 'dead purge (ID | --all)', 'supervisor', '--redis URL', '--queue NAME', '--json', 'REDIS_URL', 'TASKLANE_QUEUE']) {
+      assert.ok(run.stdout.includes(name), `${name} missing from tasklane ${args.join(' ')}`);
+    }
+    assert.ok(run.stdout.includes(EXIT_LINE));
+  }
+});
+
+test('tasklane with no command prints the help on stderr and exits 2', async () => {
+  const run = await cli([]);
+  assert.is(run.code, 2);
+  assert.is(run.stdout, '');
+  assert.match(run.stderr, /^Usage: tasklane <command>/);
+});
+
+test('--help of a group and of each command, in every spelling', async () => {
+  const cases = [
+    [['dead', '--help'], /^Usage: tasklane dead <command>/, ['dead list', 'dead retry', 'dead purge']],
+    [['dead', '-h'], /^Usage: tasklane dead <command>/, []],
+    [['help', 'dead'], /^Usage: tasklane dead <command>/, []],
+    [['dead', 'retry', '--help'], /^Usage: tasklane dead retry \(ID \| --all\) \[flags\]/, ['--all', '--redis URL', 'Exit 1 here means: ID is not a dead letter']],
+    [['help', 'dead', 'retry'], /^Usage: tasklane dead retry/, []],
+    [['dead', 'purge', '-h'], /^Usage: tasklane dead purge/, ['--all']],
+    [['dead', 'list', '--help'], /^Usage: tasklane dead list/, ['--limit N', '--offset N']],
+    [['enqueue', '-h'], /^Usage: tasklane enqueue --payload JSON/, ['--id ID', '--lane LANE', '--priority N', '--delay TIME', '--type TYPE', '--max-attempts N', '--timeout TIME']],
+    [['get', '--help'], /^Usage: tasklane get ID/, ['Exit 1 here means: no task has this id']],
+    [['stats', '--help'], /^Usage: tasklane stats/, []],
+    // --help wins over everything else on the line, even an unreachable Redis.
+    [['--redis', 'redis://127.0.0.1:1', 'stats', '--help'], /^Usage: tasklane stats/, []],
+  ];
+  const runs = await Promise.all(cases.map(([args]) => cli(args)));
+  runs.forEach((run, i) => {
+    const [args, head, parts] = cases[i];
+    assert.is(run.code, 0, `${args.join(' ')}: ${run.stderr}`);
+    assert.match(run.stdout, head);
+    for (const part of parts) assert.ok(run.stdout.includes(part), `${part} missing from ${args.join(' ')}`);
+    assert.ok(run.stdout.includes(EXIT_LINE), `exit codes missing from ${args.join(' ')}`);
+  });
+});
+
+test('unknown commands and flags exit 2 with the allowed ones', async () => {
+  const [command, sub, groupOnly, flag, help] = await Promise.all([
+    cli(['frobnicate']),
+    cli(['dead', 'resurrect', 'x']),
+    cli(['dead']),
+    cli(['stats', '--verbose']),
+    cli(['help', 'nothing']),
+  ]);
+  assert.is(command.code, 2);
+  assert.match(command.stderr, /Unknown command `frobnicate`; commands: enqueue, get, stats, dead, supervisor/);
+  assert.match(command.stderr, /Run `tasklane --help` for usage/);
+  assert.is(sub.code, 2);
+  assert.match(sub.stderr, /Unknown command `dead resurrect`; commands: dead list, dead retry, dead purge/);
+  assert.is(groupOnly.code, 2);
+  assert.match(groupOnly.stderr, /`tasklane dead` needs a command: list, retry, purge/);
+  assert.is(flag.code, 2);
+  assert.match(flag.stderr, /Unknown flag `--verbose` for `tasklane stats`; allowed flags: --redis, --queue, --json, --help/);
+  assert.is(help.code, 2);
+});
+
+test('a usage error with --json is also one JSON document on stdout', async () => {
+  const run = await cli(['enqueue', '--payload', '1', '--lane', 'wide', '--json']);
+  assert.is(run.code, 2);
+  assert.equal(run.json, { error: { code: 'TASKLANE_ERR_INVALID_OPTION', message: '--lane must be short or long, got `wide`' } });
+});
+
+test('bad --redis and --queue values exit 2 naming the flag', async () => {
+  const [url, name] = await Promise.all([cli(['stats', '--redis', 'http://example.com']), cli(['stats', '--queue', 'has space'])]);
+  assert.is(url.code, 2);
+  assert.match(url.stderr, /--redis \(REDIS_URL\) must be a redis:\/\/ or rediss:\/\/ URL, got `http:\/\/example.com`/);
+  assert.is(name.code, 2);
+  assert.match(name.stderr, /--queue \(TASKLANE_QUEUE\) must be 1 to 128 characters without braces or spaces/);
+});
+
+test('Redis unreachable: exit 3 within a few seconds, with a clear message and no password', async () => {
+  const cases = [
+    ['stats', '--redis', 'redis://:s3cret@127.0.0.1:1'],
+    ['get', 'x', '--redis', 'redis://127.0.0.1:1', '--json'],
+    ['dead', 'retry', '--all', '--redis', 'redis://127.0.0.1:1'],
+    ['enqueue', '--payload', '{}', '--redis', 'redis://127.0.0.1:1'],
+  ];
+  const runs = await Promise.all(cases.map((args) => cli(args)));
+  runs.forEach((run, i) => {
+    assert.is(run.code, 3, `${cases[i].join(' ')}: ${run.stderr}`);
+    assert.ok(run.ms < 5000, `took ${run.ms} ms`);
+    assert.match(run.stderr, /TASKLANE_ERR_REDIS_UNAVAILABLE: cannot reach Redis at redis:\/\/.*127\.0\.0\.1:1: connect ECONNREFUSED/);
+  });
+  assert.ok(!runs[0].stderr.includes('s3cret'), 'the password is masked');
+  assert.match(runs[0].stderr, /redis:\/\/:\*\*\*@127\.0\.0\.1:1/);
+  assert.is(runs[1].json.error.code, 'TASKLANE_ERR_REDIS_UNAVAILABLE');
+});
+
+test('--version prints the package version', async () => {
+  const run = await cli(['--version']);
+  const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
+  assert.is(run.code, 0);
+  assert.is(run.stdout, `${version}\n`);
+});
+
+test.run();
