@@ -8,7 +8,7 @@ const PANEL_W = 250;
 const PANEL_H = 190;
 const COLS = 3;
 const PAD = 16;
-const HEADER = 56;
+const HEADER = 72;
 
 /**
  * @param {{ metrics: object[], results: object, systems: string[], machine: object }} input
@@ -27,9 +27,10 @@ export function chart({ metrics, results, systems, machine }) {
     `<text x="${PAD}" y="22" font-size="15" font-weight="bold">tasklane vs BullMQ vs bee-queue (medians; same redis-server, same run)</text>`,
     `<text x="${PAD}" y="40" font-size="11" fill="#4a5568">${esc(`${machine.cpus} CPUs (${machine.cpuModel}), Node ${machine.node}, Redis ${machine.redis}, ${machine.date.slice(0, 10)}. "Nx vs peer": tasklane advantage, > 1 = tasklane better`)}</text>`,
   ];
-  let lx = width - PAD - systems.length * 95;
+  // The legend has a line of its own: beside the subtitle, a long machine name would run into it.
+  let lx = PAD;
   for (const s of systems) {
-    parts.push(`<rect x="${lx}" y="30" width="12" height="12" fill="${COLORS[s] ?? '#999'}"/><text x="${lx + 16}" y="40" font-size="11">${esc(s)}</text>`);
+    parts.push(`<rect x="${lx}" y="48" width="12" height="12" fill="${COLORS[s] ?? '#999'}"/><text x="${lx + 16}" y="58" font-size="11">${esc(s)}</text>`);
     lx += 95;
   }
   shown.forEach((m, i) => {

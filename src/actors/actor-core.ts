@@ -26,8 +26,6 @@ const LOOP_BACKOFF_BASE_MS = 100;
 const LOOP_BACKOFF_MAX_MS = 5000;
 const DEFAULT_DRAIN_TIMEOUT_MS = 30_000;
 const CLAIM_LOOPS = 2;
-/** The second loop's idle wait: wake-ups end it; the timeout is only a safety net. */
-const SECOND_LOOP_IDLE_WAIT_MS = 30_000;
 
 /**
  * Pulls tasks from one lane and runs them through their handlers, at most
@@ -63,6 +61,8 @@ export class Actor extends EventEmitter<ActorEvents> {
   #stopping: Promise<void> | undefined;
   /** Claim loops waiting for a free slot. */
   #slotWaiters: Array<() => void> = [];
+  /** The second claim loop, waiting for the first to find the lane busy again. */
+  #busyWaiters: Array<() => void> = [];
   /** Slots promised to claims still on the wire. */
   #reserved = 0;
   #onAllSettled: Array<() => void> = [];
@@ -110,6 +110,7 @@ export class Actor extends EventEmitter<ActorEvents> {
     this.#state = wasIdle ? 'stopped' : 'draining';
     this.#halt.abort();
     this.#wakeSlotWaiters();
+    this.#wakeBusyWaiters();
     this.#stopping = wasIdle ? Promise.resolve() : this.#drain(drainTimeoutMs);
     return this.#stopping;
   }
@@ -140,8 +141,10 @@ export class Actor extends EventEmitter<ActorEvents> {
    * time. With one loop, the process sat idle for a whole round trip after every batch
    * (claim → run → claim) while Redis sat idle during the processing; with two, one
    * batch is on the wire while the other runs. Only the first loop keeps the idle
-   * schedule (idleWaitMs and delayed due times); the second sleeps on wake-ups, so an
-   * idle actor still costs Redis about one claim per idleWaitMs.
+   * schedule (wake-ups, idleWaitMs and delayed due times). Once the lane runs dry the
+   * second sleeps until the first claims a full batch again, so a trickle of tasks
+   * costs one claim per wake-up, not two, and an idle actor still costs Redis about
+   * one claim per idleWaitMs.
    */
   #startLoops(): Promise<void> {
     const { concurrency } = this.#opts;
@@ -179,11 +182,16 @@ export class Actor extends EventEmitter<ActorEvents> {
         for (const lease of batch.leases) this.#dispatch(lease);
         // Slots this claim reserved and did not fill are free again for the other loop.
         if (batch.leases.length < max) this.#wakeSlotWaiters();
+        else if (keepsSchedule) this.#wakeBusyWaiters();
         this.#lastClaimEmpty = batch.leases.length === 0;
         this.#maybeIdle();
         // A short batch means the lane is drained: claiming again would find nothing.
         if (batch.leases.length < max) {
-          const timeoutMs = keepsSchedule ? Math.max(0, Math.min(idleWaitMs, batch.nextDueInMs ?? idleWaitMs)) : SECOND_LOOP_IDLE_WAIT_MS;
+          if (!keepsSchedule) {
+            await new Promise<void>((resolve) => this.#busyWaiters.push(resolve));
+            continue;
+          }
+          const timeoutMs = Math.max(0, Math.min(idleWaitMs, batch.nextDueInMs ?? idleWaitMs));
           await store.waitForWork(lane, { since, timeoutMs, signal: this.#halt.signal });
         }
       } catch (error) {
@@ -197,6 +205,10 @@ export class Actor extends EventEmitter<ActorEvents> {
 
   #wakeSlotWaiters(): void {
     for (const resolve of this.#slotWaiters.splice(0)) resolve();
+  }
+
+  #wakeBusyWaiters(): void {
+    for (const resolve of this.#busyWaiters.splice(0)) resolve();
   }
 
   /** Leases claimed while stop() began: released untouched, or, once stopped, left to lapse. */

@@ -80,11 +80,31 @@ test('a wake-up while idle makes it claim at once', async () => {
   const { store, actor } = setup({ idleWaitMs: 60_000 });
   actor.start();
   await nextEvent(actor, 'actor:idle');
-  await until(() => store.count('waitForWork') === 2, { what: 'both loops asleep' });
+  await until(() => store.count('waitForWork') === 1, { what: 'the first loop asleep' });
   const [id] = store.add({});
   await until(() => store.completed.has(id), { what: 'the woken task completed' });
-  // Each loop claimed once at start and once on the wake-up; nothing waited out the minute.
-  assert.is(store.count('claimBatch'), 4);
+  // Both loops claimed once at start; the wake-up made one claim, not two (the second loop
+  // sleeps until the lane is busy again), and nothing waited out the minute.
+  assert.is(store.count('claimBatch'), 3);
+  await actor.stop();
+});
+
+test('the second loop joins again once the first claims a full batch', async () => {
+  const gates = [];
+  const { store, actor } = setup({
+    concurrency: 4,
+    idleWaitMs: 60_000,
+    handlers: { ok: () => { const gate = deferred(); gates.push(gate); return gate.promise; } },
+  });
+  actor.start();
+  await nextEvent(actor, 'actor:idle');
+  assert.is(store.count('claimBatch'), 2, 'one claim per loop at start');
+  store.add(...Array.from({ length: 4 }, () => ({})));
+  // The first loop's claim takes 2 (a full batch of its half), which wakes the second.
+  await until(() => actor.inFlight === 4, { what: 'all four slots filled by both loops' });
+  assert.equal(store.callsOf('claimBatch').slice(2).map(([, { max }]) => max), [2, 2]);
+  gates.forEach((gate) => gate.resolve('ok'));
+  await until(() => store.completed.size === 4);
   await actor.stop();
 });
 
