@@ -206,9 +206,17 @@ function expiredNotReclaimed(steady) {
 
 /** Samples every --sample-ms on a fixed cadence; a failed sample fails the soak. */
 function startSampler(series, clock, baselineBytes) {
-  const sampler = { phase: 'soak', error: null, takeNow: take, stop: undefined };
+  const sampler = { phase: 'soak', error: null, takeNow: () => serial(take), stop: undefined };
   let previous = null;
   let stopped = false;
+  // One sample at a time: a takeNow() overlapping the cadence's sample would push the two
+  // out of order, and rates between them would be computed over a negative interval.
+  let last = Promise.resolve();
+  const serial = (fn) => {
+    const run = last.then(fn);
+    last = run.catch(() => {});
+    return run;
+  };
   async function take() {
     const [replies, r, stats] = await Promise.all([pool.sample(), redisSample(admin), queue.stats()]);
     const t = clock();
@@ -239,7 +247,7 @@ function startSampler(series, clock, baselineBytes) {
   const loop = (async () => {
     for (let tick = 0; !stopped; tick++) {
       try {
-        await take();
+        await serial(take);
       } catch (error) {
         sampler.error = error;
         return;

@@ -1,7 +1,9 @@
 /**
  * The CLI's connection to a queue. Unlike a worker, a command must not wait for Redis to
  * come back: the client makes one attempt with a short timeout and no retries, and any
- * failure becomes a RedisUnavailableError (exit 3) within a few seconds.
+ * failure becomes a RedisUnavailableError (exit 3) within a few seconds. That includes a
+ * server that accepts the connection and never answers (a paused Redis, a wrong port that
+ * a silent service listens on): the handshake and every command are bounded too.
  */
 import { Redis } from 'ioredis';
 import { DEFAULT_REDIS_URL } from '../infra/connection.js';
@@ -13,6 +15,14 @@ import { RedisUnavailableError, usageError } from './errors.js';
 
 /** Long enough for a remote Redis over TLS, short enough that a typo'd host fails fast. */
 const CONNECT_TIMEOUT_MS = 3000;
+/**
+ * Bound on connect() as a whole: TCP/TLS (above) plus the handshake (AUTH, SELECT, the ready
+ * check's INFO). `connectTimeout` ends once the socket is up, so a server that accepts and
+ * stays silent would otherwise hold the command forever.
+ */
+const READY_TIMEOUT_MS = 5000;
+/** Bound on each command once connected; a timeout is reported as Redis unavailable (exit 3). */
+const COMMAND_TIMEOUT_MS = 5000;
 
 /** Which Redis and queue a command works on. */
 export interface Target {
@@ -65,6 +75,7 @@ export async function openSession(target: Target, warn: (message: string) => voi
   const client = new Redis(target.url, {
     lazyConnect: true,
     connectTimeout: CONNECT_TIMEOUT_MS,
+    commandTimeout: COMMAND_TIMEOUT_MS,
     // No reconnects and no queued retries: a command reports a lost Redis instead of hanging.
     retryStrategy: () => null,
     maxRetriesPerRequest: 0,
@@ -73,17 +84,34 @@ export async function openSession(target: Target, warn: (message: string) => voi
     disconnectTimeout: 200,
   });
   let lastError: Error | undefined;
+  let socketUp = false;
   // ioredis reports the cause (ECONNREFUSED, ENOTFOUND, WRONGPASS...) only as an event;
   // connect() itself rejects with a bare "Connection is closed".
   client.on('error', (err: Error) => {
     lastError = err;
   });
+  client.once('connect', () => {
+    socketUp = true;
+  });
+  const connecting = client.connect();
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), READY_TIMEOUT_MS);
+  });
   try {
-    await client.connect();
+    if ((await Promise.race([connecting, timedOut])) === 'timeout') throw new ReadyTimeout();
   } catch (err) {
+    connecting.catch(() => {}); // it rejects once disconnected below
     client.disconnect();
+    const url = maskPassword(target.url);
+    if (err instanceof ReadyTimeout || /Command timed out/.test(lastError?.message ?? '')) {
+      const what = socketUp ? 'it accepted the connection but did not answer' : 'no connection';
+      throw new RedisUnavailableError(url, `${what} within ${READY_TIMEOUT_MS / 1000} s (is it a Redis server, and is it paused or overloaded?)`, { cause: lastError ?? err });
+    }
     const cause = lastError ?? err;
-    throw new RedisUnavailableError(maskPassword(target.url), (cause as Error).message ?? String(cause), { cause });
+    throw new RedisUnavailableError(url, (cause as Error).message ?? String(cause), { cause });
+  } finally {
+    clearTimeout(timer);
   }
   const queue = new TaskQueue({ redis: client, name: target.queue });
   queue.on('queue:warning', warn);
@@ -96,6 +124,9 @@ export async function openSession(target: Target, warn: (message: string) => voi
     },
   };
 }
+
+/** connect() did not reach `ready` within READY_TIMEOUT_MS. */
+class ReadyTimeout extends Error {}
 
 /**
  * The URL with its password replaced, for messages.

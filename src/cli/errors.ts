@@ -12,7 +12,7 @@ import { ErrorCode, OptionError, TasklaneError, ValidationError } from '../infra
  */
 export const ExitCode = {
   Ok: 0,
-  /** Not found, or nothing done where something was asked; also any unexpected failure. */
+  /** The task is unknown, or not in the state the command needs; also any unexpected failure. */
   Failed: 1,
   /** Unknown command or flag, a bad value, or an invalid task input. */
   Usage: 2,
@@ -23,7 +23,7 @@ export const ExitCode = {
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
 /** One line for every `--help`, so the codes read the same everywhere. */
-export const EXIT_CODES_HELP = 'Exit codes: 0 ok; 1 not found or nothing done (or an unexpected error); 2 usage error or invalid input; 3 Redis unreachable.';
+export const EXIT_CODES_HELP = 'Exit codes: 0 ok (also a duplicate enqueue, or --all with nothing to do); 1 task not found or not in the state needed (or an unexpected error); 2 usage error or invalid input; 3 Redis unreachable or not answering.';
 
 /**
  * The task asked for does not exist, or is not in the state the command needs (exit 1).
@@ -39,7 +39,7 @@ export class NotFoundError extends TasklaneError {
 }
 
 /**
- * The CLI could not connect to Redis, or lost it mid-command (exit 3). `url` has any
+ * The CLI could not connect to Redis, or lost it mid-command, or it did not answer in time (exit 3). `url` has any
  * password masked, so the error can be printed as is.
  *
  * @example
@@ -77,7 +77,8 @@ export function isConnectionError(err: unknown): boolean {
   if (err.name === 'MaxRetriesPerRequestError') return true;
   const code = (err as { code?: unknown }).code;
   if (typeof code === 'string' && /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH)$/.test(code)) return true;
-  return /Connection is closed|Stream isn't writeable|connect ETIMEDOUT/.test(err.message);
+  // "Command timed out": connect.ts bounds every command, so a Redis that stopped answering ends here.
+  return /Connection is closed|Stream isn't writeable|connect ETIMEDOUT|Command timed out/.test(err.message);
 }
 
 /**

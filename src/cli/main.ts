@@ -4,8 +4,7 @@
  * arguments to the supervisor program unchanged, so it is `node dist/supervisor.js ...`.
  */
 import { readFileSync } from 'node:fs';
-import { runSupervisor } from '../runtime/main.js';
-import { VALUE_FLAGS, parseFlags } from './args.js';
+import { COMMON_FLAGS, VALUE_FLAGS, parseFlags } from './args.js';
 import { commandHelp, commandRows, groupHelp, type Command, type CommandGroup } from './command.js';
 import { openSession, resolveTarget, type Session } from './connect.js';
 import { deadGroup } from './dead-commands.js';
@@ -29,11 +28,14 @@ export async function runCli(argv: readonly string[], env: NodeJS.ProcessEnv, io
   // Known before parsing, so even a usage error is reported as JSON when --json was asked for.
   const out = new Output(io, argv.includes('--json'));
   const wantsHelp = argv.includes('--help') || argv.includes('-h');
-  const [word, rest] = takeWord(argv);
   // The command whose --help a usage error points to; deepened as the command is found.
   const where = { help: 'tasklane --help' };
   try {
+    const [word, rest] = takeWord(argv, 'tasklane');
     if (word === SUPERVISOR) {
+      // Loaded on demand: the runtime brings pino, undici and prom-client, which the other
+      // commands never use and should not pay for at every start.
+      const { runSupervisor } = await import('../runtime/main.js');
       await runSupervisor(rest, env);
       return undefined;
     }
@@ -59,8 +61,8 @@ export async function runCli(argv: readonly string[], env: NodeJS.ProcessEnv, io
 }
 
 async function runGroup(group: CommandGroup, argv: readonly string[], env: NodeJS.ProcessEnv, io: Io, out: Output, wantsHelp: boolean, where: { help: string }): Promise<ExitCode> {
-  const [word, rest] = takeWord(argv);
   where.help = `tasklane ${group.name} --help`;
+  const [word, rest] = takeWord(argv, `tasklane ${group.name}`);
   if (word === undefined) {
     if (wantsHelp) return print(io, groupHelp(group));
     throw usageError('argv', `\`tasklane ${group.name}\` needs a command: ${group.commands.map((c) => c.name.split(' ')[1]).join(', ')}`);
@@ -92,8 +94,15 @@ async function runCommand(command: Command, argv: readonly string[], env: NodeJS
   }
 }
 
-/** The first argument that is not a common flag or its value, and argv without it. */
-function takeWord(argv: readonly string[]): [string | undefined, string[]] {
+/** Flags that may come before the command word: the common ones, and `--version`. */
+const EARLY_FLAGS = new Set([...Object.keys(COMMON_FLAGS).map((name) => `--${name}`), '-h', '--version']);
+
+/**
+ * The first argument that is not a common flag or its value, and argv without it. Any
+ * other flag before that word is a usage error: whether it takes a value is known only
+ * once the command is, so `dead --limit 5 list` would otherwise read `5` as the command.
+ */
+function takeWord(argv: readonly string[], usage: string): [string | undefined, string[]] {
   for (let i = 0; i < argv.length; i += 1) {
     const arg = argv[i]!;
     if (arg === '--') break;
@@ -101,7 +110,11 @@ function takeWord(argv: readonly string[]): [string | undefined, string[]] {
       i += 1;
       continue;
     }
-    if (arg.startsWith('-')) continue;
+    if (arg.startsWith('-')) {
+      const flag = arg.split('=')[0]!;
+      if (EARLY_FLAGS.has(flag)) continue;
+      throw usageError(flag, `\`${flag}\` goes after the command: \`${usage} <command> ... ${flag} ...\` (only --redis, --queue, --json and --help may come before it)`);
+    }
     return [arg, [...argv.slice(0, i), ...argv.slice(i + 1)]];
   }
   return [undefined, [...argv]];

@@ -5,7 +5,12 @@
  * load on the API.
  */
 
-/** `2xx`…`5xx` by status; `timeout` (deadline or undici timeout), `network` (no answer), `aborted` (lost lease, shutdown). */
+/**
+ * `2xx`…`5xx` by status; `timeout` (deadline or undici timeout), `network` (no answer), `aborted` (lost lease, shutdown).
+ *
+ * @example
+ * for (const key of API_CALL_CLASSES) counter.inc({ class: key }, stats.apiCalls[key]);
+ */
 export const API_CALL_CLASSES = ['2xx', '3xx', '4xx', '5xx', 'timeout', 'network', 'aborted'] as const;
 export type ApiCallClass = (typeof API_CALL_CLASSES)[number];
 

@@ -1,7 +1,7 @@
 import type { Lane, Lease, TaskErrorInfo, TaskInfo, TaskState } from './types.js';
 
 /** Number of reply fields per lease in the claim script's output. */
-export const LEASE_FIELDS = 10;
+export const LEASE_FIELDS = 12;
 
 /**
  * Turns a task hash (HGETALL) into a TaskInfo; null when the record does not exist.
@@ -53,6 +53,8 @@ export function decodeLeases(reply: unknown[], offset: number, lane: Lane, owner
       maxAttempts: num(reply[i + 7]),
       createdAt: num(reply[i + 8]),
       expiresAt: num(reply[i + 9]),
+      readyAt: num(reply[i + 10]),
+      claimedAt: num(reply[i + 11]),
       leaseMs,
     };
     try {

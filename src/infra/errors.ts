@@ -19,16 +19,22 @@ export const ErrorCode = {
   Handler: 'TASKLANE_ERR_HANDLER',
   UnknownTaskType: 'TASKLANE_ERR_UNKNOWN_TASK_TYPE',
   CrashLoop: 'TASKLANE_ERR_CRASH_LOOP',
-  // The `tasklane` CLI could not connect to Redis (exit code 3).
+  // The `tasklane` CLI could not connect to Redis (exit code 3); the HTTP server's reads
+  // that Redis did not answer in time (503).
   RedisUnavailable: 'TASKLANE_ERR_REDIS_UNAVAILABLE',
   // The operator HTTP server's answers (src/runtime/http), as `{ error: { code, message } }`.
   NotFound: 'TASKLANE_ERR_NOT_FOUND',
   MethodNotAllowed: 'TASKLANE_ERR_METHOD_NOT_ALLOWED',
   Unauthorized: 'TASKLANE_ERR_UNAUTHORIZED',
+  // A loopback server refuses requests naming another Host (DNS rebinding).
+  Forbidden: 'TASKLANE_ERR_FORBIDDEN',
   BodyTooLarge: 'TASKLANE_ERR_BODY_TOO_LARGE',
   InvalidJson: 'TASKLANE_ERR_INVALID_JSON',
+  UnsupportedMediaType: 'TASKLANE_ERR_UNSUPPORTED_MEDIA_TYPE',
   NotCancellable: 'TASKLANE_ERR_NOT_CANCELLABLE',
   NotReady: 'TASKLANE_ERR_NOT_READY',
+  // A change timed out waiting for Redis: it may or may not have been applied.
+  OutcomeUnknown: 'TASKLANE_ERR_OUTCOME_UNKNOWN',
   Internal: 'TASKLANE_ERR_INTERNAL',
 } as const;
 

@@ -178,8 +178,8 @@ export class TaskQueue extends EventEmitter<TaskQueueEvents> {
   async retryAllDead(): Promise<number> {
     this.#assertOpen();
     const k = this.keys;
-    return this.#eachDeadChunk('retryDeadMany', (offset, cutoff) =>
-      this.#run('retryDeadMany', [k.dead, k.waiting('short'), k.waiting('long'), k.seq], [k.prefix, k.wakeChannel, DEAD_CHUNK, offset, cutoff]));
+    return this.#eachDeadChunk('retryDeadMany', ([score, id], cutoff) =>
+      this.#run('retryDeadMany', [k.dead, k.waiting('short'), k.waiting('long'), k.seq], [k.prefix, k.wakeChannel, DEAD_CHUNK, score, id, cutoff]));
   }
 
   /**
@@ -192,25 +192,27 @@ export class TaskQueue extends EventEmitter<TaskQueueEvents> {
   async purgeAllDead(): Promise<number> {
     this.#assertOpen();
     const k = this.keys;
-    return this.#eachDeadChunk('purgeDeadMany', (offset, cutoff) =>
-      this.#run('purgeDeadMany', [k.dead], [k.prefix, DEAD_CHUNK, offset, cutoff]));
+    return this.#eachDeadChunk('purgeDeadMany', ([score, id], cutoff) =>
+      this.#run('purgeDeadMany', [k.dead], [k.prefix, DEAD_CHUNK, score, id, cutoff]));
   }
 
   /**
    * Runs a bulk dead-letter script until it has looked at every entry up to its cutoff.
-   * Entries it skips (corrupt or in another state) stay in the dead set, so the offset
-   * steps over them; without it the loop would see them again forever.
+   * Entries it skips (corrupt or in another state) stay in the dead set, so each call
+   * resumes after the (score, id) of the last entry the previous one looked at. A count of
+   * skipped entries would not do: if one of them is removed meanwhile (purged, replayed or
+   * expired), the count then steps over a dead letter that was never looked at.
    */
-  async #eachDeadChunk(script: ScriptName, call: (offset: number, cutoff: string) => Promise<unknown>): Promise<number> {
+  async #eachDeadChunk(script: ScriptName, call: (after: readonly [string, string], cutoff: string) => Promise<unknown>): Promise<number> {
     let done = 0;
-    let offset = 0;
+    let after: readonly [string, string] = ['', ''];
     let cutoff = '';
     for (;;) {
-      const [changed, skipped, seen, until] = expectArray(script, await call(offset, cutoff));
+      const [changed, , seen, until, lastScore, lastId] = expectArray(script, await call(after, cutoff));
       done += Number(changed);
-      offset += Number(skipped);
       cutoff = String(until);
       if (Number(seen) < DEAD_CHUNK) return done;
+      after = [String(lastScore), String(lastId)];
     }
   }
 

@@ -74,6 +74,14 @@ export interface Lease {
   createdAt: number;
   /** Server-clock ms at which the lease lapses unless renewed. */
   expiresAt: number;
+  /**
+   * Server-clock ms since when the task was claimable before this claim: its enqueue, the
+   * due time of a delay or retry backoff, or when it was last released, requeued after a
+   * lost lease or replayed from the dead letters. `claimedAt - readyAt` is this claim's wait.
+   */
+  readyAt: number;
+  /** Server-clock ms of this claim (the record's `startedAt`). */
+  claimedAt: number;
   /** Lease length granted by the claim; the default for heartbeats. */
   leaseMs: number;
 }

@@ -84,12 +84,20 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv): CliRe
   } catch (err) {
     throw err instanceof OptionError ? asFlagError(err) : err;
   }
-  return { help: false, options: options as RuntimeOptions, http: httpRequest(program) };
+  return { help: false, options: options as RuntimeOptions, http: httpRequest(program, values['http-token'] !== undefined) };
 }
 
-/** The HTTP server's settings; anyone who can reach a non-loopback address must present the token. */
-function httpRequest({ http, httpToken }: ProgramOptions): (ListenAddress & { token: string | null }) | null {
-  if (!http) return null;
+/**
+ * The HTTP server's settings; anyone who can reach a non-loopback address must present the
+ * token. A `--http-token` flag without a server is refused: the operator meant to protect
+ * something, and a silently unused token hides that nothing is served. (TASKLANE_HTTP_TOKEN
+ * alone is ignored then: an environment is often shared with programs that serve nothing.)
+ */
+function httpRequest({ http, httpToken }: ProgramOptions, tokenFlag: boolean): (ListenAddress & { token: string | null }) | null {
+  if (!http) {
+    if (tokenFlag) throw new OptionError('--http-token', '--http-token needs --http (TASKLANE_HTTP): without it no HTTP server runs, so the token would protect nothing; add --http PORT or drop the token');
+    return null;
+  }
   if (!httpToken && !isLoopback(http.host)) {
     throw new OptionError('--http-token', `--http binds ${http.host}, beyond loopback: set a token with --http-token (TASKLANE_HTTP_TOKEN) so that only holders can enqueue, cancel or replay tasks, or bind 127.0.0.1`);
   }

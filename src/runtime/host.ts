@@ -11,8 +11,9 @@ export interface TaskEvent {
   task: TaskRef;
   durationMs?: number;
   /**
-   * Enqueue to claim of this attempt in ms, on the Redis clock (it includes `delayMs`, and
-   * for later attempts the earlier ones and their backoff). Set when the attempt started.
+   * How long the task waited for this claim, in ms on the Redis clock: from when it last
+   * became claimable (enqueue, the end of a delay or backoff, a release, a lost lease's
+   * requeue, a dead-letter replay) to the claim. Set when the attempt started.
    */
   waitMs?: number;
   retryInMs?: number;
@@ -66,7 +67,7 @@ export class ActorHost extends EventEmitter<HostEvents> {
   readonly owner: string;
   readonly #actors: Actor[] = [];
   readonly #counts = { completed: 0, retried: 0, dead: 0, leasesLost: 0, errors: 0 };
-  /** Wait of each running attempt, taken at its start: heartbeats move `expiresAt` later on. */
+  /** Wait of each running attempt, taken at its start. */
   readonly #waits = new WeakMap<Lease, number>();
 
   constructor(options: ActorHostOptions) {
@@ -110,9 +111,7 @@ export class ActorHost extends EventEmitter<HostEvents> {
 
   #wire(actor: Actor): void {
     actor.on('task:started', (lease) => {
-      // The claim script sets expiresAt = claim time + leaseMs on the server clock, and
-      // claimBatch sets leaseMs to the length granted, so their difference is the claim time.
-      const wait = lease.expiresAt - lease.leaseMs - lease.createdAt;
+      const wait = lease.claimedAt - lease.readyAt;
       if (Number.isFinite(wait)) this.#waits.set(lease, Math.max(0, wait));
     });
     actor.on('task:completed', (lease, { durationMs }) => {

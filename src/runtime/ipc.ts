@@ -92,7 +92,7 @@ export interface TaskMessage {
   owner: string;
   task: TaskRef;
   durationMs?: number;
-  /** Enqueue to claim of this attempt, on the Redis clock. */
+  /** Ready (claimable) to claim of this attempt, on the Redis clock. */
   waitMs?: number;
   retryInMs?: number;
   error?: ErrorData;

@@ -5,7 +5,6 @@
 import { OptionError } from '../infra/errors.js';
 import { helpText, parseCli } from './config.js';
 import { createLogger } from './logger.js';
-import { serveOperatorHttp } from './http/serve.js';
 import { createRuntime } from './runtime.js';
 import { within } from './shutdown.js';
 import { handleShutdownSignals } from './signals.js';
@@ -41,6 +40,8 @@ export async function runSupervisor(argv: readonly string[], env: NodeJS.Process
   let http: { close(): Promise<void> } | null = null;
   if (request.http) {
     try {
+      // Loaded only with --http: the server brings prom-client and its process observers.
+      const { serveOperatorHttp } = await import('./http/serve.js');
       http = await serveOperatorHttp(request.http, request.options, runtime, log);
     } catch (err) {
       // Nothing has started yet: an address in use or not ours is a setup problem to fix first.

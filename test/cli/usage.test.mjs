@@ -1,11 +1,14 @@
 // `tasklane` itself: --help at every level, unknown commands, --version, exit code 3.
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { cli } from '../helpers/cli.mjs';
 
 const test = suite('tasklane usage');
-const EXIT_LINE = 'Exit codes: 0 ok; 1 not found or nothing done (or an unexpected error); 2 usage error or invalid input; 3 Redis unreachable.';
+const EXIT_LINE = 'Exit codes: 0 ok (also a duplicate enqueue, or --all with nothing to do); 1 task not found or not in the state needed (or an unexpected error); 2 usage error or invalid input; 3 Redis unreachable or not answering.';
 
 test('tasklane --help lists every command, the common flags and the exit codes', async () => {
   for (const args of [['--help'], ['-h'], ['help']]) {
@@ -100,6 +103,81 @@ test('Redis unreachable: exit 3 within a few seconds, with a clear message and n
   assert.ok(!runs[0].stderr.includes('s3cret'), 'the password is masked');
   assert.match(runs[0].stderr, /redis:\/\/:\*\*\*@127\.0\.0\.1:1/);
   assert.is(runs[1].json.error.code, 'TASKLANE_ERR_REDIS_UNAVAILABLE');
+});
+
+// Regression: the help said exit 1 meant "nothing done", but `dead retry --all` with nothing
+// to do exits 0.
+test('the exit-code help does not call "nothing done" a failure', async () => {
+  const run = await cli(['dead', 'retry', '--help']);
+  assert.ok(!run.stdout.includes('nothing done'), run.stdout);
+  assert.ok(run.stdout.includes('--all with nothing to do'));
+});
+
+// Regression: `connectTimeout` covers only the TCP connect, so a server that accepted the
+// connection and never answered held the CLI forever.
+test('Redis accepts the connection but never answers: exit 3 within ~10 s, with a clear message', async () => {
+  const sockets = new Set();
+  const server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('error', () => {});
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise((done) => server.listen(0, '127.0.0.1', done));
+  const url = `redis://127.0.0.1:${server.address().port}`;
+  try {
+    const runs = await Promise.all([['stats', '--redis', url], ['get', 'x', '--redis', url, '--json']].map((args) => cli(args, { timeoutMs: 20_000 })));
+    for (const run of runs) {
+      assert.is(run.code, 3, run.stderr);
+      assert.ok(run.ms < 10_000, `took ${run.ms} ms`);
+    }
+    assert.match(runs[0].stderr, /TASKLANE_ERR_REDIS_UNAVAILABLE: cannot reach Redis at redis:\/\/127\.0\.0\.1:\d+: it accepted the connection but did not answer within 5 s/);
+    assert.is(runs[1].json.error.code, 'TASKLANE_ERR_REDIS_UNAVAILABLE');
+  } finally {
+    for (const socket of sockets) socket.destroy();
+    await new Promise((done) => server.close(done));
+  }
+});
+
+// Regression: takeWord skipped `--limit` as if it took no value, so `5` became the command.
+test('a command\'s own flag before the command word is a usage error naming it', async () => {
+  const runs = await Promise.all([
+    cli(['dead', '--limit', '5', 'list']),
+    cli(['--all', 'dead', 'retry']),
+    cli(['dead', '--offset=2', 'list', '--json']),
+  ]);
+  for (const run of runs) assert.is(run.code, 2, run.stderr);
+  assert.match(runs[0].stderr, /`--limit` goes after the command: `tasklane dead <command> \.\.\. --limit \.\.\.`/);
+  assert.ok(!runs[0].stderr.includes('`dead 5`'), runs[0].stderr);
+  assert.match(runs[1].stderr, /`--all` goes after the command: `tasklane <command>/);
+  assert.is(runs[2].json.error.code, 'TASKLANE_ERR_INVALID_OPTION');
+  assert.match(runs[2].json.error.message, /`--offset` goes after the command/);
+  // The common flags still go anywhere.
+  const help = await cli(['--redis', 'redis://127.0.0.1:1', '--queue', 'q', '--json', 'dead', '-h']);
+  assert.is(help.code, 0, help.stderr);
+});
+
+/** Packages a module imports statically, following its relative imports (`import()` is not followed). */
+function staticPackages(entry) {
+  const seen = new Set();
+  const packages = new Set();
+  const visit = (file) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    const source = readFileSync(file, 'utf8');
+    for (const [, specifier] of source.matchAll(/^\s*(?:import|export)\s(?:[^'"()]*?\sfrom\s)?['"]([^'"]+)['"]/gm)) {
+      if (specifier.startsWith('.')) visit(resolve(dirname(file), specifier));
+      else packages.add(specifier.startsWith('@') ? specifier.split('/').slice(0, 2).join('/') : specifier.split('/')[0]);
+    }
+  };
+  visit(entry);
+  return packages;
+}
+
+// Regression: main.ts imported runSupervisor statically, so `tasklane get` loaded the runtime.
+test('the CLI loads the runtime (pino, undici, prom-client) only for `tasklane supervisor`', () => {
+  const packages = staticPackages(fileURLToPath(new URL('../../dist/cli.js', import.meta.url)));
+  assert.ok(packages.has('ioredis'), [...packages].join(', '));
+  for (const heavy of ['pino', 'undici', 'prom-client']) assert.not.ok(packages.has(heavy), `${heavy} is loaded at start: ${[...packages].join(', ')}`);
 });
 
 test('--version prints the package version', async () => {

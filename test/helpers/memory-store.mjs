@@ -117,7 +117,7 @@ export class MemoryStore {
       this.#tasks.set(task.id, task);
       const { id, type, payload, priority = 1000, timeoutMs, maxAttempts } = task;
       return { id, fence: this.#fence, attempt: task.attempts, owner, type, payload, lane, priority, timeoutMs, maxAttempts,
-        createdAt: Date.now(), expiresAt: Date.now() + leaseMs, leaseMs };
+        createdAt: Date.now(), expiresAt: Date.now() + leaseMs, readyAt: Date.now(), claimedAt: Date.now(), leaseMs };
     });
     return { leases, nextDueInMs: this.nextDueInMs, corrupt: 0 };
   }

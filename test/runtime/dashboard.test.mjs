@@ -67,6 +67,8 @@ const deadRow = (id) => ctx.page.locator('#dead tr').filter({ hasText: id });
 test('the page loads and goes live on the queue', async () => {
   const response = await ctx.page.goto(ctx.url);
   assert.is(response?.status(), 200);
+  // Served under a policy without inline script: a violation would show up as a console error.
+  assert.match(response.headers()['content-security-policy'] ?? '', /default-src 'self'/);
   await ctx.page.locator('#conn', { hasText: 'live' }).waitFor({ timeout: 10_000 });
   assert.is(await text('#queue'), ctx.queue.name);
   // auth is on, so the token field is offered.

@@ -1,10 +1,12 @@
 // The operator HTTP server in this process (createOperatorServer) against the test
 // redis-server: every route, auth, body limits and validation, 404/405, static files.
 import { request as httpRequest } from 'node:http';
+import { connect } from 'node:net';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createOperatorServer, createRuntime, TaskQueue } from '../../dist/index.js';
 import { realRedisUrl, uniqueName } from '../helpers/backends.mjs';
+import { send } from '../helpers/http.mjs';
 import { parseExposition, sampleValue } from '../helpers/prometheus.mjs';
 
 /** A queue of its own and a server on a free loopback port. */
@@ -218,7 +220,7 @@ bodies('invalid JSON, an empty body and a non-JSON content type are refused with
     assert.is(r.json.error.code, 'TASKLANE_ERR_INVALID_JSON');
     r = await s.call('POST', '/tasks', { raw: 'id=1', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
     assert.is(r.status, 415);
-    assert.is(r.json.error.code, 'TASKLANE_ERR_INVALID_JSON');
+    assert.is(r.json.error.code, 'TASKLANE_ERR_UNSUPPORTED_MEDIA_TYPE');
     r = await s.call('POST', '/tasks', { body: 42 });
     assert.is(r.status, 400);
     assert.equal([r.json.error.code, r.json.error.field], ['TASKLANE_ERR_INVALID_INPUT', 'body']);
@@ -501,3 +503,206 @@ ops('the dashboard and uPlot are served; nothing outside the dashboard directory
 });
 
 ops.run();
+
+const never = () => new Promise(() => {});
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A stand-in queue (no Redis) whose methods are the given ones; the rest never answer. */
+function stubQueue(methods = {}) {
+  return {
+    name: 'stub', keys: { enqueuedCounts: 'x', waiting: () => 'w' }, redis: { hgetall: never, zcount: never, ping: never },
+    stats: never, get: never, enqueue: never, enqueueMany: never, cancel: never, deadLetters: never, retryDead: never,
+    purgeDead: never, retryAllDead: never, purgeAllDead: never, ...methods,
+  };
+}
+
+async function serveStub(methods, options = {}) {
+  const server = createOperatorServer({ queue: stubQueue(methods), port: 0, ...options });
+  const { url } = await server.listen();
+  return { url, close: () => server.close() };
+}
+
+/** HTTP/1.0 without a Host header (HTTP/1.1 without one is refused by Node itself). */
+function withoutHost(url, path) {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), hostname);
+    let text = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (c) => { text += c; });
+    socket.on('end', () => resolve(text));
+    socket.on('error', reject);
+    socket.write(`GET ${path} HTTP/1.0\r\n\r\n`);
+  });
+}
+
+const review = suite('http: review regressions');
+
+review('DNS rebinding: a loopback server refuses reads naming a foreign Host', async () => {
+  const s = await serve();
+  try {
+    await s.queue.enqueue({ id: 'secret', payload: { card: '4111' } });
+    const port = new URL(s.url).port;
+    for (const path of ['/overview', '/tasks/secret', '/metrics', '/']) {
+      const r = await send(s.url, 'GET', path, { headers: { host: `evil.example:${port}` } });
+      assert.is(r.status, 403, path);
+      assert.is(r.json.error.code, 'TASKLANE_ERR_FORBIDDEN', path);
+      assert.match(r.json.error.message, /evil\.example/);
+      assert.not.match(r.text, /4111/);
+    }
+    let r = await send(s.url, 'POST', '/tasks', { headers: { host: `evil.example:${port}`, 'content-type': 'application/json' }, body: '{"id":"x"}' });
+    assert.is(r.status, 403);
+    assert.is(await s.queue.get('x'), null);
+    for (const host of [`localhost:${port}`, `LOCALHOST:${port}`, `127.0.0.1:${port}`, `127.3.4.5:${port}`, `[::1]:${port}`, 'localhost']) {
+      r = await send(s.url, 'GET', '/tasks/secret', { headers: { host } });
+      assert.is(r.status, 200, host);
+    }
+    assert.match(await withoutHost(s.url, '/overview'), /^HTTP\/1\.[01] 403 .*TASKLANE_ERR_FORBIDDEN/s);
+  } finally {
+    await s.close();
+  }
+});
+
+review('DNS rebinding: the Host check also guards a loopback server with a token, and not a server off loopback', async () => {
+  const s = await serve({ token: 'tok' });
+  try {
+    const r = await send(s.url, 'GET', '/tasks/x', { headers: { host: `evil.example:${new URL(s.url).port}` } });
+    assert.equal([r.status, r.json.error.code], [403, 'TASKLANE_ERR_FORBIDDEN']);
+  } finally {
+    await s.close();
+  }
+  const open = await serveStub({ stats: async () => ({ waiting: { short: 0, long: 0 }, delayed: 0, active: 0, completed: 0, dead: 0 }) }, { host: '0.0.0.0', token: 'tok' });
+  try {
+    const port = new URL(open.url).port;
+    const r = await send(`http://127.0.0.1:${port}`, 'GET', '/stats', { headers: { host: `tasks.example.com:${port}` } });
+    assert.is(r.status, 200);
+  } finally {
+    await open.close();
+  }
+});
+
+review('route timeout: a change Redis did not confirm is 504 OUTCOME_UNKNOWN, a read 503 REDIS_UNAVAILABLE', async () => {
+  const s = await serveStub({}, { routeTimeoutMs: 100 });
+  try {
+    let r = await send(s.url, 'POST', '/tasks', { headers: { 'content-type': 'application/json' }, body: '{"id":"a"}' });
+    assert.is(r.status, 504);
+    assert.is(r.json.error.code, 'TASKLANE_ERR_OUTCOME_UNKNOWN');
+    assert.match(r.json.error.message, /may still be applied/);
+    assert.match(r.json.error.message, /`id`/);
+    r = await send(s.url, 'DELETE', '/tasks/a');
+    assert.equal([r.status, r.json.error.code], [504, 'TASKLANE_ERR_OUTCOME_UNKNOWN']);
+    r = await send(s.url, 'GET', '/tasks/a');
+    assert.equal([r.status, r.json.error.code], [503, 'TASKLANE_ERR_REDIS_UNAVAILABLE']);
+    r = await send(s.url, 'GET', '/stats');
+    assert.equal([r.status, r.json.error.code], [503, 'TASKLANE_ERR_REDIS_UNAVAILABLE']);
+  } finally {
+    await s.close();
+  }
+});
+
+review('route timeout: the chunked bulk routes POST /dead/retry and DELETE /dead are exempt', async () => {
+  const s = await serveStub({
+    retryDead: async () => (await sleep(400), true),
+    retryAllDead: async () => (await sleep(400), 7),
+    purgeAllDead: async () => (await sleep(400), 3),
+  }, { routeTimeoutMs: 100 });
+  try {
+    // The control: a single replay that slow is past the route timeout.
+    let r = await send(s.url, 'POST', '/dead/a/retry');
+    assert.is(r.status, 504);
+    r = await send(s.url, 'POST', '/dead/retry');
+    assert.equal([r.status, r.json], [200, { retried: 7 }]);
+    r = await send(s.url, 'DELETE', '/dead');
+    assert.equal([r.status, r.json], [200, { purged: 3 }]);
+  } finally {
+    await s.close();
+  }
+});
+
+review('route timeout: routeTimeoutMs is checked', () => {
+  for (const bad of [0, -1, 1.5, '100']) {
+    assert.throws(() => createOperatorServer({ queue: stubQueue(), routeTimeoutMs: bad }), (err) => err.option === 'routeTimeoutMs', String(bad));
+  }
+});
+
+review('POST /tasks refuses a batch over 1000 inputs and stores nothing; 1000 pass', async () => {
+  const s = await serve();
+  try {
+    let r = await s.call('POST', '/tasks', { body: Array.from({ length: 1001 }, (_, i) => ({ id: `b${i}` })) });
+    assert.is(r.status, 400);
+    assert.equal([r.json.error.code, r.json.error.field], ['TASKLANE_ERR_INVALID_INPUT', 'body']);
+    assert.match(r.json.error.message, /1000/);
+    assert.is((await s.queue.stats()).waiting.short, 0);
+    r = await s.call('POST', '/tasks', { body: Array.from({ length: 1000 }, (_, i) => ({ id: `b${i}` })) });
+    assert.is(r.status, 201);
+    assert.is(r.json.length, 1000);
+  } finally {
+    await s.close();
+  }
+});
+
+review('a malformed request target (//[) is 400 with a code, not 500', async () => {
+  const s = await serve();
+  try {
+    for (const target of ['//[', '//[::1', 'http://[/x']) {
+      const r = await send(s.url, 'GET', target);
+      assert.is(r.status, 400, target);
+      assert.equal([r.json.error.code, r.json.error.field], ['TASKLANE_ERR_INVALID_INPUT', 'url'], target);
+    }
+    assert.is((await send(s.url, 'GET', '/healthz')).status, 200);
+  } finally {
+    await s.close();
+  }
+});
+
+review('DELETE /tasks/:id race: a task seen waiting after a failed cancel is cancelled on a second try', async () => {
+  let cancels = 0;
+  const s = await serveStub({ cancel: async () => (cancels += 1) > 1, get: async (id) => ({ id, state: 'waiting' }) });
+  try {
+    const r = await send(s.url, 'DELETE', '/tasks/t1');
+    assert.equal([r.status, r.json], [200, { id: 't1', cancelled: true }]);
+    assert.is(cancels, 2);
+  } finally {
+    await s.close();
+  }
+});
+
+review('DELETE /tasks/:id race: the 409 says which state was seen', async () => {
+  let cancels = 0;
+  const states = ['active', 'delayed'];
+  const s = await serveStub({ cancel: async () => ((cancels += 1), false), get: async (id) => ({ id, state: states.shift() ?? 'delayed' }) });
+  try {
+    let r = await send(s.url, 'DELETE', '/tasks/t2');
+    assert.equal([r.status, r.json.error.code], [409, 'TASKLANE_ERR_NOT_CANCELLABLE']);
+    assert.match(r.json.error.message, /was active/);
+    assert.is(cancels, 1, 'an active task is not tried again');
+    r = await send(s.url, 'DELETE', '/tasks/t2');
+    assert.is(r.status, 409);
+    assert.match(r.json.error.message, /delayed/);
+    assert.match(r.json.error.message, /try again/);
+    assert.is(cancels, 3, 'a delayed task is tried once more, not in a loop');
+  } finally {
+    await s.close();
+  }
+});
+
+review('every answer says nosniff; the dashboard page has a Content-Security-Policy without inline script', async () => {
+  const s = await serve();
+  try {
+    for (const path of ['/', '/healthz', '/metrics', '/overview', '/nope', '/dashboard/app.js', '/assets/uplot.js']) {
+      const res = await fetch(`${s.url}${path}`);
+      assert.is(res.headers.get('x-content-type-options'), 'nosniff', path);
+    }
+    const r = await s.call('POST', '/tasks', { raw: '{' });
+    assert.is(r.headers.get('x-content-type-options'), 'nosniff');
+    const csp = (await fetch(`${s.url}/`)).headers.get('content-security-policy');
+    assert.ok(csp, 'no CSP on the dashboard page');
+    assert.match(csp, /default-src 'self'/);
+    assert.not.match(csp, /unsafe-inline|unsafe-eval/);
+    assert.not.match(csp, /script-src/, 'scripts fall back to default-src \'self\'');
+  } finally {
+    await s.close();
+  }
+});
+
+review.run();

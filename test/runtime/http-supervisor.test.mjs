@@ -1,5 +1,6 @@
 // The supervisor program with --http: flags, the bound URL in the log, and metrics that
 // move as real worker processes run tasks (aggregated by the supervisor over IPC).
+import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -9,6 +10,7 @@ import { realRedisUrl, uniqueName } from '../helpers/backends.mjs';
 import { parseExposition, sampleValue } from '../helpers/prometheus.mjs';
 import { eventually, killAll, startSupervisor } from '../helpers/supervisor.mjs';
 
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const HANDLERS = fileURLToPath(new URL('../fixtures/handlers-basic.mjs', import.meta.url));
 
 const cli = suite('supervisor --http flags');
@@ -33,6 +35,25 @@ cli('beyond loopback without a token the supervisor exits 2 naming --http-token 
   assert.match(sup.stderr, /--http-token/);
   assert.match(sup.stderr, /TASKLANE_HTTP_TOKEN/);
   assert.not.match(sup.stdout, /http listening/);
+});
+
+cli('--http-token without --http is refused naming both flags; TASKLANE_HTTP_TOKEN alone is ignored', async () => {
+  assert.throws(() => parseCli(['--http-token', 'abc'], {}), (err) => err.option === '--http-token' && /--http-token needs --http/.test(err.message) && !err.message.includes('abc'));
+  assert.is(parseCli([], { TASKLANE_HTTP_TOKEN: 'abc' }).http, null);
+  const sup = startSupervisor(['--http-token', 'abc', '--redis', realRedisUrl(), '--short', '0', '--long', '0'], { env: {} });
+  assert.is((await sup.exited).code, 2);
+  assert.match(sup.stderr, /--http-token needs --http/);
+});
+
+cli('the supervisor loads the HTTP server (and prom-client) only with --http', () => {
+  const loads = (imports) => execFileSync(process.execPath, ['--input-type=module', '-e', `
+    import { createRequire } from 'node:module';
+    ${imports}
+    const cache = Object.keys(createRequire(import.meta.url).cache);
+    process.stdout.write(String(cache.some((path) => path.includes('prom-client'))));
+  `], { cwd: ROOT, encoding: 'utf8' });
+  assert.is(loads("await import('./dist/runtime/main.js');"), 'false', 'main.js loaded prom-client without --http');
+  assert.is(loads("await import('./dist/runtime/main.js'); await import('./dist/runtime/http/serve.js');"), 'true', 'the probe sees prom-client once loaded');
 });
 
 cli('an invalid --http exits 2 naming the flag and what it accepts', async () => {
@@ -77,7 +98,8 @@ live('serves on the logged URL; metrics count the workers\' tasks, API calls and
     assert.is(sampleValue(m, 'tasklane_tasks_dead_total', { type: 'unknown' }), 1);
     assert.is(sampleValue(m, 'tasklane_external_api_calls_total', { class: '5xx' }), 3);
     assert.is(sampleValue(m, 'tasklane_task_duration_seconds_count', { type: 'echo' }), 2);
-    assert.is(sampleValue(m, 'tasklane_task_wait_seconds_count', { lane: 'short' }), 5);
+    // One wait per claim: five first attempts and sh-retry's second.
+    assert.is(sampleValue(m, 'tasklane_task_wait_seconds_count', { lane: 'short' }), 6);
     assert.is(sampleValue(m, 'tasklane_worker_restarts_total', { worker: 'w0' }), 0);
     assert.is(sampleValue(m, 'tasklane_workers', { ready: 'true' }), 1);
 

@@ -114,8 +114,8 @@ live('the exposition parses, and counters and histograms move as tasks run', asy
     assert.is(sampleValue(after, 'tasklane_tasks_dead_total', { type: 'http' }), 1);
     assert.is(sampleValue(after, 'tasklane_task_duration_seconds_count', { type: 'echo' }), 2);
     assert.is(sampleValue(after, 'tasklane_task_duration_seconds_bucket', { type: 'echo', le: '+Inf' }), 2);
-    // Seven tasks, each observed once at its first attempt.
-    assert.is(sampleValue(after, 'tasklane_task_wait_seconds_count', { lane: 'short' }), 7);
+    // One wait per claim: seven first attempts, and the retries of m-flaky and m-http-500.
+    assert.is(sampleValue(after, 'tasklane_task_wait_seconds_count', { lane: 'short' }), 9);
     const waitSum = sampleValue(after, 'tasklane_task_wait_seconds_sum', { lane: 'short' });
     assert.ok(waitSum >= 0 && waitSum < 30, `wait sum ${waitSum}`);
     // ok: 1×200; 500: 3×500 then 1×200 on the retry; 422: 1.
@@ -138,6 +138,46 @@ live('the exposition parses, and counters and histograms move as tasks run', asy
     await runtime.stop();
     await producer.close();
     await api.close();
+  }
+});
+
+// Regression: the wait was claim time minus the enqueue time, so a dead letter replayed a week
+// after its enqueue recorded a wait of a week.
+live('a replayed week-old dead letter records the wait since its replay', async () => {
+  const name = uniqueName('metrics-replay');
+  let broken = true;
+  const runtime = createRuntime({
+    processes: 0, redis: realRedisUrl(), queue: name, short: 1, long: 0, logLevel: 'silent', drainTimeoutMs: 1000,
+    handlers: {
+      job: async () => {
+        if (broken) throw new NonRetryableError('not yet');
+        return 'ok';
+      },
+    },
+  });
+  const producer = new TaskQueue({ redis: realRedisUrl(), name });
+  producer.on('queue:warning', () => {});
+  const metrics = new OperatorMetrics({ queue: producer, runtime, processMetrics: false });
+  const scrape = async () => parseExposition(await metrics.registry.metrics());
+  try {
+    await runtime.start();
+    await producer.enqueue({ id: 'old', type: 'job' });
+    await eventually(async () => (await producer.get('old'))?.state === 'dead', { what: 'the dead letter' });
+    const key = producer.keys.task('old');
+    await producer.redis.hset(key, 'ct', String(Number(await producer.redis.hget(key, 'ct')) - 7 * 24 * 3_600_000));
+    broken = false;
+    assert.ok(await producer.retryDead('old'));
+    await eventually(async () => (await producer.get('old'))?.state === 'completed', { what: 'the replay to complete' });
+    const after = await scrape();
+    const short = { lane: 'short' };
+    assert.is(sampleValue(after, 'tasklane_task_wait_seconds_count', short), 2, 'the first run and the replay');
+    assert.is(sampleValue(after, 'tasklane_task_wait_seconds_bucket', { ...short, le: '30' }), 2, 'both waited under 30 s');
+    assert.ok(sampleValue(after, 'tasklane_task_wait_seconds_sum', short) < 30);
+    assert.ok(metrics.recent.latency().waitP99Ms < 30_000);
+  } finally {
+    metrics.close();
+    await runtime.stop();
+    await producer.close();
   }
 });
 

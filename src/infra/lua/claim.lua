@@ -24,8 +24,11 @@
   Output (flat):
     [1] ms until the earliest delayed task is due, or -1 when none is delayed
     [2] records found corrupt or missing, now dead-lettered
-    then 10 fields per lease: id, fence, attempt, type, payload, priority,
-    timeoutMs, maxAttempts, createdAt, expiresAt
+    then 12 fields per lease: id, fence, attempt, type, payload, priority,
+    timeoutMs, maxAttempts, createdAt, expiresAt, readyAt, claimedAt
+    readyAt: when the task last became claimable (field `rdy`; before any
+    transition wrote it, `run`: the enqueue time, or the due time of a delay);
+    claimedAt: this call's server now. Their difference is this claim's wait.
 
   Events:
     PUBLISH <lane> on the wake channel when a lane still has waiting tasks
@@ -34,17 +37,21 @@
 local prefix, channel, owner, lane = ARGV[1], ARGV[2], ARGV[5], ARGV[9]
 local max, leaseMs, margin = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[6])
 local now = nowMs()
+local nowStr = fmt(now)
 
 -- Promote due delayed tasks. Bounded so one call stays short; the rest follow on the next.
-local due = redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', fmt(now), 'LIMIT', 0, 1000)
+local due = redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', nowStr, 'LIMIT', 0, 1000)
 local promoted = { short = false, long = false }
 for _, id in ipairs(due) do
   local taskKey = prefix .. 't:' .. id
-  local f = redis.call('HMGET', taskKey, 'lane', 'pri', 'state')
+  local f = redis.call('HMGET', taskKey, 'lane', 'pri', 'state', 'run')
   redis.call('ZREM', KEYS[4], id)
   if f[3] == 'delayed' and (f[1] == 'short' or f[1] == 'long') and tonumber(f[2]) ~= nil then
     local seqStr = nextSeq(KEYS[7])
-    redis.call('HSET', taskKey, 'state', 'waiting', 'seq', seqStr)
+    -- Ready since its due time, not since this promotion: no consumer may have claimed for a while.
+    local ready = f[4]
+    if type(ready) ~= 'string' then ready = nowStr end
+    redis.call('HSET', taskKey, 'state', 'waiting', 'seq', seqStr, 'rdy', ready)
     redis.call('ZADD', laneKey(f[1], KEYS[2], KEYS[3]), f[2], waitMember(seqStr, id))
     promoted[f[1]] = true
   else
@@ -61,7 +68,7 @@ if max > 0 then
   for i = 1, #popped, 2 do
     local id = memberId(popped[i])
     local taskKey = prefix .. 't:' .. id
-    local f = redis.call('HMGET', taskKey, 'state', 'type', 'payload', 'pri', 'to', 'max', 'ct', 'fence', 'att')
+    local f = redis.call('HMGET', taskKey, 'state', 'type', 'payload', 'pri', 'to', 'max', 'ct', 'fence', 'att', 'rdy', 'run')
     if f[1] ~= 'waiting' or not f[2] or not f[3] or tonumber(f[4]) == nil or tonumber(f[6]) == nil then
       corrupt = corrupt + 1
       deadLetter(prefix, KEYS[6], id, now, scriptError('TASKLANE_ERR_CORRUPT_TASK',
@@ -73,7 +80,7 @@ if max > 0 then
       local ttl = leaseMs
       if timeout > 0 and timeout + margin > ttl then ttl = timeout + margin end
       local exp = fmt(now + ttl)
-      redis.call('HSET', taskKey, 'state', 'active', 'owner', owner, 'exp', exp, 'st', fmt(now),
+      redis.call('HSET', taskKey, 'state', 'active', 'owner', owner, 'exp', exp, 'st', nowStr,
         'fence', fmt(fence), 'att', fmt(attempt))
       leased[#leased + 1] = exp
       leased[#leased + 1] = id
@@ -87,6 +94,14 @@ if max > 0 then
       out[#out + 1] = f[6]
       out[#out + 1] = f[7] or '0'
       out[#out + 1] = exp
+      -- Type checks rather than `or`: a missing field is false on Redis but may be a null
+      -- userdata on ioredis-mock.
+      local ready = f[10]
+      if type(ready) ~= 'string' then ready = f[11] end
+      if type(ready) ~= 'string' then ready = f[7] end
+      if type(ready) ~= 'string' then ready = nowStr end
+      out[#out + 1] = ready
+      out[#out + 1] = nowStr
     end
   end
   zaddMany(KEYS[5], leased)

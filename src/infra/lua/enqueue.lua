@@ -16,6 +16,8 @@
 
   Writes:
     HINCRBY KEYS[5] once per distinct type among the added tasks.
+    No `rdy` (ready since): until a later transition writes one, a task is
+    ready from its `run` (now, or the end of its delay); see claim.lua.
 
   Output:
     N integers in input order: 0 added, 1 duplicate (the id has a record or a

@@ -8,32 +8,42 @@
   that runs while tasks keep dying still ends. The first call passes an empty
   cutoff and gets the server's now back; later calls pass it on.
 
+  Each call resumes after the last entry the previous one looked at (its score
+  and id: helpers.lua rankAfter), so entries removed meanwhile never make it
+  skip a dead letter.
+
   Input:
     KEYS[1] dead set
     ARGV[1] per-task key prefix
     ARGV[2] chunk size: dead-set entries looked at by this call
-    ARGV[3] offset: entries before the cutoff that earlier calls skipped
-    ARGV[4] cutoff (dead-set score, ms), or '' for the server's now
+    ARGV[3] score of the last entry the previous call looked at, '' on the first call
+    ARGV[4] id of that entry
+    ARGV[5] cutoff (dead-set score, ms), or '' for the server's now
     ARGV[last] host clock for ioredis-mock, empty for real Redis (helpers.lua nowMs)
 
   Output:
-    { purged, skipped, looked at, cutoff }
-    skipped: records in another state; they stay in the dead set and the caller
-    adds them to its offset. Entries whose record has expired are dropped from
-    the dead set and counted in neither.
+    { purged, skipped, looked at, cutoff, last score, last id }
+    skipped: records in another state; they stay in the dead set. Entries whose
+    record has expired are dropped from the dead set and counted in neither.
+    last score and id: the cursor for the next call ('' when nothing was
+    looked at).
 ]]
-local prefix, cutoff = ARGV[1], ARGV[4]
+local prefix, cutoff = ARGV[1], ARGV[5]
 if cutoff == '' then cutoff = fmt(nowMs()) end
-local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', cutoff, 'LIMIT', tonumber(ARGV[3]), tonumber(ARGV[2]))
+local entries = deadChunk(KEYS[1], ARGV[3], ARGV[4], ARGV[2], cutoff)
+-- (A count, not #entries / 2: that is a float on ioredis-mock's Lua 5.3.)
+local looked = 0
 local drop, taskKeys = {}, {}
 local skipped = 0
-for _, id in ipairs(ids) do
+for i = 1, #entries, 2 do
+  local id = entries[i]
+  looked = looked + 1
   local taskKey = prefix .. 't:' .. id
   local state = redis.call('HGET', taskKey, 'state')
   if state == 'dead' then
     drop[#drop + 1] = id
     taskKeys[#taskKeys + 1] = taskKey
-  elseif not state then
+  elseif type(state) ~= 'string' then
     -- A stale index entry whose record has expired.
     drop[#drop + 1] = id
   else
@@ -41,7 +51,5 @@ for _, id in ipairs(ids) do
   end
 end
 zremMany(KEYS[1], drop)
-for i = 1, #taskKeys, BATCH do
-  redis.call('DEL', unpackArgs(taskKeys, i, math.min(i + BATCH - 1, #taskKeys)))
-end
-return { #taskKeys, skipped, #ids, cutoff }
+delMany(taskKeys)
+return { #taskKeys, skipped, looked, cutoff, entries[#entries] or '', entries[#entries - 1] or '' }

@@ -1,6 +1,7 @@
 --[[
   release: hand a leased task back unfinished (e.g. on graceful shutdown). The
-  attempt is not counted and the task keeps its FIFO position.
+  attempt is not counted and the task keeps its FIFO position. It is ready
+  again from now (`rdy`), so the next claim's wait starts here.
 
   Input:
     KEYS[1] active set
@@ -24,7 +25,7 @@ local f = redis.call('HMGET', taskKey, 'state', 'fence', 'lane', 'pri', 'seq')
 if f[1] ~= 'active' or tonumber(f[2]) ~= tonumber(ARGV[4]) then return 0 end
 redis.call('ZREM', KEYS[1], id)
 redis.call('HINCRBY', taskKey, 'att', -1)
-redis.call('HSET', taskKey, 'state', 'waiting')
+redis.call('HSET', taskKey, 'state', 'waiting', 'rdy', fmt(nowMs()))
 redis.call('HDEL', taskKey, 'owner', 'exp')
 redis.call('ZADD', laneKey(f[3], KEYS[2], KEYS[3]), f[4], waitMember(f[5], id))
 redis.call('PUBLISH', ARGV[2], f[3])

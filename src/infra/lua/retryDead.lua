@@ -1,7 +1,7 @@
 --[[
   retryDead: replay a dead letter. It goes back to waiting at its priority, at
-  the back of the FIFO, with attempts and stalls reset. Its last error is kept
-  until it finishes again.
+  the back of the FIFO, with attempts and stalls reset, ready from now (`rdy`).
+  Its last error is kept until it finishes again.
 
   Input:
     KEYS[1] dead set
@@ -34,7 +34,7 @@ end
 local seqStr = nextSeq(KEYS[4])
 redis.call('ZREM', KEYS[1], id)
 redis.call('PERSIST', taskKey)
-redis.call('HSET', taskKey, 'state', 'waiting', 'att', '0', 'stalls', '0', 'seq', seqStr)
+redis.call('HSET', taskKey, 'state', 'waiting', 'att', '0', 'stalls', '0', 'seq', seqStr, 'rdy', fmt(nowMs()))
 redis.call('HDEL', taskKey, 'ft')
 redis.call('ZADD', laneKey(f[2], KEYS[2], KEYS[3]), f[3], waitMember(seqStr, id))
 redis.call('PUBLISH', ARGV[2], f[2])

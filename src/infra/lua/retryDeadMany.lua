@@ -1,13 +1,18 @@
 --[[
   retryDeadMany: replay one chunk of the dead letters, oldest first, like
   retryDead does for one: back to waiting at its priority, at the back of the
-  FIFO, with attempts and stalls reset. TaskQueue.retryAllDead calls it in a
-  loop, so one call never blocks Redis for long however big the dead set is.
+  FIFO, with attempts and stalls reset, ready from now (`rdy`).
+  TaskQueue.retryAllDead calls it in a loop, so one call never blocks Redis for
+  long however big the dead set is.
 
   Only dead letters that died at or before the cutoff are taken. The first call
   passes an empty cutoff and gets the server's now back; later calls pass it
   on. Without it a task that dies again at once (a worker is running) would be
   replayed again by the same retryAllDead, which could then never finish.
+
+  Each call resumes after the last entry the previous one looked at (its score
+  and id: helpers.lua rankAfter), so entries removed meanwhile never make it
+  skip a dead letter.
 
   Input:
     KEYS[1] dead set
@@ -17,25 +22,32 @@
     ARGV[1] per-task key prefix
     ARGV[2] wake channel
     ARGV[3] chunk size: dead-set entries looked at by this call
-    ARGV[4] offset: entries before the cutoff that earlier calls skipped
-    ARGV[5] cutoff (dead-set score, ms), or '' for the server's now
+    ARGV[4] score of the last entry the previous call looked at, '' on the first call
+    ARGV[5] id of that entry
+    ARGV[6] cutoff (dead-set score, ms), or '' for the server's now
     ARGV[last] host clock for ioredis-mock, empty for real Redis (helpers.lua nowMs)
 
   Output:
-    { replayed, skipped, looked at, cutoff }
-    skipped: records in another state or corrupt; they stay in the dead set and
-    the caller adds them to its offset. Entries whose record has expired are
-    dropped from the dead set and counted in neither.
+    { replayed, skipped, looked at, cutoff, last score, last id }
+    skipped: records in another state or corrupt; they stay in the dead set.
+    Entries whose record has expired are dropped from the dead set and counted
+    in neither. last score and id: the cursor for the next call ('' when
+    nothing was looked at).
 
   Events:
     PUBLISH <lane> on the wake channel, once per lane that got tasks.
 ]]
-local prefix, cutoff = ARGV[1], ARGV[5]
-if cutoff == '' then cutoff = fmt(nowMs()) end
-local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', cutoff, 'LIMIT', tonumber(ARGV[4]), tonumber(ARGV[3]))
+local prefix, cutoff = ARGV[1], ARGV[6]
+local nowStr = fmt(nowMs())
+if cutoff == '' then cutoff = nowStr end
+local entries = deadChunk(KEYS[1], ARGV[4], ARGV[5], ARGV[3], cutoff)
+-- (A count, not #entries / 2: that is a float on ioredis-mock's Lua 5.3.)
+local looked = 0
 local drop, byLane = {}, { short = {}, long = {} }
 local replayed, skipped = 0, 0
-for _, id in ipairs(ids) do
+for i = 1, #entries, 2 do
+  local id = entries[i]
+  looked = looked + 1
   local taskKey = prefix .. 't:' .. id
   local f = redis.call('HMGET', taskKey, 'state', 'lane', 'pri', 'payload')
   if type(f[1]) ~= 'string' then
@@ -49,7 +61,7 @@ for _, id in ipairs(ids) do
     local seqStr = nextSeq(KEYS[4])
     drop[#drop + 1] = id
     redis.call('PERSIST', taskKey)
-    redis.call('HSET', taskKey, 'state', 'waiting', 'att', '0', 'stalls', '0', 'seq', seqStr)
+    redis.call('HSET', taskKey, 'state', 'waiting', 'att', '0', 'stalls', '0', 'seq', seqStr, 'rdy', nowStr)
     redis.call('HDEL', taskKey, 'ft')
     local scored = byLane[f[2]]
     scored[#scored + 1] = f[3]
@@ -62,4 +74,4 @@ zaddMany(KEYS[2], byLane.short)
 zaddMany(KEYS[3], byLane.long)
 if #byLane.short > 0 then redis.call('PUBLISH', ARGV[2], 'short') end
 if #byLane.long > 0 then redis.call('PUBLISH', ARGV[2], 'long') end
-return { replayed, skipped, #ids, cutoff }
+return { replayed, skipped, looked, cutoff, entries[#entries] or '', entries[#entries - 1] or '' }

@@ -35,9 +35,9 @@ function unauthorized(message: string): HttpProblem {
  * token (a forged request cannot carry a bearer token, so tokened servers need no check). Browsers send
  * `Origin` on every cross-origin POST, and a "simple" POST (no JSON content type) needs no
  * CORS preflight, so without this any page could replay dead letters on a tokenless
- * loopback server. A page on a DNS name rebound to 127.0.0.1 would pass the origin test
- * (its Origin and Host agree), so a browser request must also name a loopback Host.
- * Clients that are not browsers send no Origin and are unaffected.
+ * loopback server. A page on a DNS name rebound to 127.0.0.1 passes this test (its Origin
+ * and Host agree): {@link hostCheck} refuses it first, since a tokenless server is always
+ * on loopback. Clients that are not browsers send no Origin and are unaffected.
  *
  * @example
  * checkOrigin(req); // throws a 403 HttpProblem for a cross-site request
@@ -56,9 +56,34 @@ export function checkOrigin(req: IncomingMessage): void {
   } else if (origin === 'null') {
     throw forbidden('Requests from an opaque origin may not change the queue');
   }
-  if (origin !== undefined && !isLoopback(hostName(host))) {
-    throw forbidden(`Without a token this server accepts browser changes only via a loopback address, not Host \`${host}\``);
-  }
+}
+
+/**
+ * DNS rebinding guard of a server bound to loopback: refuses every request, reads included,
+ * whose `Host` is not a loopback name or address (localhost, 127.x, [::1]) or the bound host.
+ * A page on `evil.example` whose DNS name is rebound to 127.0.0.1 reaches the server from
+ * the operator's browser as same-origin, so it could read every answer (task payloads, dead
+ * letters' errors) and, without a token, change the queue; its requests still name
+ * `evil.example` in `Host`, which is what this checks. Returns the check, or null when the
+ * server is not on loopback (off loopback a token guards mutations and reads are open to
+ * whoever reaches the port).
+ *
+ * @example
+ * const check = hostCheck('127.0.0.1');
+ * check?.(req); // throws a 403 HttpProblem for `Host: evil.example:9464`
+ */
+export function hostCheck(boundHost: string): ((req: IncomingMessage) => void) | null {
+  if (!isLoopback(boundHost)) return null;
+  const bound = boundHost.toLowerCase();
+  return (req) => {
+    const host = req.headers.host;
+    if (host === undefined || host === '') {
+      throw new HttpProblem(403, ErrorCode.Forbidden, 'This server is on loopback and answers only requests naming a loopback `Host` (localhost, 127.0.0.1, [::1]); the request has no Host header');
+    }
+    const name = hostName(host).toLowerCase();
+    if (isLoopback(name) || name === bound) return;
+    throw new HttpProblem(403, ErrorCode.Forbidden, `This server is on loopback and answers only requests naming a loopback \`Host\` (localhost, 127.0.0.1, [::1]), not \`${host.slice(0, 200)}\``);
+  };
 }
 
 /** `[::1]:9464` → `::1`, `localhost:9464` → `localhost`. */

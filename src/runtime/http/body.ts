@@ -2,7 +2,12 @@ import type { IncomingMessage } from 'node:http';
 import { ErrorCode } from '../../infra/errors.js';
 import { HttpProblem } from './respond.js';
 
-/** Default request body limit: the queue's default payload limit, and a little room for the rest of a task. */
+/**
+ * Default request body limit: the queue's default payload limit, and a little room for the rest of a task.
+ *
+ * @example
+ * createOperatorServer({ queue, bodyLimitBytes: 4 * DEFAULT_BODY_LIMIT_BYTES }); // room for batches
+ */
 export const DEFAULT_BODY_LIMIT_BYTES = (1 << 20) + 64 * 1024;
 
 /**
@@ -16,7 +21,7 @@ export const DEFAULT_BODY_LIMIT_BYTES = (1 << 20) + 64 * 1024;
 export async function readJsonBody(req: IncomingMessage, limit: number): Promise<unknown> {
   const type = req.headers['content-type'];
   if (type !== undefined && !/^application\/(?:[\w.-]+\+)?json\s*(?:;|$)/i.test(type)) {
-    throw new HttpProblem(415, ErrorCode.InvalidJson, `Expected a JSON body (content-type: application/json), got content-type \`${type}\``);
+    throw new HttpProblem(415, ErrorCode.UnsupportedMediaType, `Expected a JSON body (content-type: application/json), got content-type \`${type}\``);
   }
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > limit) throw tooLarge(limit);

@@ -3,7 +3,13 @@ import type { TaskQueue } from '../../infra/task-queue.js';
 import type { OperatorMetrics } from '../metrics/registry.js';
 import type { Runtime } from '../types.js';
 
-/** What every route handler gets. */
+/**
+ * What every route handler gets: the request and response, the parsed URL and the route's
+ * captures, and the server's queue, runtime, metrics and settings.
+ *
+ * @example
+ * async function stats(ctx: RouteContext) { sendJson(ctx.res, 200, await ctx.queue.stats()); }
+ */
 export interface RouteContext {
   req: IncomingMessage;
   res: ServerResponse;
@@ -18,4 +24,10 @@ export interface RouteContext {
   bodyLimitBytes: number;
 }
 
+/**
+ * A route: answers the request on `ctx.res`, or throws an HttpProblem or a ValidationError.
+ *
+ * @example
+ * const healthz: RouteHandler = async (ctx) => sendJson(ctx.res, 200, { ok: true });
+ */
 export type RouteHandler = (ctx: RouteContext) => Promise<void>;

@@ -8,17 +8,25 @@ export type Method = 'GET' | 'POST' | 'DELETE';
 export interface Route {
   readonly path: RegExp;
   readonly methods: Readonly<Partial<Record<Method, RouteHandler>>>;
+  /**
+   * Methods exempt from the route timeout: bulk operations that work through the dead
+   * letters in chunks and may legitimately take longer than one Redis round trip should.
+   */
+  readonly untimed?: readonly Method[];
 }
 
 /**
  * Every route. A path may match several entries (`/dead/retry` is also `/dead/:id`); a
  * request takes the first that has its method, and `Allow` lists the union.
+ *
+ * @example
+ * ROUTES.find((r) => r.path.test('/stats'))?.methods.GET // ops.stats
  */
 export const ROUTES: readonly Route[] = [
   { path: /^\/tasks$/, methods: { POST: tasks.postTasks } },
   { path: /^\/tasks\/([^/]+)$/, methods: { GET: tasks.getTask, DELETE: tasks.deleteTask } },
-  { path: /^\/dead$/, methods: { GET: tasks.listDead, DELETE: tasks.purgeAllDead } },
-  { path: /^\/dead\/retry$/, methods: { POST: tasks.retryAllDead } },
+  { path: /^\/dead$/, methods: { GET: tasks.listDead, DELETE: tasks.purgeAllDead }, untimed: ['DELETE'] },
+  { path: /^\/dead\/retry$/, methods: { POST: tasks.retryAllDead }, untimed: ['POST'] },
   { path: /^\/dead\/([^/]+)\/retry$/, methods: { POST: tasks.retryDead } },
   { path: /^\/dead\/([^/]+)$/, methods: { DELETE: tasks.purgeDead } },
   { path: /^\/stats$/, methods: { GET: ops.stats } },
@@ -31,9 +39,17 @@ export const ROUTES: readonly Route[] = [
   { path: /^\/assets\/([^/]+)$/, methods: { GET: ops.asset } },
 ];
 
-/** What a request resolves to: a handler, a known path with other methods, or nothing. */
+/**
+ * What a request resolves to: a handler (`mutation` for POST and DELETE; `timed` unless the
+ * route is a bulk operation exempt from the route timeout), a known path with other
+ * methods, or nothing.
+ *
+ * @example
+ * const match: Match = matchRoute('POST', '/dead/retry'); // { kind: 'handler', mutation: true, timed: false, … }
+ * if (match.kind === 'method') res.setHeader('allow', match.allow.join(', '));
+ */
 export type Match =
-  | { kind: 'handler'; handler: RouteHandler; params: string[]; mutation: boolean }
+  | { kind: 'handler'; handler: RouteHandler; params: string[]; mutation: boolean; timed: boolean }
   | { kind: 'method'; allow: string[] }
   | { kind: 'none' };
 
@@ -50,7 +66,10 @@ export function matchRoute(method: string, pathname: string): Match {
     const m = route.path.exec(pathname);
     if (!m) continue;
     const handler = Object.hasOwn(route.methods, wanted) ? route.methods[wanted as Method] : undefined;
-    if (handler) return { kind: 'handler', handler, params: m.slice(1), mutation: wanted === 'POST' || wanted === 'DELETE' };
+    if (handler) {
+      const timed = !(route.untimed ?? []).includes(wanted as Method);
+      return { kind: 'handler', handler, params: m.slice(1), mutation: wanted === 'POST' || wanted === 'DELETE', timed };
+    }
     for (const key of Object.keys(route.methods)) allow.add(key);
   }
   if (allow.size === 0) return { kind: 'none' };

@@ -3,18 +3,19 @@
  * Prometheus metrics and the dashboard, on node:http with no framework.
  *
  * Reads are open; mutations (POST, DELETE) need `Authorization: Bearer <token>` when a
- * token is set, and a token is mandatory on any address beyond loopback. Every refusal is
+ * token is set, and a token is mandatory on any address beyond loopback. On loopback every
+ * request must name a loopback `Host` (DNS rebinding). Every refusal is
  * `{ error: { code, message, field? } }` with a `TASKLANE_ERR_*` code.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../../actors/types.js';
-import { ErrorCode, OptionError } from '../../infra/errors.js';
+import { ErrorCode, OptionError, ValidationError } from '../../infra/errors.js';
 import type { TaskQueue } from '../../infra/task-queue.js';
 import { OperatorMetrics } from '../metrics/registry.js';
 import { TIMED_OUT, within } from '../shutdown.js';
 import type { Runtime } from '../types.js';
-import { bearerCheck, checkOrigin } from './auth.js';
+import { bearerCheck, checkOrigin, hostCheck } from './auth.js';
 import { DEFAULT_BODY_LIMIT_BYTES } from './body.js';
 import type { RouteContext } from './context.js';
 import { DEFAULT_HTTP_HOST, isLoopback, urlOf } from './listen.js';
@@ -35,6 +36,12 @@ export interface OperatorServerOptions {
   token?: string | null;
   /** Largest request body. Default 1 MiB + 64 KiB. */
   bodyLimitBytes?: number;
+  /**
+   * How long a request may wait on Redis before it is answered 503 (reads) or 504 (changes,
+   * whose outcome is then unknown). Default 10000. `POST /dead/retry` and `DELETE /dead`
+   * are exempt: they work in chunks and may take longer.
+   */
+  routeTimeoutMs?: number;
   /** Where server errors go; default: silent. */
   log?: Logger;
 }
@@ -48,12 +55,21 @@ export interface OperatorServer {
   readonly metrics: OperatorMetrics;
 }
 
+/**
+ * The operator server's port when none is given (Prometheus's exporter range).
+ *
+ * @example
+ * createOperatorServer({ queue }); // listens on 127.0.0.1:9464 (DEFAULT_HTTP_PORT)
+ */
 export const DEFAULT_HTTP_PORT = 9464;
 /**
- * A route that waits on Redis longer than this answers 503: ioredis queues commands while
- * Redis is away, and a client (or a probe) is better told than left hanging.
+ * A route that waits on Redis longer than this is answered without waiting further: ioredis
+ * queues commands while Redis is away, and a client (or a probe) is better told than left
+ * hanging.
  */
-const ROUTE_TIMEOUT_MS = 10_000;
+const DEFAULT_ROUTE_TIMEOUT_MS = 10_000;
+/** Any request target this server routes is a path; the base only completes the URL. */
+const URL_BASE = 'http://operator.invalid';
 /** close() waits this long for requests in flight before cutting their connections. */
 const CLOSE_GRACE_MS = 3000;
 
@@ -72,11 +88,15 @@ export function createOperatorServer(options: OperatorServerOptions): OperatorSe
   const o = resolveServerOptions(options);
   const metrics = new OperatorMetrics({ queue: o.queue, runtime: o.runtime });
   const authorize = o.token ? bearerCheck(o.token) : null;
+  const checkHost = hostCheck(o.host);
   const server: Server = createServer((req, res) => void handle(req, res));
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    // On every answer, errors included: a browser must not sniff JSON or text into markup.
+    res.setHeader('x-content-type-options', 'nosniff');
     try {
-      const url = new URL(req.url ?? '/', 'http://operator.invalid');
+      checkHost?.(req);
+      const url = requestUrl(req.url ?? '/');
       const match = matchRoute(req.method ?? 'GET', url.pathname);
       if (match.kind === 'none') throw new HttpProblem(404, ErrorCode.NotFound, `No route ${url.pathname.slice(0, 200)}`);
       if (match.kind === 'method') {
@@ -89,10 +109,12 @@ export function createOperatorServer(options: OperatorServerOptions): OperatorSe
         else checkOrigin(req);
       }
       const ctx: RouteContext = { req, res, url, params: match.params, queue: o.queue, runtime: o.runtime, metrics, auth: !!authorize, bodyLimitBytes: o.bodyLimitBytes };
-      const outcome = await within(match.handler(ctx), ROUTE_TIMEOUT_MS);
-      if (outcome === TIMED_OUT && !res.headersSent) {
-        throw new HttpProblem(503, ErrorCode.NotReady, `Redis did not answer within ${ROUTE_TIMEOUT_MS} ms`);
+      if (!match.timed) {
+        await match.handler(ctx);
+        return;
       }
+      const outcome = await within(match.handler(ctx), o.routeTimeoutMs);
+      if (outcome === TIMED_OUT && !res.headersSent) throw timedOut(match.mutation, o.routeTimeoutMs);
     } catch (err) {
       if (res.headersSent) {
         res.destroy();
@@ -117,6 +139,30 @@ export function createOperatorServer(options: OperatorServerOptions): OperatorSe
     }),
     close: () => (closing ??= closeServer(server, metrics)),
   };
+}
+
+/**
+ * The request target as a URL. Node passes on targets the WHATWG parser refuses (`//[`),
+ * which would otherwise surface as a 500.
+ */
+function requestUrl(target: string): URL {
+  try {
+    return new URL(target, URL_BASE);
+  } catch {
+    throw new ValidationError('url', `Expected the request target to be a path such as /tasks/a, got \`${target.slice(0, 200)}\``);
+  }
+}
+
+/**
+ * The answer of a request still waiting on Redis. A command that timed out here may still be
+ * applied (ioredis sends it once Redis is back), so a change is 504 "outcome unknown", not a
+ * failure a client would retry blindly; a read changed nothing and is 503.
+ */
+function timedOut(mutation: boolean, ms: number): HttpProblem {
+  if (mutation) {
+    return new HttpProblem(504, ErrorCode.OutcomeUnknown, `Redis did not confirm the change within ${ms} ms; it may still be applied. Check the state before retrying, and send an \`id\` with each task so that a retried POST /tasks is a duplicate, not a second task`);
+  }
+  return new HttpProblem(503, ErrorCode.RedisUnavailable, `Redis did not answer within ${ms} ms`);
 }
 
 async function closeServer(server: Server, metrics: OperatorMetrics): Promise<void> {
@@ -149,6 +195,8 @@ function resolveServerOptions(options: OperatorServerOptions): Resolved {
   }
   const bodyLimitBytes = options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
   if (!Number.isInteger(bodyLimitBytes) || bodyLimitBytes < 1) throw new OptionError('bodyLimitBytes', `Expected \`bodyLimitBytes\` to be an integer from 1 up, got \`${String(bodyLimitBytes)}\``);
-  return { queue: options.queue, runtime: options.runtime ?? null, host, port, token, bodyLimitBytes, log: options.log };
+  const routeTimeoutMs = options.routeTimeoutMs ?? DEFAULT_ROUTE_TIMEOUT_MS;
+  if (!Number.isInteger(routeTimeoutMs) || routeTimeoutMs < 1) throw new OptionError('routeTimeoutMs', `Expected \`routeTimeoutMs\` to be an integer from 1 up, got \`${String(routeTimeoutMs)}\``);
+  return { queue: options.queue, runtime: options.runtime ?? null, host, port, token, bodyLimitBytes, routeTimeoutMs, log: options.log };
 }
 

@@ -6,7 +6,12 @@ import { fileURLToPath } from 'node:url';
 import { ErrorCode } from '../../infra/errors.js';
 import { HttpProblem } from './respond.js';
 
-/** The dashboard as built: `npm run build` copies src/runtime/http/dashboard next to this module. */
+/**
+ * The dashboard as built: `npm run build` copies src/runtime/http/dashboard next to this module.
+ *
+ * @example
+ * await sendDashboardFile(res, 'index.html', DASHBOARD_DIR);
+ */
 export const DASHBOARD_DIR = fileURLToPath(new URL('./dashboard/', import.meta.url));
 
 const TYPES: Readonly<Record<string, string>> = {
@@ -21,8 +26,22 @@ const TYPES: Readonly<Record<string, string>> = {
   '.map': 'application/json; charset=utf-8',
 };
 
+/**
+ * The dashboard page's policy: its own scripts, styles, images and requests only, no inline
+ * script (so injected markup could not run even if some text were ever rendered as HTML), no
+ * framing. `data:` images for the empty favicon; uPlot styles its elements through the DOM,
+ * which style-src does not restrict.
+ */
+const DASHBOARD_CSP = "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
 const require = createRequire(import.meta.url);
-/** uPlot's browser build, served under /assets so the dashboard needs no CDN. */
+/**
+ * uPlot's browser build, served under /assets so the dashboard needs no CDN: public name →
+ * module path resolved from the installed package.
+ *
+ * @example
+ * ASSETS['uplot.js'] // 'uplot/dist/uPlot.iife.min.js', served as GET /assets/uplot.js
+ */
 export const ASSETS: Readonly<Record<string, string>> = {
   'uplot.js': 'uplot/dist/uPlot.iife.min.js',
   'uplot.css': 'uplot/dist/uPlot.min.css',
@@ -75,11 +94,13 @@ async function sendFile(res: ServerResponse, path: string, shown: string, ext = 
   const info = await stat(path).catch(() => null);
   if (!info?.isFile()) throw notFound(shown);
   const body = await readFile(path);
+  const type = TYPES[ext.toLowerCase()] ?? 'application/octet-stream';
   res.writeHead(200, {
-    'content-type': TYPES[ext.toLowerCase()] ?? 'application/octet-stream',
+    'content-type': type,
     'content-length': body.length,
     'cache-control': 'no-cache',
     'x-content-type-options': 'nosniff',
+    ...(type.startsWith('text/html') ? { 'content-security-policy': DASHBOARD_CSP } : {}),
   });
   res.end(body);
 }

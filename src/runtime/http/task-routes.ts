@@ -9,8 +9,15 @@ import type { RouteContext } from './context.js';
 import { HttpProblem, sendJson } from './respond.js';
 
 /**
- * POST /tasks: one TaskInput → `{ id, duplicate }`; an array → an array of those, in order.
- * 201 when at least one task was created, 200 when every one was a duplicate (nothing changed).
+ * Inputs per POST /tasks. A batch is validated whole and enqueued in one request's time, so
+ * an unbounded array would hold the route (and Redis) for as long as a client likes.
+ */
+export const MAX_BATCH_INPUTS = 1000;
+
+/**
+ * POST /tasks: one TaskInput → `{ id, duplicate }`; an array (at most 1000) → an array of
+ * those, in order. 201 when at least one task was created, 200 when every one was a
+ * duplicate (nothing changed).
  *
  * @example
  * curl -H 'content-type: application/json' -d '{"id":"a","payload":1}' $URL/tasks
@@ -18,6 +25,9 @@ import { HttpProblem, sendJson } from './respond.js';
 export async function postTasks(ctx: RouteContext): Promise<void> {
   const body = await readJsonBody(ctx.req, ctx.bodyLimitBytes);
   if (Array.isArray(body)) {
+    if (body.length > MAX_BATCH_INPUTS) {
+      throw new ValidationError('body', `Expected at most ${MAX_BATCH_INPUTS} task inputs per request, got ${body.length}; split the batch`);
+    }
     const results = await ctx.queue.enqueueMany(body as TaskInput[]);
     sendJson(ctx.res, results.some((r) => !r.duplicate) ? 201 : 200, results);
     return;
@@ -54,10 +64,25 @@ export async function deleteTask(ctx: RouteContext): Promise<void> {
     sendJson(ctx.res, 200, { id, cancelled: true });
     return;
   }
-  const task = await ctx.queue.get(id);
+  // The cancel and the read are two commands: between them the task may have moved back to
+  // waiting or delayed (a retry's backoff, a released lease, a dead letter replayed), so a
+  // cancellable state seen here gets one more try rather than a 409 that contradicts it.
+  let task = await ctx.queue.get(id);
+  if (task && CANCELLABLE.has(task.state)) {
+    if (await ctx.queue.cancel(id)) {
+      sendJson(ctx.res, 200, { id, cancelled: true });
+      return;
+    }
+    task = await ctx.queue.get(id);
+  }
   if (!task) throw noTask(id);
-  throw new HttpProblem(409, ErrorCode.NotCancellable, `Task \`${id}\` is ${task.state}; only waiting or delayed tasks can be cancelled`);
+  const seen = CANCELLABLE.has(task.state)
+    ? `Task \`${id}\` kept changing state while it was being cancelled (last seen ${task.state}); try again`
+    : `Task \`${id}\` was ${task.state} when the cancel was tried; only waiting or delayed tasks can be cancelled`;
+  throw new HttpProblem(409, ErrorCode.NotCancellable, seen);
 }
+
+const CANCELLABLE: ReadonlySet<string> = new Set(['waiting', 'delayed']);
 
 /**
  * GET /dead?limit=&offset= → `{ tasks, limit, offset }`, most recent first (limit 1–10000, default 100).

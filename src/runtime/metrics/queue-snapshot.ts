@@ -1,10 +1,12 @@
 import type { TaskQueue } from '../../infra/task-queue.js';
 import type { QueueStats } from '../../infra/types.js';
 import { TIMED_OUT, within } from '../shutdown.js';
+import { largestTypes } from './type-labels.js';
 
 /** What a scrape reads from Redis; `stats` null when Redis did not answer in time. */
 export interface QueueSnapshot {
   stats: QueueStats | null;
+  /** Enqueued counts by type: the 100 largest, the rest summed under `other`. */
   enqueued: Record<string, number>;
 }
 
@@ -36,7 +38,7 @@ async function read(queue: TaskQueue): Promise<QueueSnapshot> {
   const result = await within(reading.catch(() => null), SCRAPE_REDIS_MS);
   if (result === TIMED_OUT || result === null) return { stats: null, enqueued: {} };
   const [stats, hash] = result;
-  const enqueued: Record<string, number> = {};
-  for (const [type, count] of Object.entries(hash)) enqueued[type] = Number(count);
-  return { stats, enqueued };
+  const counts: Record<string, number> = Object.create(null) as Record<string, number>;
+  for (const [type, count] of Object.entries(hash)) counts[type] = Number(count);
+  return { stats, enqueued: largestTypes(counts) };
 }

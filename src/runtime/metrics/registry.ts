@@ -11,12 +11,14 @@
  * Outcome counters therefore count what *this* runtime did since it started, like any
  * process-local Prometheus counter; sum them over supervisors in PromQL.
  */
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { API_CALL_CLASSES } from '../../infra/api-calls.js';
 import type { TaskQueue } from '../../infra/task-queue.js';
 import type { Runtime, TaskEvent } from '../types.js';
+import { processMetrics as sharedProcessMetrics } from './process-metrics.js';
 import { queueSnapshotReader } from './queue-snapshot.js';
 import { RecentActivity } from './recent.js';
+import { typeLabeler } from './type-labels.js';
 
 const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 1800, 3600];
 const WAIT_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 1800, 3600, 21_600, 86_400];
@@ -31,7 +33,8 @@ export interface MetricsSources {
 
 /**
  * A prom-client registry fed by a queue and a runtime, plus the recent activity the
- * dashboard shows. `close()` stops listening to the runtime.
+ * dashboard shows. `close()` stops listening to the runtime. `type` labels are bounded:
+ * at most 100 values per metric family, the rest counted as `type="other"`.
  *
  * @example
  * const metrics = new OperatorMetrics({ queue, runtime });
@@ -46,7 +49,8 @@ export class OperatorMetrics {
   constructor({ queue, runtime = null, processMetrics = true }: MetricsSources) {
     const r = [this.registry];
     const snapshot = queueSnapshotReader(queue);
-    if (processMetrics) collectDefaultMetrics({ register: this.registry });
+    // Shared metric objects: the default collectors run once per process, whatever the instances.
+    if (processMetrics) for (const metric of sharedProcessMetrics()) this.registry.registerMetric(metric);
 
     new Gauge({
       name: 'tasklane_redis_up', help: '1 when Redis answered this scrape\'s queue reads within 2 s, else 0 (the queue metrics are then absent)', registers: r,
@@ -74,7 +78,7 @@ export class OperatorMetrics {
       },
     });
     new Counter({
-      name: 'tasklane_tasks_enqueued_total', help: 'Tasks added to the queue by type, by any producer (duplicates excluded); kept in Redis', labelNames: ['type'], registers: r,
+      name: 'tasklane_tasks_enqueued_total', help: 'Tasks added to the queue by type, by any producer (duplicates excluded); kept in Redis, so queue-wide: aggregate supervisors with max, not sum. The 100 largest types, the rest as "other"', labelNames: ['type'], registers: r,
       async collect() {
         this.reset();
         for (const [type, count] of Object.entries((await snapshot()).enqueued)) this.inc({ type }, count);
@@ -83,49 +87,60 @@ export class OperatorMetrics {
     if (runtime) this.#observeRuntime(runtime, r);
   }
 
-  /** Stops listening to the runtime's events. */
+  /**
+   * Stops listening to the runtime's events and empties the registry. The process metrics
+   * are shared by every instance and keep running (once per process).
+   */
   close(): void {
     for (const off of this.#unsubscribe.splice(0)) off();
+    this.registry.clear();
   }
 
   #observeRuntime(runtime: Runtime, r: Registry[]): void {
-    const outcome = (name: string, what: string) => new Counter({ name, help: `Task attempts ${what} by this runtime, by type`, labelNames: ['type'], registers: r });
+    // At most 100 `type` values per family (the rest count as `other`): producers name types.
+    const outcome = (name: string, what: string) => {
+      const counter = new Counter({ name, help: `Task attempts ${what} by this runtime, by type (at most 100 types, the rest as "other")`, labelNames: ['type'], registers: r });
+      const label = typeLabeler();
+      return { inc: (type: string) => counter.inc({ type: label(type) }) };
+    };
     const completed = outcome('tasklane_tasks_completed_total', 'completed');
     const retried = outcome('tasklane_tasks_retried_total', 'that failed and were scheduled for a durable retry');
     const dead = outcome('tasklane_tasks_dead_total', 'that dead-lettered their task');
     const lost = outcome('tasklane_leases_lost_total', 'whose lease was lost (outcome discarded)');
-    const duration = new Histogram({ name: 'tasklane_task_duration_seconds', help: 'Handler run time of completed tasks, by type', labelNames: ['type'], buckets: DURATION_BUCKETS, registers: r });
-    const wait = new Histogram({ name: 'tasklane_task_wait_seconds', help: 'Enqueue to first claim (Redis clock; includes delayMs), by lane', labelNames: ['lane'], buckets: WAIT_BUCKETS, registers: r });
+    const duration = new Histogram({ name: 'tasklane_task_duration_seconds', help: 'Handler run time of completed tasks, by type (at most 100 types, the rest as "other")', labelNames: ['type'], buckets: DURATION_BUCKETS, registers: r });
+    const durationType = typeLabeler();
+    const wait = new Histogram({ name: 'tasklane_task_wait_seconds', help: 'Time from ready to claimed, per claim (Redis clock): from enqueue, the end of a delay or retry backoff, a release, a lost lease\'s requeue or a dead-letter replay; by lane', labelNames: ['lane'], buckets: WAIT_BUCKETS, registers: r });
     const recent = this.recent;
 
-    // Every attempt that started ends in exactly one of these events; the wait is observed for
-    // first attempts only, since a retry's wait since enqueue includes the earlier attempts.
+    // Every attempt that started ends in exactly one of these events, so each claim's wait is
+    // observed once. The wait runs from when the task last became claimable, not from its
+    // enqueue, so later attempts (and replayed dead letters) count only their own wait.
     const observeWait = (e: TaskEvent) => {
-      if (e.waitMs === undefined || e.task.attempt !== 1) return;
+      if (e.waitMs === undefined) return;
       wait.observe({ lane: e.task.lane }, e.waitMs / 1000);
       recent.observeWait(e.waitMs);
     };
     this.#on(runtime, 'task:completed', (e) => {
-      completed.inc({ type: e.task.type });
+      completed.inc(e.task.type);
       if (e.durationMs !== undefined) {
-        duration.observe({ type: e.task.type }, e.durationMs / 1000);
+        duration.observe({ type: durationType(e.task.type) }, e.durationMs / 1000);
         recent.observeDuration(e.durationMs);
       }
       recent.record('completed');
       observeWait(e);
     });
     this.#on(runtime, 'task:retrying', (e) => {
-      retried.inc({ type: e.task.type });
+      retried.inc(e.task.type);
       recent.record('retried');
       observeWait(e);
     });
     this.#on(runtime, 'task:dead', (e) => {
-      dead.inc({ type: e.task.type });
+      dead.inc(e.task.type);
       recent.record('dead');
       observeWait(e);
     });
     this.#on(runtime, 'lease:lost', (e) => {
-      lost.inc({ type: e.task.type });
+      lost.inc(e.task.type);
       observeWait(e);
     });
 

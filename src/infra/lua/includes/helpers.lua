@@ -92,6 +92,43 @@ local function reapCompleted(prefix, completedKey, now, retentionMs)
   zremMany(completedKey, ids)
 end
 
+-- Bytewise a > b: the order of a sorted set's members of equal score. (Lua's own `>`
+-- goes through strcoll, and Redis takes LC_COLLATE from its environment.)
+local function bytesAfter(a, b)
+  for i = 1, math.min(#a, #b) do
+    local x, y = string.byte(a, i), string.byte(b, i)
+    if x ~= y then return x > y end
+  end
+  return #a > #b
+end
+
+-- Rank of the first entry of a sorted set that comes after (score, member), in the set's
+-- order: by score, then bytewise by member. The member need not be in the set any more.
+-- The bulk dead-letter scripts resume from the last entry they looked at this way, not
+-- from a count of entries to skip, which removals before it (a purgeDead, a retryDead,
+-- an expiry) would shift past live entries. Equal scores are common (one releaseOwner
+-- dead-letters many tasks in the same ms), so they are searched by rank: O(log n) calls.
+local function rankAfter(key, score, member)
+  local lo = redis.call('ZCOUNT', key, '-inf', '(' .. score)
+  local hi = redis.call('ZCOUNT', key, '-inf', score)
+  while lo < hi do
+    local mid = math.floor((lo + hi) / 2)
+    if bytesAfter(redis.call('ZRANGE', key, mid, mid)[1], member) then hi = mid else lo = mid + 1 end
+  end
+  return lo
+end
+
+-- The next chunk of a bulk dead-letter operation: up to `size` entries (flat: id,
+-- score, ...) scored at most `cutoff`, after the cursor (lastScore, lastId), which is
+-- '' on the first call.
+local function deadChunk(deadKey, lastScore, lastId, size, cutoff)
+  local start = 0
+  if lastScore ~= '' then start = rankAfter(deadKey, lastScore, lastId) end
+  local stop = math.min(start + tonumber(size), redis.call('ZCOUNT', deadKey, '-inf', cutoff)) - 1
+  if stop < start then return {} end
+  return redis.call('ZRANGE', deadKey, start, stop, 'WITHSCORES')
+end
+
 local function laneKey(lane, shortKey, longKey)
   if lane == 'long' then return longKey end
   return shortKey
@@ -131,7 +168,8 @@ end
 -- A lease that was lost (expired, or its worker died) goes back to waiting at
 -- its old FIFO position, without counting the attempt. Each loss counts as a
 -- stall; past maxStalls the task is dead-lettered, so a task that kills every
--- worker it touches cannot loop forever. Returns 'waiting' or 'dead'.
+-- worker it touches cannot loop forever. It is ready again from `now` (`rdy`).
+-- Returns 'waiting' or 'dead'.
 local function requeueLost(prefix, keys, id, now, maxStalls, deadRetentionMs, dedupWindowMs, reason)
   local taskKey = prefix .. 't:' .. id
   redis.call('ZREM', keys.active, id)
@@ -143,7 +181,7 @@ local function requeueLost(prefix, keys, id, now, maxStalls, deadRetentionMs, de
     return 'dead'
   end
   local f = redis.call('HMGET', taskKey, 'lane', 'pri', 'seq')
-  redis.call('HSET', taskKey, 'state', 'waiting')
+  redis.call('HSET', taskKey, 'state', 'waiting', 'rdy', fmt(now))
   redis.call('HDEL', taskKey, 'owner', 'exp')
   redis.call('ZADD', laneKey(f[1], keys.waitShort, keys.waitLong), f[2], waitMember(f[3], id))
   return 'waiting'

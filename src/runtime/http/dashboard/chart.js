@@ -28,7 +28,7 @@ const AXIS = { stroke: '#7a8494', font: '11px Inter, "Segoe UI", Roboto, "Helvet
 export function createThroughputChart(container, legendNode) {
   const values = SERIES.map((s) => {
     const value = el('b', { class: 'num' }, '—');
-    legendNode.append(el('span', { class: 'key' }, el('i', { style: `background:${s.color}` }), `${s.label} `, value));
+    legendNode.append(el('span', { class: 'key' }, el('i', { style: { background: s.color } }), `${s.label} `, value));
     return value;
   });
   let data = [[], ...SERIES.map(() => [])];

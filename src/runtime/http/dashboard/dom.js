@@ -3,8 +3,9 @@
 
 /**
  * Creates an element: `el('td', { class: 'num', title: id }, 'text', child)`.
- * `class` and `text` are shortcuts; other props become attributes; children are nodes
- * or strings (added as text).
+ * `class` and `text` are shortcuts; `style` takes an object of CSS properties, set through
+ * the DOM (the page's Content-Security-Policy refuses `style` attributes); other props become
+ * attributes; children are nodes or strings (added as text).
  */
 export function el(tag, props = {}, ...children) {
   const node = document.createElement(tag);
@@ -12,6 +13,7 @@ export function el(tag, props = {}, ...children) {
     if (value === undefined || value === null || value === false) continue;
     if (key === 'class') node.className = value;
     else if (key === 'text') node.textContent = value;
+    else if (key === 'style') Object.assign(node.style, value);
     else node.setAttribute(key, value === true ? '' : String(value));
   }
   for (const child of children) {
