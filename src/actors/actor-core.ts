@@ -241,8 +241,7 @@ export class Actor extends EventEmitter<ActorEvents> {
     const started = performance.now();
     const disarm = armLaneGuard(attempt, this.#opts, this.#storeError);
     try {
-      const log = this.#log.child({ taskId: lease.id, type: lease.type, attempt: lease.attempt });
-      const settlement = await attempt.run(handler, log);
+      const settlement = await attempt.run(handler, () => this.#log.child({ taskId: lease.id, type: lease.type, attempt: lease.attempt }));
       return { settlement, durationMs: performance.now() - started };
     } finally {
       disarm();

@@ -34,12 +34,18 @@ export type Interruption = Exclude<Settlement, { kind: 'completed' }>;
  * @example
  * const attempt = new Attempt(lease, store);
  * setTimeout(() => attempt.end(Attempt.timedOut(1000)), 1000);
- * const settlement = await attempt.run(handler, log);
+ * const settlement = await attempt.run(handler, () => log);
  */
 export class Attempt {
   readonly lease: Lease;
   readonly #store: LeaseStore;
-  readonly #controller = new AbortController();
+  /**
+   * Made when the handler first reads `ctx.signal`: an AbortController and its listener
+   * cost more than a no-op task's whole run, and most handlers that never look at the
+   * signal do not need one. The race in run() waits on #interrupted instead.
+   */
+  #controller: AbortController | undefined;
+  #onInterrupt: (() => void) | undefined;
   #interruption: Interruption | undefined;
   #settled = false;
 
@@ -69,7 +75,8 @@ export class Attempt {
   end(interruption: Interruption): void {
     if (this.#interruption) return;
     this.#interruption = interruption;
-    this.#controller.abort(interruption.error);
+    this.#controller?.abort(interruption.error);
+    this.#onInterrupt?.();
   }
 
   /**
@@ -77,10 +84,9 @@ export class Attempt {
    * whichever comes first. A handler that ignores its signal is not waited for: its
    * late result is dropped (Promise.race keeps its late rejection handled).
    */
-  async run(handler: TaskHandler, log: Logger): Promise<Settlement> {
+  async run(handler: TaskHandler, log: () => Logger): Promise<Settlement> {
     if (this.#interruption) return this.#interruption;
-    const { signal } = this.#controller;
-    const interrupted = new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+    const interrupted = new Promise<void>((resolve) => (this.#onInterrupt = resolve));
     try {
       const result = await Promise.race([(async () => handler(this.lease, this.#context(log)))(), interrupted]);
       return this.#interruption ?? { kind: 'completed', result };
@@ -91,10 +97,28 @@ export class Attempt {
     }
   }
 
-  #context(log: Logger): HandlerContext {
+  /** The handler's signal; aborted at once (with the ending's error) if the attempt already ended. */
+  #signal(): AbortSignal {
+    if (!this.#controller) {
+      this.#controller = new AbortController();
+      if (this.#interruption) this.#controller.abort(this.#interruption.error);
+    }
+    return this.#controller.signal;
+  }
+
+  #context(makeLog: () => Logger): HandlerContext {
     const { lease } = this;
+    let log: Logger | undefined;
+    // Getters: the signal and the task's child logger are made only for handlers that use them.
+    const attempt = this;
     return {
-      signal: this.#controller.signal,
+      get signal() {
+        return attempt.#signal();
+      },
+      get log() {
+        log ??= makeLog();
+        return log;
+      },
       attempt: lease.attempt,
       fence: lease.fence,
       heartbeat: async () => {
@@ -105,7 +129,6 @@ export class Attempt {
         if (!alive) this.end(Attempt.lost(lease));
         return alive;
       },
-      log,
     };
   }
 }

@@ -14,7 +14,7 @@ export const HEARTBEAT_RETRY_MS = 1000;
  *
  * @example
  * const disarm = armLaneGuard(attempt, options, onStoreError);
- * try { await attempt.run(handler, log); } finally { disarm(); }
+ * try { await attempt.run(handler, () => log); } finally { disarm(); }
  */
 export function armLaneGuard(attempt: Attempt, options: ResolvedActorOptions, onStoreError: (error: unknown) => void): Disarm {
   if (options.lane === 'short') {
@@ -29,7 +29,7 @@ export function armLaneGuard(attempt: Attempt, options: ResolvedActorOptions, on
  *
  * @example
  * const disarm = armDeadline(attempt, 5000);
- * try { await attempt.run(handler, log); } finally { disarm(); }
+ * try { await attempt.run(handler, () => log); } finally { disarm(); }
  */
 export function armDeadline(attempt: Attempt, timeoutMs: number): Disarm {
   const timer = setTimeout(() => attempt.end(Attempt.timedOut(timeoutMs)), timeoutMs);
