@@ -63,6 +63,8 @@ export class Actor extends EventEmitter<ActorEvents> {
   #slotWaiters: Array<() => void> = [];
   /** The second claim loop, waiting for the first to find the lane busy again. */
   #busyWaiters: Array<() => void> = [];
+  /** Bumped whenever the first loop claims a full batch, so the second cannot miss it while its own claim is out. */
+  #busyGeneration = 0;
   /** Slots promised to claims still on the wire. */
   #reserved = 0;
   #onAllSettled: Array<() => void> = [];
@@ -167,12 +169,16 @@ export class Actor extends EventEmitter<ActorEvents> {
         // Read before claiming: a wake-up that lands between this claim and the wait
         // below changes the generation, so the wait returns at once (no lost wake-up).
         const since = store.wakeGeneration(lane);
+        const busySince = this.#busyGeneration;
         this.#reserved += max;
         let batch;
         try {
           batch = await store.claimBatch(lane, { max, leaseMs: claimLeaseMs, owner });
         } finally {
           this.#reserved -= max;
+          // Slots this claim reserved and did not fill (all of them, if it failed) are free
+          // again for the other loop; it re-checks, so a needless wake-up costs nothing.
+          this.#wakeSlotWaiters();
         }
         failures = 0;
         if (this.#state !== 'running') {
@@ -180,15 +186,14 @@ export class Actor extends EventEmitter<ActorEvents> {
           return;
         }
         for (const lease of batch.leases) this.#dispatch(lease);
-        // Slots this claim reserved and did not fill are free again for the other loop.
-        if (batch.leases.length < max) this.#wakeSlotWaiters();
-        else if (keepsSchedule) this.#wakeBusyWaiters();
+        if (keepsSchedule && batch.leases.length === max) this.#wakeBusyWaiters();
         this.#lastClaimEmpty = batch.leases.length === 0;
         this.#maybeIdle();
         // A short batch means the lane is drained: claiming again would find nothing.
         if (batch.leases.length < max) {
           if (!keepsSchedule) {
-            await new Promise<void>((resolve) => this.#busyWaiters.push(resolve));
+            // Unless the first loop found the lane busy while this claim was on the wire.
+            if (this.#busyGeneration === busySince) await new Promise<void>((resolve) => this.#busyWaiters.push(resolve));
             continue;
           }
           const timeoutMs = Math.max(0, Math.min(idleWaitMs, batch.nextDueInMs ?? idleWaitMs));
@@ -204,10 +209,13 @@ export class Actor extends EventEmitter<ActorEvents> {
   }
 
   #wakeSlotWaiters(): void {
+    if (this.#slotWaiters.length === 0) return; // the common case, once per settled task
     for (const resolve of this.#slotWaiters.splice(0)) resolve();
   }
 
   #wakeBusyWaiters(): void {
+    this.#busyGeneration += 1;
+    if (this.#busyWaiters.length === 0) return;
     for (const resolve of this.#busyWaiters.splice(0)) resolve();
   }
 
@@ -267,7 +275,8 @@ export class Actor extends EventEmitter<ActorEvents> {
   }
 
   #maybeIdle(): void {
-    if (this.#idle || !this.#lastClaimEmpty || this.#attempts.size > 0 || this.#state !== 'running') return;
+    // A claim still on the wire may bring work: not idle yet.
+    if (this.#idle || !this.#lastClaimEmpty || this.#attempts.size > 0 || this.#reserved > 0 || this.#state !== 'running') return;
     this.#idle = true;
     this.#notify('actor:idle');
   }

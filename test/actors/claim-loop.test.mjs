@@ -177,4 +177,27 @@ test('actor:idle comes again after a busy spell ends', async () => {
   await actor.stop();
 });
 
+test('regression: actor:idle is not emitted while a claim that brings work is still on the wire', async () => {
+  const { store, actor } = setup({ concurrency: 2, idleWaitMs: 60_000 });
+  const events = [];
+  actor.on('actor:idle', () => events.push('idle'));
+  actor.on('task:completed', (lease) => events.push(`completed ${lease.id}`));
+  let calls = 0;
+  let lateId;
+  store.hook('claimBatch', async () => {
+    calls += 1;
+    if (calls <= 2) return;
+    // Later claims are slow, and the first of them finds a task enqueued meanwhile.
+    if (lateId === undefined) [lateId] = store.add({});
+    await sleep(50);
+  });
+  const [first] = store.add({});
+  actor.start();
+  await until(() => lateId !== undefined && store.completed.has(lateId), { what: 'the late task completed' });
+  assert.ok(store.completed.has(first));
+  const idleAt = events.indexOf('idle');
+  assert.ok(idleAt === -1 || idleAt > events.indexOf(`completed ${lateId}`), `events: ${events.join(', ')}`);
+  await actor.stop();
+});
+
 test.run();
