@@ -129,7 +129,7 @@ export class TaskQueue extends EventEmitter<TaskQueueEvents> {
   async stats(): Promise<QueueStats> {
     this.#assertOpen();
     const k = this.keys;
-    const reply = expectArray('stats', await this.#run('stats', [k.waiting('short'), k.waiting('long'), k.delayed, k.active, k.completed, k.dead], [this.#opts.completedRetentionMs, this.#opts.deadRetentionMs]));
+    const reply = expectArray('stats', await this.#run('stats', [k.waiting('short'), k.waiting('long'), k.delayed, k.active, k.completed, k.dead], [this.#opts.completedRetentionMs, this.#opts.deadRetentionMs, k.prefix]));
     const [short, long, delayed, active, completed, dead] = reply.map(Number) as [number, number, number, number, number, number];
     return { waiting: { short, long }, delayed, active, completed, dead };
   }

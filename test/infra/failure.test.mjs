@@ -160,4 +160,17 @@ await describeBackends('TaskQueue failures, retries and dead letters', (test, ba
     assert.equal(await queue.redis.zrange(queue.keys.completed, 0, -1), ['new']);
     await cleanup();
   });
+
+  test('regression: stats() reaps completed records past the retention instead of only dropping their index entries', async () => {
+    const { queue, cleanup } = openQueue(backend, { completedRetentionMs: 100 });
+    await queue.enqueue({ id: 'idle' });
+    await queue.completeMany((await queue.claim('short', opts())).map((lease) => ({ lease })));
+    // A record Redis is slow to expire (no TTL), and no completion comes after it: stats must reap it.
+    await queue.redis.persist(queue.keys.task('idle'));
+    await sleep(200);
+    assert.is((await queue.stats()).completed, 0);
+    assert.is(await queue.redis.exists(queue.keys.task('idle')), 0, 'the record was deleted, not only unindexed');
+    assert.equal(await queue.redis.zrange(queue.keys.completed, 0, -1), []);
+    await cleanup();
+  });
 });

@@ -1,6 +1,9 @@
 --[[
-  stats: count tasks per state. Trims index entries of finished records that
-  have passed their retention first, so the counts match what `get` can see.
+  stats: count tasks per state. Counts only finished records inside their
+  retention, so the counts match what `get` can see. Completed records past it
+  are reaped as a completion does (helpers.lua reapCompleted: record and index
+  entry together, up to 200 per call); trimming only the index here would leave
+  those records to Redis's lagging expiry. Dead index entries are trimmed.
 
   Input:
     KEYS[1] waiting set, short lane
@@ -11,15 +14,17 @@
     KEYS[6] dead set
     ARGV[1] completed retention ms
     ARGV[2] dead retention ms
+    ARGV[3] per-task key prefix
     ARGV[last] host clock for ioredis-mock, empty for real Redis (helpers.lua nowMs)
 
   Output:
     { waitingShort, waitingLong, delayed, active, completed, dead }
 ]]
 local now = nowMs()
-redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', '(' .. fmt(now - tonumber(ARGV[1])))
+reapCompleted(ARGV[3], KEYS[5], now, ARGV[1])
 redis.call('ZREMRANGEBYSCORE', KEYS[6], '-inf', '(' .. fmt(now - tonumber(ARGV[2])))
 return {
   redis.call('ZCARD', KEYS[1]), redis.call('ZCARD', KEYS[2]), redis.call('ZCARD', KEYS[3]),
-  redis.call('ZCARD', KEYS[4]), redis.call('ZCARD', KEYS[5]), redis.call('ZCARD', KEYS[6]),
+  redis.call('ZCARD', KEYS[4]), redis.call('ZCOUNT', KEYS[5], fmt(now - tonumber(ARGV[1])), '+inf'),
+  redis.call('ZCARD', KEYS[6]),
 }
