@@ -18,6 +18,17 @@ await describeBackends('TaskQueue corrupt records', (test, backend) => {
     await cleanup();
   });
 
+  test('regression: a record missing one field (its type) is dead-lettered, on ioredis-mock too', async () => {
+    const { queue, client, cleanup } = openQueue(backend);
+    await queue.enqueueMany([{ id: 'partial' }, { id: 'whole' }]);
+    await client.hdel(queue.keys.task('partial'), 'type');
+    const batch = await queue.claimBatch('short', opts);
+    assert.equal(batch.leases.map((l) => l.id), ['whole']);
+    assert.is(batch.corrupt, 1);
+    assert.is((await queue.get('partial')).error.code, 'TASKLANE_ERR_CORRUPT_TASK');
+    await cleanup();
+  });
+
   test('a record with unparsable payload JSON is dead-lettered, not handed out', async () => {
     const { queue, client, cleanup } = openQueue(backend);
     await queue.enqueueMany([{ id: 'badjson' }, { id: 'ok' }]);

@@ -18,7 +18,7 @@
 ]]
 local prefix, id = ARGV[1], ARGV[2]
 local taskKey = prefix .. 't:' .. id
-local f = redis.call('HMGET', taskKey, 'state', 'lane', 'seq')
+local f = hmget(taskKey, 'state', 'lane', 'seq')
 if f[1] == 'waiting' then
   redis.call('ZREM', laneKey(f[2], KEYS[1], KEYS[2]), waitMember(f[3], id))
 elseif f[1] == 'delayed' then

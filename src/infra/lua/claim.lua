@@ -44,14 +44,12 @@ local due = redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', nowStr, 'LIMIT', 0, 100
 local promoted = { short = false, long = false }
 for _, id in ipairs(due) do
   local taskKey = prefix .. 't:' .. id
-  local f = redis.call('HMGET', taskKey, 'lane', 'pri', 'state', 'run')
+  local f = hmget(taskKey, 'lane', 'pri', 'state', 'run')
   redis.call('ZREM', KEYS[4], id)
   if f[3] == 'delayed' and (f[1] == 'short' or f[1] == 'long') and tonumber(f[2]) ~= nil then
     local seqStr = nextSeq(KEYS[7])
     -- Ready since its due time, not since this promotion: no consumer may have claimed for a while.
-    local ready = f[4]
-    if type(ready) ~= 'string' then ready = nowStr end
-    redis.call('HSET', taskKey, 'state', 'waiting', 'seq', seqStr, 'rdy', ready)
+    redis.call('HSET', taskKey, 'state', 'waiting', 'seq', seqStr, 'rdy', f[4] or nowStr)
     redis.call('ZADD', laneKey(f[1], KEYS[2], KEYS[3]), f[2], waitMember(seqStr, id))
     promoted[f[1]] = true
   else
@@ -68,7 +66,7 @@ if max > 0 then
   for i = 1, #popped, 2 do
     local id = memberId(popped[i])
     local taskKey = prefix .. 't:' .. id
-    local f = redis.call('HMGET', taskKey, 'state', 'type', 'payload', 'pri', 'to', 'max', 'ct', 'fence', 'att', 'rdy', 'run')
+    local f = hmget(taskKey, 'state', 'type', 'payload', 'pri', 'to', 'max', 'ct', 'fence', 'att', 'rdy', 'run')
     if f[1] ~= 'waiting' or not f[2] or not f[3] or tonumber(f[4]) == nil or tonumber(f[6]) == nil then
       corrupt = corrupt + 1
       deadLetter(prefix, KEYS[6], id, now, scriptError('TASKLANE_ERR_CORRUPT_TASK',
@@ -94,13 +92,7 @@ if max > 0 then
       out[#out + 1] = f[6]
       out[#out + 1] = f[7] or '0'
       out[#out + 1] = exp
-      -- Type checks rather than `or`: a missing field is false on Redis but may be a null
-      -- userdata on ioredis-mock.
-      local ready = f[10]
-      if type(ready) ~= 'string' then ready = f[11] end
-      if type(ready) ~= 'string' then ready = f[7] end
-      if type(ready) ~= 'string' then ready = nowStr end
-      out[#out + 1] = ready
+      out[#out + 1] = f[10] or f[11] or f[7] or nowStr
       out[#out + 1] = nowStr
     end
   end

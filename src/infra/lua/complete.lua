@@ -29,7 +29,7 @@ for i = 0, n - 1 do
   local b = 5 + i * 3
   local id = ARGV[b]
   local taskKey = prefix .. 't:' .. id
-  local f = redis.call('HMGET', taskKey, 'state', 'fence')
+  local f = hmget(taskKey, 'state', 'fence')
   if f[1] == 'active' and tonumber(f[2]) == tonumber(ARGV[b + 1]) then
     -- The owner stays on the record: it says which worker completed the task.
     redis.call('HSET', taskKey, 'state', 'completed', 'res', ARGV[b + 2], 'ft', nowStr)

@@ -25,7 +25,7 @@
 ]]
 local prefix, id = ARGV[1], ARGV[3]
 local taskKey = prefix .. 't:' .. id
-local f = redis.call('HMGET', taskKey, 'state', 'fence', 'att', 'max')
+local f = hmget(taskKey, 'state', 'fence', 'att', 'max')
 if f[1] ~= 'active' or tonumber(f[2]) ~= tonumber(ARGV[4]) then return 0 end
 local now = nowMs()
 redis.call('ZREM', KEYS[1], id)

@@ -14,7 +14,7 @@
     or the task is no longer active).
 ]]
 local taskKey = ARGV[1] .. 't:' .. ARGV[2]
-local f = redis.call('HMGET', taskKey, 'state', 'fence')
+local f = hmget(taskKey, 'state', 'fence')
 if f[1] ~= 'active' or tonumber(f[2]) ~= tonumber(ARGV[3]) then return 0 end
 local exp = nowMs() + tonumber(ARGV[4])
 redis.call('HSET', taskKey, 'exp', fmt(exp))

@@ -21,7 +21,7 @@
 ]]
 local prefix, id = ARGV[1], ARGV[3]
 local taskKey = prefix .. 't:' .. id
-local f = redis.call('HMGET', taskKey, 'state', 'fence', 'lane', 'pri', 'seq')
+local f = hmget(taskKey, 'state', 'fence', 'lane', 'pri', 'seq')
 if f[1] ~= 'active' or tonumber(f[2]) ~= tonumber(ARGV[4]) then return 0 end
 redis.call('ZREM', KEYS[1], id)
 redis.call('HINCRBY', taskKey, 'att', -1)

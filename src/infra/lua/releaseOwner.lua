@@ -30,7 +30,7 @@ local active = redis.call('ZRANGE', KEYS[1], 0, -1)
 local requeued, dead = 0, 0
 local woke = {}
 for _, id in ipairs(active) do
-  local f = redis.call('HMGET', prefix .. 't:' .. id, 'state', 'owner', 'lane')
+  local f = hmget(prefix .. 't:' .. id, 'state', 'owner', 'lane')
   if f[1] == 'active' and f[2] == owner then
     if requeueLost(prefix, keys, id, now, ARGV[3], ARGV[4], ARGV[5], 'worker died') == 'dead' then
       dead = dead + 1

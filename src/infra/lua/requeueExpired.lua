@@ -30,7 +30,7 @@ local requeued, dead = 0, 0
 local woke = {}
 for _, id in ipairs(expired) do
   local taskKey = prefix .. 't:' .. id
-  local f = redis.call('HMGET', taskKey, 'state', 'lane')
+  local f = hmget(taskKey, 'state', 'lane')
   if f[1] ~= 'active' then
     -- An index entry without an active record (it expired or was deleted): drop it.
     redis.call('ZREM', KEYS[1], id)

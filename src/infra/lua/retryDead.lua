@@ -21,7 +21,7 @@
 ]]
 local prefix, id = ARGV[1], ARGV[3]
 local taskKey = prefix .. 't:' .. id
-local f = redis.call('HMGET', taskKey, 'state', 'lane', 'pri', 'payload')
+local f = hmget(taskKey, 'state', 'lane', 'pri', 'payload')
 if f[1] ~= 'dead' then
   -- Drop a stale index entry whose record has expired.
   if not f[1] then redis.call('ZREM', KEYS[1], id) end

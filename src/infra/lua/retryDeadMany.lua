@@ -49,7 +49,7 @@ for i = 1, #entries, 2 do
   local id = entries[i]
   looked = looked + 1
   local taskKey = prefix .. 't:' .. id
-  local f = redis.call('HMGET', taskKey, 'state', 'lane', 'pri', 'payload')
+  local f = hmget(taskKey, 'state', 'lane', 'pri', 'payload')
   if type(f[1]) ~= 'string' then
     -- A stale index entry whose record has expired. (ioredis-mock answers HMGET
     -- of a missing key with a null userdata, which `not` does not catch.)

@@ -29,6 +29,17 @@ local function reply(t)
   return r
 end
 
+-- HMGET with every missing field as false, as real Redis gives it. ioredis-mock gives a
+-- null userdata instead, which is truthy: `not f[i]` and `f[i] or default` would then
+-- take a missing field for a present one.
+local function hmget(key, ...)
+  local f = redis.call('HMGET', key, ...)
+  for i = 1, select('#', ...) do
+    if type(f[i]) ~= 'string' then f[i] = false end
+  end
+  return f
+end
+
 local function fmt(n)
   return string.format('%.0f', n)
 end
@@ -84,7 +95,7 @@ local function reapCompleted(prefix, completedKey, now, retentionMs)
   local ids, records = {}, {}
   for i = 1, #old, 2 do
     local taskKey = prefix .. 't:' .. old[i]
-    local f = redis.call('HMGET', taskKey, 'state', 'ft')
+    local f = hmget(taskKey, 'state', 'ft')
     if f[1] == 'completed' and tonumber(f[2]) == tonumber(old[i + 1]) then records[#records + 1] = taskKey end
     ids[#ids + 1] = old[i]
   end
@@ -180,7 +191,7 @@ local function requeueLost(prefix, keys, id, now, maxStalls, deadRetentionMs, de
     deadLetter(prefix, keys.dead, id, now, scriptError('TASKLANE_ERR_STALLED', msg), deadRetentionMs, dedupWindowMs)
     return 'dead'
   end
-  local f = redis.call('HMGET', taskKey, 'lane', 'pri', 'seq')
+  local f = hmget(taskKey, 'lane', 'pri', 'seq')
   redis.call('HSET', taskKey, 'state', 'waiting', 'rdy', fmt(now))
   redis.call('HDEL', taskKey, 'owner', 'exp')
   redis.call('ZADD', laneKey(f[1], keys.waitShort, keys.waitLong), f[2], waitMember(f[3], id))
