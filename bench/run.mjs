@@ -3,7 +3,8 @@
 //
 //   node bench/run.mjs [--reps 3] [--tasks 50000] [--quick] [--only tasklane,bullmq]
 //                      (--quick: 1,000 tasks, 1 s of latency, 1 rep by default)
-//                      [--cpu-prof dir]  (every worker process writes a V8 CPU profile there)
+//                      [--cpu-prof dir]  (every worker process writes a V8 CPU profile there;
+//                      node bench/profile-summary.mjs summarizes one)
 //                      [--cases bulk,process,latency,http,commands] [--out bench/results.json]
 //
 // Cases (README of the numbers: the header of each function in lib/cases.mjs):
@@ -28,7 +29,7 @@ import { startSlowServer } from './lib/http-server.mjs';
 import { DIAGNOSTICS, METRICS, metricsOf } from './lib/metrics.mjs';
 import { RedisAdmin } from './lib/redis-stats.mjs';
 import { checkTargets, fmt, table, targetLines } from './lib/report.mjs';
-import { median } from './lib/stats.mjs';
+import { median } from '../scripts/lib/stats.mjs';
 import { chart } from './lib/svg.mjs';
 import { SYSTEM_NAMES } from './lib/systems/types.mjs';
 
@@ -47,7 +48,8 @@ systems alternated per repetition, medians reported. Writes --out and an SVG bes
   --only LIST     systems, comma-separated: ${SYSTEM_NAMES.join(', ')}
   --cases LIST    ${CASES.map((k) => `${k.name} (${k.n})`).join(', ')}
   --out PATH      results JSON (default bench/results.json)
-  --cpu-prof DIR  every worker process writes a V8 CPU profile there (slows them: not results)
+  --cpu-prof DIR  every worker process writes a V8 CPU profile there (slows them: not results);
+                  summarize one with node bench/profile-summary.mjs FILE.cpuprofile
   -h, --help      show this help
 
 Exit codes: 0 when every run succeeded, 1 when one failed, 2 for invalid flags.

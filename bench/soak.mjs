@@ -28,6 +28,8 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { TaskQueue } from '../dist/index.js';
+import { round1, sum } from '../scripts/lib/stats.mjs';
+import { fmt } from './lib/report.mjs';
 import { addLiveKeys, judge, median, steadySamples, windowCosts } from './lib/soak-analysis.mjs';
 import { parseSoakFlags } from './lib/soak-flags.mjs';
 import { infoField, keyCensus, redisSample, startSoakRedis } from './lib/soak-redis.mjs';
@@ -105,7 +107,7 @@ async function soak() {
   const snapshots = { baseline: await census() };
   const baselineBytes = snapshots.baseline.usedMemoryBytes;
   const machine = await machineInfo();
-  console.log(`tasklane soak: ${fmtInt(config.tasks)} no-op tasks, ${config.workers} worker process(es) × concurrency ${config.concurrency}, ` +
+  console.log(`tasklane soak: ${fmt(config.tasks, 0)} no-op tasks, ${config.workers} worker process(es) × concurrency ${config.concurrency}, ` +
     `completed retention ${R / 1000} s, dedup window ${D / 1000} s, sampling every ${config.sampleMs} ms, redis ${machine.redis} on ${redis.url}`);
 
   const series = [];
@@ -116,7 +118,7 @@ async function soak() {
   const stopAtS = clock();
   await sampler.takeNow();
   sampler.phase = 'tail';
-  console.log(`processed ${fmtInt(config.tasks)} tasks in ${stopAtS.toFixed(1)} s; sampling on until both windows are empty...`);
+  console.log(`processed ${fmt(config.tasks, 0)} tasks in ${stopAtS.toFixed(1)} s; sampling on until both windows are empty...`);
 
   snapshots.stop = await census();
   if (D > R + EXPIRY_MARGIN_MS) {
@@ -151,9 +153,9 @@ async function soak() {
   const costs = windowCosts({ baselineBytes, stop: snapshots.stop, markersOnly: calibration, markersLeft: snapshots.recordsExpired });
   const summary = {
     tasks: config.tasks,
-    completed: sum(counts, 'done'),
-    failedAttempts: sum(counts, 'failed'),
-    storeErrors: sum(counts, 'storeErrors'),
+    completed: sum(counts.map((c) => c.done)),
+    failedAttempts: sum(counts.map((c) => c.failed)),
+    storeErrors: sum(counts.map((c) => c.storeErrors)),
     duplicates: produced.duplicates,
     wallSeconds: round1((performance.now() - wallStart) / 1000),
     processingSeconds: round1(stopAtS),
@@ -220,7 +222,7 @@ function startSampler(series, clock, baselineBytes) {
   async function take() {
     const [replies, r, stats] = await Promise.all([pool.sample(), redisSample(admin), queue.stats()]);
     const t = clock();
-    const done = sum(replies, 'done');
+    const done = sum(replies.map((r) => r.done));
     // Rates per worker over its own clock, then summed: IPC and INFO delays do not skew them.
     const rate = (key, i) => (replies[i][key] - previous.replies[i][key]) / ((replies[i].atMs - previous.replies[i].atMs) / 1000);
     const sumRates = (key) => (previous ? replies.reduce((total, _, i) => total + rate(key, i), 0) : 0);
@@ -233,8 +235,8 @@ function startSampler(series, clock, baselineBytes) {
       active: stats.active,
       completedInWindow: stats.completed,
       keys: r.keys,
-      rssBytes: sum(replies, 'rssBytes'),
-      heapUsedBytes: sum(replies, 'heapUsedBytes'),
+      rssBytes: sum(replies.map((r) => r.rssBytes)),
+      heapUsedBytes: sum(replies.map((r) => r.heapUsedBytes)),
       usedMemoryBytes: r.usedMemoryBytes,
       // Keys include expired ones Redis has not freed yet: they still hold memory.
       bytesPerKey: r.keys > 0 ? Math.round((r.usedMemoryBytes - baselineBytes) / r.keys) : null,
@@ -291,7 +293,7 @@ async function waitForDone(sampler) {
   let progressAt = performance.now();
   for (;;) {
     if (sampler.error) throw sampler.error;
-    const done = sum(await pool.sample(), 'done');
+    const done = sum((await pool.sample()).map((r) => r.done));
     if (done >= config.tasks) return;
     if (done !== last) {
       last = done;
@@ -352,18 +354,6 @@ function taskId(prefix, i) {
 
 async function sleepUntil(clock, atS) {
   await sleep(Math.max(0, (atS - clock()) * 1000));
-}
-
-function sum(items, key) {
-  return items.reduce((total, item) => total + item[key], 0);
-}
-
-function round1(n) {
-  return Math.round(n * 10) / 10;
-}
-
-function fmtInt(n) {
-  return Math.round(n).toLocaleString('en-US');
 }
 
 function minOf(items, key) {

@@ -21,8 +21,8 @@ import { groupMembers, WorkerKiller } from './lib/chaos-monkey.mjs';
 import { chaosHelp, readChaosOptions } from './lib/chaos-options.mjs';
 import { Producer } from './lib/chaos-producer.mjs';
 import { DurableRedis, startWriteProbe } from './lib/chaos-redis.mjs';
-import { DemoChildren, within } from './lib/demo-children.mjs';
-import { formatMs, LiveStats, progressWriter } from './lib/demo-progress.mjs';
+import { abortable, DemoChildren, describeExit, expected, INTERRUPTED_EXIT, onInterrupt, within } from './lib/demo-children.mjs';
+import { formatMs, isSettled, LiveStats, progressWriter } from './lib/demo-progress.mjs';
 import { closeBooks, renderBooks } from './lib/demo-report.mjs';
 import { PERMANENT_KINDS, planWorkload, SHORT_TIMEOUT_MS } from './lib/demo-workload.mjs';
 import { startFlakyApi } from './lib/flaky-api.mjs';
@@ -30,7 +30,6 @@ import { randomSource } from './lib/flaky-steps.mjs';
 import { startSupervisorChild } from './lib/supervisor-child.mjs';
 
 const USAGE_EXIT = 2;
-const INTERRUPTED_EXIT = 130;
 const SUPERVISOR_STOP_MS = 20_000;
 const PRODUCE_EVERY_MS = 100;
 const TICK_MS = 1000;
@@ -64,23 +63,11 @@ const say = (text = '') => process.stdout.write(`${text}\n`);
 const root = mkdtempSync(join(tmpdir(), 'tasklane-chaos-'));
 const logFile = opts.log ? resolve(opts.log) : join(root, 'supervisor.log');
 const own = new DemoChildren({ supervisorStopMs: SUPERVISOR_STOP_MS });
-const interrupt = new AbortController();
+// A second signal exits at once: the exit hook below kills the children.
+const interrupted = onInterrupt({ say, stopping: 'stopping what the chaos run started (again to kill it at once)' });
 let monkey = null;
 /** Also the id of its process group, which its workers stay in should it die. */
 let supervisorPid = 0;
-let signals = 0;
-
-for (const signal of ['SIGINT', 'SIGTERM']) {
-  process.on(signal, () => {
-    signals += 1;
-    if (signals === 1) {
-      say(`\n${signal}: stopping what the chaos run started (again to kill it at once)`);
-      interrupt.abort(new Error(signal));
-      return;
-    }
-    process.exit(INTERRUPTED_EXIT); // the exit hook kills the children
-  });
-}
 // Last resort: no child outlives the run, and the temp directory goes with it.
 process.on('exit', () => {
   own.killAll();
@@ -92,16 +79,16 @@ let code = 1;
 try {
   code = await run();
 } catch (err) {
-  if (!interrupt.signal.aborted) say(`\nchaos run failed: ${err?.expected ? err.message : (err?.stack ?? err)}`);
-  code = interrupt.signal.aborted ? INTERRUPTED_EXIT : 1;
+  if (!interrupted.aborted) say(`\nchaos run failed: ${err?.expected ? err.message : (err?.stack ?? err)}`);
+  code = interrupted.aborted ? INTERRUPTED_EXIT : 1;
   await monkey?.stop();
-  if (!interrupt.signal.aborted) keepLog();
+  if (!interrupted.aborted) keepLog();
   const stopped = await own.shutdown().catch((e) => say(`shutdown failed: ${e.message}`));
-  if (stopped) say(`stopped: supervisor ${describeExit(stopped.supervisor)} · API closed · redis-server stopped; exit ${code}`);
+  if (stopped) say(`stopped: supervisor ${describeExit(stopped.supervisor, SUPERVISOR_STOP_MS)} · API closed · redis-server stopped; exit ${code}`);
   const orphans = killOrphans();
   if (orphans > 0) say(`killed ${orphans} worker process(es) that outlived their supervisor`);
 }
-process.exit(interrupt.signal.aborted ? INTERRUPTED_EXIT : code);
+process.exit(interrupted.aborted ? INTERRUPTED_EXIT : code);
 
 async function run() {
   const queueName = `chaos-${opts.seed}`;
@@ -114,7 +101,7 @@ async function run() {
   own.queue = new TaskQueue({ redis: redis.url, name: queueName });
   // ioredis reconnects on its own (it must, across the restart); the listener keeps it quiet.
   own.queue.redis.on('error', () => {});
-  await abortable(within(own.queue.redis.ping(), 5000, () => `Redis at ${redis.url} did not answer`));
+  await abortable(within(own.queue.redis.ping(), 5000, () => `Redis at ${redis.url} did not answer`), interrupted);
 
   const rate = opts.failRate;
   own.api = await startFlakyApi({
@@ -132,7 +119,7 @@ async function run() {
   own.supervisor = startSupervisorChild({ args, logFile });
   supervisorPid = own.supervisor.pid;
   say(`  supervisor  node dist/supervisor.js ${args.join(' ')}`);
-  await abortable(own.supervisor.ready(20_000));
+  await abortable(own.supervisor.ready(20_000), interrupted);
   let supervisorExit = null;
   void own.supervisor.exited.then((exit) => {
     supervisorExit = exit;
@@ -144,7 +131,7 @@ async function run() {
   const log = new SupervisorLog(logFile);
   monkey = new WorkerKiller({ supervisorPid: own.supervisor.pid, log, everyMs: opts.killEveryMs, random: randomSource(opts.seed + 1), readyOnly: opts.killReadyOnly });
   monkey.start();
-  const producer = new Producer(own.queue, plan, { everyMs: PRODUCE_EVERY_MS, signal: interrupt.signal });
+  const producer = new Producer(own.queue, plan, { everyMs: PRODUCE_EVERY_MS, signal: interrupted });
   const producing = producer.run();
   const restart = { planned: restartPlanned, running: null, facts: null, error: null };
   const unique = plan.ids.length;
@@ -156,7 +143,7 @@ async function run() {
   let settled = false;
   say('');
   while (!settled && Date.now() < deadline) {
-    await abortable(sleep(TICK_MS));
+    await abortable(sleep(TICK_MS), interrupted);
     // Without the supervisor, or without Redis, nothing can finish: no point waiting for the timeout.
     if (supervisorExit) throw expected(`the supervisor exited during the run (code ${supervisorExit.code}, signal ${supervisorExit.signal}); last log lines:\n${own.supervisor.logTail()}`);
     if (restart.error) throw expected(`restarting Redis failed: ${restart.error.message}`);
@@ -186,7 +173,7 @@ async function run() {
   progress.finish();
   if (!settled) say(`  not settled after ${formatMs(opts.timeout * 1000)}: closing the books as they stand`);
   await monkey.stop();
-  await abortable(restart.running ?? Promise.resolve());
+  await abortable(restart.running ?? Promise.resolve(), interrupted);
   await producing;
 
   const books = await within(closeBooks({ queue: own.queue, api: own.api, plan, produced: producer.tally }), BOOKS_WAIT_MS, () => 'Redis did not answer while the books were read');
@@ -207,7 +194,7 @@ async function run() {
   const clean = stopped.supervisor?.code === 0 && !stopped.supervisor.killed;
   for (const line of renderBooks({ rows: books.rows, problems }, { extra: chaos.lines })) say(line);
   say('');
-  say(`  shutdown    supervisor SIGTERM → ${describeExit(stopped.supervisor)} · API closed · redis-server stopped, its data removed`);
+  say(`  shutdown    supervisor SIGTERM → ${describeExit(stopped.supervisor, SUPERVISOR_STOP_MS)} · API closed · redis-server stopped, its data removed`);
   const ok = problems.length === 0 && clean;
   if (!ok) keepLog();
   else if (opts.log) say(`  logs        ${logFile}`);
@@ -249,13 +236,6 @@ async function snapshot(queue) {
   return { total: s.waiting.short + s.waiting.long + s.delayed + s.active + s.completed + s.dead, completed: s.completed, dead: s.dead };
 }
 
-/** Nothing left waiting, delayed or running, and every unique task finished. */
-function isSettled(stats, unique) {
-  if (!stats) return false;
-  const pending = stats.waiting.short + stats.waiting.long + stats.delayed + stats.active;
-  return pending === 0 && stats.completed + stats.dead >= unique;
-}
-
 /**
  * SIGKILLs the workers left behind by a supervisor that died (they drain on their own,
  * but not while Redis is unreachable). Returns how many there were.
@@ -287,26 +267,4 @@ function keepLog() {
   } catch {
     // No log yet: the run failed before the supervisor started.
   }
-}
-
-/** An error that explains itself: printed without a stack. */
-function expected(message) {
-  return Object.assign(new Error(message), { expected: true });
-}
-
-function describeExit(exit) {
-  if (!exit) return 'not running';
-  const how = exit.signal ? `signal ${exit.signal}` : `exit ${exit.code}`;
-  return exit.killed ? `${how} (killed after ${formatMs(SUPERVISOR_STOP_MS)})` : how;
-}
-
-/** Rejects as soon as the run is interrupted, whatever `promise` is waiting for. */
-function abortable(promise) {
-  const { signal } = interrupt;
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
 }

@@ -13,15 +13,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { TaskQueue } from '../dist/index.js';
 import { redactUrl } from '../dist/runtime/logger.js';
-import { DemoChildren, within } from './lib/demo-children.mjs';
+import { abortable, DemoChildren, describeExit, INTERRUPTED_EXIT, onInterrupt, within } from './lib/demo-children.mjs';
 import { closeBooks, renderBooks, workerCounters } from './lib/demo-report.mjs';
-import { formatMs, LiveStats, progressWriter } from './lib/demo-progress.mjs';
+import { formatMs, isSettled, LiveStats, progressWriter } from './lib/demo-progress.mjs';
 import { PERMANENT_KINDS, planWorkload, SHORT_TIMEOUT_MS } from './lib/demo-workload.mjs';
 import { startFlakyApi } from './lib/flaky-api.mjs';
 import { startRedisServer } from './lib/redis-server.mjs';
 import { startSupervisorChild } from './lib/supervisor-child.mjs';
 
-const INTERRUPTED_EXIT = 130;
 /** How long the supervisor may take to drain and exit after SIGTERM before it is killed. */
 const SUPERVISOR_STOP_MS = 20_000;
 /** Pause between enqueueMany calls, so the work streams in as a producer's would. */
@@ -32,22 +31,14 @@ const startedAt = Date.now();
 const say = (text = '') => process.stdout.write(`${text}\n`);
 /** Everything this run started. */
 const own = new DemoChildren({ supervisorStopMs: SUPERVISOR_STOP_MS });
-const interrupt = new AbortController();
-let signals = 0;
-
-for (const signal of ['SIGINT', 'SIGTERM']) {
-  process.on(signal, () => {
-    signals += 1;
-    if (signals === 1) {
-      say(`\n${signal}: stopping the children this demo started (again to kill them at once)`);
-      interrupt.abort(new Error(signal));
-      return;
-    }
+const interrupted = onInterrupt({
+  say,
+  stopping: 'stopping the children this demo started (again to kill them at once)',
+  onSecond: (signal) => {
     own.killAll();
     say(`${signal} again: killed the supervisor${own.redis ? ' and the private redis-server' : ''}`);
-    process.exit(INTERRUPTED_EXIT);
-  });
-}
+  },
+});
 // Last resort for a crash: no child outlives the demo.
 process.on('exit', () => own.killAll());
 
@@ -56,14 +47,14 @@ try {
   code = await run();
 } catch (err) {
   // Expected failures (an unreachable Redis, a supervisor that will not start) say what happened; anything else is a bug and keeps its stack.
-  if (!interrupt.signal.aborted) say(`\ndemo failed: ${err?.expected ? err.message : (err?.stack ?? err)}`);
-  code = interrupt.signal.aborted ? INTERRUPTED_EXIT : 1;
+  if (!interrupted.aborted) say(`\ndemo failed: ${err?.expected ? err.message : (err?.stack ?? err)}`);
+  code = interrupted.aborted ? INTERRUPTED_EXIT : 1;
   const privateRedis = Boolean(own.redis);
   const stopped = await own.shutdown().catch((e) => say(`shutdown failed: ${e.message}`));
-  if (stopped) say(`stopped: supervisor ${describeExit(stopped.supervisor)} · API closed${privateRedis ? ' · private redis-server stopped' : ''}; exit ${code}`);
+  if (stopped) say(`stopped: supervisor ${describeExit(stopped.supervisor, SUPERVISOR_STOP_MS)} · API closed${privateRedis ? ' · private redis-server stopped' : ''}; exit ${code}`);
 }
 // Ctrl-C during the closing shutdown still means the run was cut short.
-process.exit(interrupt.signal.aborted ? INTERRUPTED_EXIT : code);
+process.exit(interrupted.aborted ? INTERRUPTED_EXIT : code);
 
 async function run() {
   const queueName = `demo-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
@@ -87,7 +78,7 @@ async function run() {
   own.queue.redis.on('error', (err) => {
     redisError = err.message;
   });
-  await abortable(within(own.queue.redis.ping(), 5000, () => `cannot reach Redis at ${redactUrl(url)}${redisError ? ` (${redisError})` : ''}`));
+  await abortable(within(own.queue.redis.ping(), 5000, () => `cannot reach Redis at ${redactUrl(url)}${redisError ? ` (${redisError})` : ''}`), interrupted);
 
   own.api = await startFlakyApi({
     latencyMs: [5, 40], failRate: 0.15, throttleRate: 0.05, throttleRetryAfterS: 2, hangRate: 0.03,
@@ -104,7 +95,7 @@ async function run() {
   own.supervisor = startSupervisorChild({ args, logFile });
   say(`  supervisor  node dist/supervisor.js ${args.map((a) => (a === url ? redactUrl(a) : a)).join(' ')}`);
   say(`              logs → ${shown(logFile)}`);
-  await abortable(own.supervisor.ready(20_000));
+  await abortable(own.supervisor.ready(20_000), interrupted);
 
   const produced = { submitted: 0, suppressed: 0, originalsRefused: 0, duplicatesAccepted: 0, done: false };
   const producing = produce(plan, produced);
@@ -114,10 +105,10 @@ async function run() {
   say('');
   let timedOut = false;
   while (!timedOut) {
-    await abortable(sleep(1000, undefined, { signal: interrupt.signal }));
-    await abortable(live.refresh());
+    await abortable(sleep(1000, undefined, { signal: interrupted }), interrupted);
+    await abortable(live.refresh(), interrupted);
     progress.update(live.line(plan.ids.length));
-    if (produced.done && settled(live.stats, plan.ids.length)) break;
+    if (produced.done && isSettled(live.stats, plan.ids.length)) break;
     timedOut = Date.now() > deadline;
   }
   progress.finish();
@@ -130,7 +121,7 @@ async function run() {
   const clean = stopped.supervisor?.code === 0 && !stopped.supervisor.killed;
   for (const line of renderBooks(books, { workers: workerCounters(logFile) })) say(line);
   say('');
-  say(`  shutdown    supervisor SIGTERM → ${describeExit(stopped.supervisor)} · API closed${privateRedis ? ' · private redis-server stopped' : ''}`);
+  say(`  shutdown    supervisor SIGTERM → ${describeExit(stopped.supervisor, SUPERVISOR_STOP_MS)} · API closed${privateRedis ? ' · private redis-server stopped' : ''}`);
   say(`  logs        ${shown(logFile)}`);
   const ok = books.problems.length === 0 && clean;
   say(`  ${ok ? 'OK' : 'FAILED'} in ${formatMs(Date.now() - startedAt)}: ${books.problems.length === 0 ? 'books balance' : 'books do not balance'}, ${clean ? 'clean shutdown' : 'unclean shutdown'}`);
@@ -151,42 +142,19 @@ async function produce(plan, produced) {
         if (resubmitted && !duplicate) produced.duplicatesAccepted += 1;
         if (!resubmitted && duplicate) produced.originalsRefused += 1;
       }
-      await sleep(PRODUCE_EVERY_MS, undefined, { signal: interrupt.signal });
+      await sleep(PRODUCE_EVERY_MS, undefined, { signal: interrupted });
     }
   } catch (err) {
-    if (!interrupt.signal.aborted) say(`\nproducer failed: ${err.message}`);
+    if (!interrupted.aborted) say(`\nproducer failed: ${err.message}`);
   } finally {
     produced.done = true;
   }
-}
-
-/** Nothing left waiting, delayed or running, and every unique task finished. */
-function settled(stats, unique) {
-  const pending = stats.waiting.short + stats.waiting.long + stats.delayed + stats.active;
-  return pending === 0 && stats.completed + stats.dead >= unique;
 }
 
 /** A path as the user would type it: relative under the working directory, absolute elsewhere. */
 function shown(path) {
   const rel = relative(process.cwd(), resolve(path));
   return rel.startsWith('..') || isAbsolute(rel) ? resolve(path) : rel;
-}
-
-function describeExit(exit) {
-  if (!exit) return 'not running';
-  const how = exit.signal ? `signal ${exit.signal}` : `exit ${exit.code}`;
-  return exit.killed ? `${how} (killed after ${formatMs(SUPERVISOR_STOP_MS)})` : how;
-}
-
-/** Rejects as soon as the run is interrupted, whatever `promise` is waiting for. */
-function abortable(promise) {
-  const { signal } = interrupt;
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
 }
 
 function readOptions() {

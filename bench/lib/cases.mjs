@@ -3,15 +3,15 @@
 // (FLUSHALL) and resets INFO commandstats once the workers are connected, right before `go`.
 import { spawnWorker, waitUntil } from './child.mjs';
 import { CommandMonitor } from './redis-stats.mjs';
-import { percentile, sum } from './stats.mjs';
+import { percentile, sum } from '../../scripts/lib/stats.mjs';
 
 /** The cases, in run order, with the flag values that select them. */
 export const CASES = [
-  { name: 'bulk', n: 1, title: 'bulk enqueue' },
-  { name: 'process', n: 2, title: 'processing no-op tasks' },
-  { name: 'latency', n: 3, title: 'enqueue-to-start latency' },
-  { name: 'http', n: 4, title: 'processing tasks that make one HTTP call' },
-  { name: 'commands', n: 5, title: 'Redis commands per task' },
+  { name: 'bulk', n: 1 },
+  { name: 'process', n: 2 },
+  { name: 'latency', n: 3 },
+  { name: 'http', n: 4 },
+  { name: 'commands', n: 5 },
 ];
 
 /**

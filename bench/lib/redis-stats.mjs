@@ -3,7 +3,7 @@
 import { Redis } from 'ioredis';
 
 /** The runner's own commands, never counted. */
-const ADMIN_COMMANDS = new Set(['info', 'config|resetstat', 'config|get', 'config|set', 'flushall', 'monitor', 'echo', 'slowlog|get', 'slowlog|reset']);
+const ADMIN_COMMANDS = new Set(['info', 'config|resetstat', 'config|get', 'config|set', 'flushall', 'monitor', 'echo']);
 const SCRIPT_CALLS = new Set(['eval', 'evalsha', 'eval_ro', 'evalsha_ro', 'fcall', 'fcall_ro']);
 
 /**
@@ -69,10 +69,6 @@ export class RedisAdmin {
     const info = await this.#redis.info('cpu');
     const field = (name) => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)?.[1] ?? 0);
     return field('used_cpu_user') + field('used_cpu_sys');
-  }
-
-  async slowlog(count = 10) {
-    return this.#redis.slowlog('GET', count);
   }
 
   close() {

@@ -1,17 +1,14 @@
 // Turns the soak's samples into levels, slopes, a flatness verdict and bytes per task.
+import { median as finiteMedian, round1 } from '../../scripts/lib/stats.mjs';
 
 /**
- * The median of a list of numbers (NaN when empty).
+ * The median of a list of numbers, NaN when there is none: a verdict over too few samples
+ * then carries NaN (null in the JSON) instead of a made-up 0.
  *
  * @example
  * median([3, 1, 2]) // 2
  */
-export function median(values) {
-  if (values.length === 0) return NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
+export const median = (values) => finiteMedian(values) ?? NaN;
 
 /**
  * Theil–Sen slope: the median of the slopes between every pair of points. A garbage
@@ -146,8 +143,4 @@ export function windowCosts({ baselineBytes, stop, markersOnly, markersLeft }) {
 
 function round(n) {
   return Number.isFinite(n) ? Math.round(n) : null;
-}
-
-function round1(n) {
-  return Number.isFinite(n) ? Math.round(n * 10) / 10 : null;
 }

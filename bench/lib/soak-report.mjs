@@ -1,4 +1,5 @@
 // The soak's console report and its plot.
+import { fmt } from './report.mjs';
 import { soakSvg } from './soak-svg.mjs';
 
 const MIB = 1024 * 1024;
@@ -14,7 +15,7 @@ export function printReport(s, config, svgPath) {
   const tp = s.steadyThroughputPerSec;
   console.log(`wall ${s.wallSeconds} s: processing ${s.processingSeconds} s, then ${s.tailSeconds} s until both windows were empty, ` +
     `then ${s.calibrationSeconds} s of marker calibration`);
-  console.log(`throughput ${int(s.throughputPerSec)} tasks/s (steady samples: median ${int(tp.median)}, ${int(tp.min)}–${int(tp.max)}); ` +
+  console.log(`throughput ${fmt(s.throughputPerSec, 0)} tasks/s (steady samples: median ${fmt(tp.median, 0)}, ${fmt(tp.min, 0)}–${fmt(tp.max, 0)}); ` +
     `${s.completed} completed, ${s.duplicates} duplicates, ${s.failedAttempts} failed attempts, ${s.storeErrors} store errors`);
   console.log(`steady samples: ${s.steady.samples} from ${s.steady.fromS} s to ${s.steady.toS} s (windows full at ${s.windowsFullAtS} s, last enqueue at ${s.producedAtS} s)`);
   if (s.steady.samples < s.minSteadySamples) {
@@ -28,9 +29,9 @@ export function printReport(s, config, svgPath) {
   console.log(series('redis bytes/key', s.redisBytesPerKey, bytes, config.horizonMin));
   console.log(`${'redis after'.padEnd(18)} both windows expired: ${signed(s.residualAfterWindows.bytes, mib)} from the empty baseline ` +
     `(allowed ${mib(s.residualAfterWindows.allowed)}): ${s.residualAfterWindows.ok ? 'OK' : 'LEAK'}`);
-  console.log(`${'redis bytes/task'.padEnd(18)} completed window ${int(b.completedWindow.bytesPerTask)} B (${int(b.completedWindow.tasks)} tasks: record + result + index entry + marker); ` +
-    `dedup window ${int(b.dedupWindow.bytesPerTask)} B (${int(b.dedupWindow.tasks)} markers alone, calibration` +
-    `${b.dedupWindow.inRun ? `; in-run ${int(b.dedupWindow.inRun.bytesPerTask)} B over ${int(b.dedupWindow.inRun.tasks)}, in an oversized key table` : ''})`);
+  console.log(`${'redis bytes/task'.padEnd(18)} completed window ${fmt(b.completedWindow.bytesPerTask, 0)} B (${fmt(b.completedWindow.tasks, 0)} tasks: record + result + index entry + marker); ` +
+    `dedup window ${fmt(b.dedupWindow.bytesPerTask, 0)} B (${fmt(b.dedupWindow.tasks, 0)} markers alone, calibration` +
+    `${b.dedupWindow.inRun ? `; in-run ${fmt(b.dedupWindow.inRun.bytesPerTask, 0)} B over ${fmt(b.dedupWindow.inRun.tasks, 0)}, in an oversized key table` : ''})`);
   console.log(`${verdictOf(s)}; wrote ${config.out} and ${svgPath}`);
 }
 
@@ -43,7 +44,7 @@ export function printReport(s, config, svgPath) {
 export function plotSoak(result, fullAtS, stopAtS) {
   const { summary: s, config: c, machine: m } = result;
   return soakSvg({
-    title: `tasklane soak: ${int(c.tasks)} no-op tasks, ${int(s.throughputPerSec)} tasks/s, ${verdictOf(s).toLowerCase()}`,
+    title: `tasklane soak: ${fmt(c.tasks, 0)} no-op tasks, ${fmt(s.throughputPerSec, 0)} tasks/s, ${verdictOf(s).toLowerCase()}`,
     subtitle: `${c.workers} worker × concurrency ${c.concurrency}; completed retention ${c.completedRetentionMs / 1000} s, dedup window ${c.dedupWindowMs / 1000} s; ` +
       `${m.cpus} CPUs, node ${m.node}, redis ${m.redis}, ${m.date.slice(0, 10)}`,
     series: result.series,
@@ -86,11 +87,7 @@ function mib(v) {
 }
 
 function bytes(v) {
-  return v === null ? 'n/a' : `${int(v)} B`;
-}
-
-function int(v) {
-  return Number.isFinite(v) ? Math.round(v).toLocaleString('en-US') : 'n/a';
+  return v === null ? 'n/a' : `${fmt(v, 0)} B`;
 }
 
 function pct(share) {

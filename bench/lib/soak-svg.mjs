@@ -1,5 +1,6 @@
 // Hand-written SVG of the soak: stacked panels sharing the time axis (worker RSS,
 // Redis used_memory, throughput), with the steady region shaded and its level drawn.
+import { esc } from './svg.mjs';
 
 const WIDTH = 900;
 const LEFT = 80;
@@ -101,8 +102,4 @@ function niceCeil(v) {
 
 function fmt(v) {
   return v >= 100 ? String(Math.round(v)) : String(Number(v.toPrecision(3)));
-}
-
-function esc(s) {
-  return String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }

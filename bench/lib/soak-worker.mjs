@@ -4,6 +4,7 @@
 // `sample` requests with its completions so far and its own RSS, so the soak measures
 // this process (actors, leases, completion batching) apart from the producer.
 import { TaskQueue, createActor } from '../../dist/index.js';
+import { now } from './clock.mjs';
 import { checkSoakMessage, soakErrorData } from './soak-ipc.mjs';
 
 const DRAIN_TIMEOUT_MS = 10_000;
@@ -41,7 +42,7 @@ try {
     if (message.type === 'sample') {
       const { rss, heapUsed } = process.memoryUsage();
       const { user, system } = process.cpuUsage();
-      process.send({ type: 'sample', seq: message.seq, atMs: performance.timeOrigin + performance.now(), done, failed, storeErrors, rssBytes: rss, heapUsedBytes: heapUsed, cpuMicros: user + system });
+      process.send({ type: 'sample', seq: message.seq, atMs: now(), done, failed, storeErrors, rssBytes: rss, heapUsedBytes: heapUsed, cpuMicros: user + system });
     } else {
       void actor.stop({ drainTimeoutMs: DRAIN_TIMEOUT_MS })
         .then(() => queue.close())

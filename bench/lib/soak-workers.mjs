@@ -27,7 +27,6 @@ export async function startSoakWorkers(count, config) {
   }
   let seq = 0;
   return {
-    pids: workers.map((w) => w.child.pid),
     /** One `sample` reply per worker. */
     sample() {
       seq += 1;

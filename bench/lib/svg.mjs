@@ -82,6 +82,12 @@ function ratioLine(metric, results, systems, x, y) {
   return [`<text x="${x}" y="${y}" font-size="10" fill="#2b6cb0">${esc(`tasklane: ${parts.join(', ')}`)}</text>`];
 }
 
-function esc(text) {
+/**
+ * Escapes text for SVG content and attribute values.
+ *
+ * @example
+ * esc('a < b') // 'a &lt; b'
+ */
+export function esc(text) {
   return String(text).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }

@@ -3,6 +3,7 @@
 // record across the Redis kill, and what the chaos itself did. Each finding is a table
 // line; each broken promise is also a problem, which fails the run.
 import { formatMs } from './demo-progress.mjs';
+import { line, ok, rule } from './demo-report.mjs';
 
 /** Error codes of failures that are retried while attempts remain. */
 const RETRYABLE_CODES = new Set(['TASKLANE_ERR_TIMEOUT', 'TASKLANE_ERR_HTTP_REQUEST']);
@@ -83,9 +84,6 @@ export function chaosBooks({ tasks, unique, records, api, permanentKinds, maxSta
   const { log } = chaos;
   const c = log.counts;
 
-  const ok = (good) => (good ? '✓' : '✗');
-  const line = (label, value, note = '') => `  ${label.padEnd(40)}${String(value).padStart(7)}${note ? `   ${note}` : ''}`;
-  const rule = `  ${'─'.repeat(47)}`;
   const sample = (list) => list.slice(0, 3).map((t) => `${t.id} (${t.info.error?.code ?? t.info.error?.name ?? 'no error'}: ${t.info.error?.message ?? ''})`).join('; ');
 
   if (chaos.killEveryMs > 0 && chaos.kills === 0) problems.push('no worker process was killed: the run ended before the first kill');

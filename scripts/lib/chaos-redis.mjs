@@ -5,9 +5,6 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort, startRedisServer } from './redis-server.mjs';
 
-/** How long a SIGTERMed redis-server may take to exit (it fsyncs the AOF first) before it is SIGKILLed. */
-const STOP_GRACE_MS = 5000;
-
 /**
  * A private redis-server that can be stopped and started again on the same `dir` and
  * `port`. It fills the `redis` slot of DemoChildren: `process` is always the current
@@ -71,7 +68,7 @@ export class DurableRedis {
     if (this.#stopped) return Promise.reject(new Error('redis-server was stopped'));
     this.#restarting ??= (async () => {
       const killedAt = Date.now();
-      await endProcess(this.#server.process, signal, STOP_GRACE_MS);
+      await this.#server.stop({ signal });
       const exitMs = Date.now() - killedAt;
       await sleep(downMs);
       if (this.#stopped) throw new Error('redis-server was stopped during its restart');
@@ -88,7 +85,7 @@ export class DurableRedis {
   async stop() {
     this.#stopped = true;
     await this.#restarting?.catch(() => {});
-    await endProcess(this.#server.process, 'SIGTERM', STOP_GRACE_MS);
+    await this.#server.stop();
     rmSync(this.#options.dir, { recursive: true, force: true });
   }
 }
@@ -96,16 +93,6 @@ export class DurableRedis {
 function launch({ dir, port, fsync }) {
   // detached: a terminal's Ctrl-C must not take Redis down before the supervisor has drained.
   return startRedisServer({ appendonly: true, dir, port, detached: true, extraArgs: ['--appendfsync', fsync] });
-}
-
-/** Sends `signal` unless the process already ended, and waits for its exit; SIGKILL after `graceMs`. */
-async function endProcess(child, signal, graceMs = 0) {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const gone = new Promise((resolve) => child.once('exit', resolve));
-  child.kill(signal);
-  const timer = graceMs > 0 && signal !== 'SIGKILL' ? setTimeout(() => child.kill('SIGKILL'), graceMs) : undefined;
-  await gone;
-  clearTimeout(timer);
 }
 
 /**

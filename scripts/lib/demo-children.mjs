@@ -1,6 +1,21 @@
-// What a demo run started (producer connection, supervisor, flaky API, private Redis),
-// and how to stop it: in order when there is time, all at once when there is not.
+// What a demo or chaos run started (producer connection, supervisor, flaky API, private
+// Redis), and how to stop it: in order when there is time, all at once when there is not;
+// plus the interrupt handling and error helpers both scripts share.
 import { rmSync } from 'node:fs';
+import { formatMs } from './demo-progress.mjs';
+
+/** Exit status of a run cut short by Ctrl-C or SIGTERM. */
+export const INTERRUPTED_EXIT = 130;
+
+/**
+ * An error that explains itself: the caller prints its message without a stack.
+ *
+ * @example
+ * throw expected('the supervisor exited before it was ready');
+ */
+export function expected(message) {
+  return Object.assign(new Error(message), { expected: true });
+}
 
 /**
  * Rejects with `message()` (marked `expected`, so it is printed without a stack) unless
@@ -12,9 +27,65 @@ import { rmSync } from 'node:fs';
 export function within(promise, ms, message) {
   let timer;
   const late = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(Object.assign(new Error(message()), { expected: true })), ms);
+    timer = setTimeout(() => reject(expected(message())), ms);
   });
   return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * Rejects as soon as `signal` aborts, whatever `promise` is waiting for.
+ *
+ * @example
+ * await abortable(supervisor.ready(20_000), interrupted);
+ */
+export function abortable(promise, signal) {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+/**
+ * Handles SIGINT and SIGTERM: the first aborts the returned signal (with an Error named
+ * after the process signal), so the run stops its children in order; a second calls
+ * `onSecond` and exits with INTERRUPTED_EXIT at once.
+ *
+ * @param {{ say: (text: string) => void, stopping: string, onSecond?: (signal: string) => void }} options
+ * @example
+ * const interrupted = onInterrupt({ say, stopping: 'stopping the children (again to kill them at once)' });
+ * await abortable(sleep(1000), interrupted);
+ */
+export function onInterrupt({ say, stopping, onSecond = () => {} }) {
+  const controller = new AbortController();
+  let signals = 0;
+  for (const signal of ['SIGINT', 'SIGTERM']) {
+    process.on(signal, () => {
+      signals += 1;
+      if (signals === 1) {
+        say(`\n${signal}: ${stopping}`);
+        controller.abort(new Error(signal));
+        return;
+      }
+      onSecond(signal);
+      process.exit(INTERRUPTED_EXIT);
+    });
+  }
+  return controller.signal;
+}
+
+/**
+ * How a supervisor stopped, from DemoChildren.shutdown()'s `supervisor`; `stopMs` is the
+ * drain time after which it was killed.
+ *
+ * @example
+ * describeExit({ code: 0, signal: null, killed: false }, 20_000) // 'exit 0'
+ */
+export function describeExit(exit, stopMs) {
+  if (!exit) return 'not running';
+  const how = exit.signal ? `signal ${exit.signal}` : `exit ${exit.code}`;
+  return exit.killed ? `${how} (killed after ${formatMs(stopMs)})` : how;
 }
 
 /**

@@ -1,22 +1,12 @@
 // The demo's live progress line. Redis load stays light: one `stats()` per tick plus a
 // sample of the most recently completed tasks; retries are counted from what the
 // (in-process) flaky API saw, which costs Redis nothing.
+import { percentile } from './stats.mjs';
 
 /** Completed tasks sampled per tick for the live latency figures. */
 const LATENCY_SAMPLE = 50;
 /** Window of the tasks/s figure: recent enough to show the tail slowing down. */
 const RATE_WINDOW_MS = 3000;
-
-/**
- * Nearest-rank percentile of an ascending array; NaN when empty.
- *
- * @example
- * percentile([10, 20, 30, 40], 0.5) // 20
- */
-export function percentile(sorted, p) {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))];
-}
 
 /**
  * A duration for people: `850 ms`, `2.4 s`, `–` when unknown.
@@ -27,6 +17,19 @@ export function percentile(sorted, p) {
 export function formatMs(ms) {
   if (!Number.isFinite(ms)) return '–';
   return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
+}
+
+/**
+ * Nothing left waiting, delayed or running, and every one of `unique` tasks finished;
+ * false before the first `stats()`.
+ *
+ * @example
+ * if (producerDone && isSettled(live.stats, plan.ids.length)) break;
+ */
+export function isSettled(stats, unique) {
+  if (!stats) return false;
+  const pending = stats.waiting.short + stats.waiting.long + stats.delayed + stats.active;
+  return pending === 0 && stats.completed + stats.dead >= unique;
 }
 
 /**
@@ -101,7 +104,7 @@ export class LiveStats {
     const elapsed = ((Date.now() - this.#startedAt) / 1000).toFixed(1).padStart(5);
     const pct = total > 0 ? Math.floor((this.done * 100) / total) : 0;
     return `[${elapsed}s] ${this.done}/${total} done (${pct}%) · ${Math.round(rate)}/s · retries ${this.retries} · dead ${s?.dead ?? 0}`
-      + ` · in flight ${s?.active ?? 0} · p50 ${formatMs(percentile(sorted, 0.5))} · p99 ${formatMs(percentile(sorted, 0.99))}`;
+      + ` · in flight ${s?.active ?? 0} · p50 ${formatMs(percentile(sorted, 50))} · p99 ${formatMs(percentile(sorted, 99))}`;
   }
 }
 

@@ -1,7 +1,8 @@
 // The demo's closing books: every unique task is read back and accounted for, and the
 // flaky API's side-effect counts are held against the completed tasks.
 import { readFileSync } from 'node:fs';
-import { formatMs, percentile } from './demo-progress.mjs';
+import { formatMs } from './demo-progress.mjs';
+import { percentile } from './stats.mjs';
 
 /** Task records read per round of concurrent `get`s (sent back to back on one connection). */
 const READ_CHUNK = 500;
@@ -95,7 +96,7 @@ export function workerCounters(logFile) {
 }
 
 function summary(sorted) {
-  return { n: sorted.length, p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99), max: sorted.at(-1) ?? NaN };
+  return { n: sorted.length, p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted.at(-1) ?? NaN };
 }
 
 /** Dead letters grouped by their recorded error: code (or name), HTTP status, message. */
@@ -114,6 +115,25 @@ function describe(tasks) {
 }
 
 /**
+ * A check mark for the books' table.
+ *
+ * @example
+ * ok(lost === 0) // '✓'
+ */
+export const ok = (good) => (good ? '✓' : '✗');
+
+/**
+ * One row of the books' table: label, right-aligned value, optional note.
+ *
+ * @example
+ * line('  completed', 2980, '✓') // '    completed ... 2980   ✓'
+ */
+export const line = (label, value, note = '') => `  ${label.padEnd(40)}${String(value).padStart(7)}${note ? `   ${note}` : ''}`;
+
+/** The rule between sections of the books' table, as wide as a `line` without its note. */
+export const rule = `  ${'─'.repeat(47)}`;
+
+/**
  * The closing table as text lines. `extra` lines (another section of the table) go just
  * before the verdict.
  *
@@ -121,9 +141,6 @@ function describe(tasks) {
  * console.log(renderBooks(books).join('\n'));
  */
 export function renderBooks({ rows, problems }, { workers = null, extra = [] } = {}) {
-  const ok = (good) => (good ? '✓' : '✗');
-  const line = (label, value, note = '') => `  ${label.padEnd(40)}${String(value).padStart(7)}${note ? `   ${note}` : ''}`;
-  const rule = `  ${'─'.repeat(47)}`;
   const byStatus = Object.entries(rows.api.byStatus).map(([status, n]) => `${status}: ${n}`).join(', ');
   const out = [
     '',

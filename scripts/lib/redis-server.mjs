@@ -7,6 +7,9 @@ import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+/** How long a signalled redis-server may take to exit before it is SIGKILLed. */
+const STOP_GRACE_MS = 5000;
+
 /**
  * Throws with install instructions unless `redis-server` is on PATH.
  *
@@ -43,12 +46,15 @@ export function freePort() {
  * own process group, so a terminal's Ctrl-C reaches only the caller, which can then stop
  * its other children before Redis (they still need it while they drain).
  *
+ * `stop()` sends SIGTERM (or `signal`), SIGKILLs after 5 s, and waits for the exit; it
+ * removes the directory only when it made it (no `dir` given). Safe to call twice.
+ *
  * @param {{ appendonly?: boolean, dir?: string, port?: number, extraArgs?: string[], detached?: boolean }} [options]
- * @returns {Promise<{ url: string, port: number, dir: string, process: import('node:child_process').ChildProcess, stop: () => Promise<void> }>}
+ * @returns {Promise<{ url: string, port: number, dir: string, process: import('node:child_process').ChildProcess, stop: (options?: { signal?: NodeJS.Signals }) => Promise<void> }>}
  * @example
  * const redis = await startRedisServer();
  * // ...use redis.url...
- * await redis.stop();
+ * await redis.stop(); // or redis.stop({ signal: 'SIGKILL' }) to crash it
  */
 export async function startRedisServer(options = {}) {
   assertRedisServerInstalled();
@@ -62,11 +68,12 @@ export async function startRedisServer(options = {}) {
   let exited = false;
   child.on('exit', () => { exited = true; });
   await waitForPort(port, () => exited);
-  const stop = async () => {
+  const stop = async ({ signal = 'SIGTERM' } = {}) => {
     if (!exited) {
       const gone = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      child.kill(signal);
+      // A SIGTERMed server fsyncs its AOF before it exits; one that hangs is killed.
+      const timer = signal === 'SIGKILL' ? undefined : setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
       await gone;
       clearTimeout(timer);
     }

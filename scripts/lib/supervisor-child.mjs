@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { FLAGS } from '../../dist/runtime/config.js';
+import { expected } from './demo-children.mjs';
 
 const SUPERVISOR = fileURLToPath(new URL('../../dist/supervisor.js', import.meta.url));
 /** The line the supervisor logs once every worker is ready. */
@@ -79,9 +80,4 @@ export function startSupervisorChild({ args, logFile }) {
   }
 
   return { pid: child.pid, exited, ready, stop, kill, logTail };
-}
-
-/** An error that explains itself: the caller prints its message without a stack. */
-function expected(message) {
-  return Object.assign(new Error(message), { expected: true });
 }

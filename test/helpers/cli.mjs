@@ -2,15 +2,10 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { realRedisUrl, uniqueName } from './backends.mjs';
+import { cleanEnv } from './supervisor.mjs';
 
 const ENTRY = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-
-/** The test process's environment without variables that would change the CLI's defaults. */
-function cleanEnv(env) {
-  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(TASKLANE_(?!TEST)|REDIS_URL$|EXTERNAL_API_URL$|LOG_LEVEL$)/.test(k)));
-  return { ...clean, ...env };
-}
 
 /**
  * Starts `tasklane ...args`; the result follows its output and exit.

@@ -1,21 +1,12 @@
 // Seeded generators of field values for the enqueue fuzz test (test/infra/fuzz.test.mjs):
 // valid, boundary, wrong-typed and hostile values for each TaskInput field, each with the
 // verdict the queue must reach and, when valid, the form the record must store.
-/** mulberry32: a tiny seeded PRNG with a 2^32 period, plenty for picking cases. */
-export function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { randomSource } from '../../scripts/lib/flaky-steps.mjs';
 
+/** Seeded picks (mulberry32, a 2^32 period: plenty for picking cases). `seed`: an integer from 0. */
 export class Rng {
   constructor(seed) {
-    this.next = mulberry32(seed);
+    this.next = randomSource(seed);
   }
   /** Integer in [lo, hi]. */
   int(lo, hi) {

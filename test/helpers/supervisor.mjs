@@ -7,6 +7,19 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/**
+ * The test process's environment without the variables that would change the defaults of
+ * the supervisor or the CLI (TASKLANE_* but the test harness's own, REDIS_URL, ...), with
+ * `env` on top.
+ *
+ * @example
+ * spawn(process.execPath, [ENTRY], { env: cleanEnv({ LOG_LEVEL: 'debug' }) });
+ */
+export function cleanEnv(env = {}) {
+  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(TASKLANE_(?!TEST)|REDIS_URL$|EXTERNAL_API_URL$|LOG_LEVEL$)/.test(k)));
+  return { ...clean, ...env };
+}
+
 /** Every supervisor started here and not yet seen to exit, so a failed test cannot leave one behind. */
 const running = new Set();
 process.on('exit', killAll);
@@ -23,8 +36,7 @@ export function killAll() {
  * @param {{ env?: Record<string, string> }} [options]
  */
 export function startSupervisor(args, { env = {} } = {}) {
-  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(TASKLANE_(?!TEST)|REDIS_URL$|EXTERNAL_API_URL$|LOG_LEVEL$)/.test(k)));
-  const child = spawn(process.execPath, [ENTRY, ...args], { cwd: ROOT, env: { ...clean, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [ENTRY, ...args], { cwd: ROOT, env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
   /** @type {Array<Record<string, any>>} */
   const logs = [];
   let stdout = '';

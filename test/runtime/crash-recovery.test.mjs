@@ -62,9 +62,14 @@ test('chaos: a random worker killed every 500 ms; work goes on and the crash-loo
   const sup = startSupervisor(['--short', '2', '--long', '0', '--processes', '2', '--concurrency', '3', '--redis', realRedisUrl(), '--queue', name, '--api-url', `${api.url}/tasks`]);
   let kills = 0;
   let chaos = true;
+  let total = 0;
+  const enqueue = async (n) => {
+    const from = total;
+    total += n;
+    await producer.enqueueMany(Array.from({ length: n }, (_, k) => ({ id: `chaos-${from + k}`, type: 'http', payload: { i: from + k } })));
+  };
   try {
-    const total = 800;
-    await producer.enqueueMany(Array.from({ length: total }, (_, i) => ({ id: `chaos-${i}`, type: 'http', payload: { i } })));
+    await enqueue(800);
     const monkey = (async () => {
       while (chaos) {
         await sleep(500);
@@ -79,6 +84,13 @@ test('chaos: a random worker killed every 500 ms; work goes on and the crash-loo
         }
       }
     })();
+    // A fast machine can finish the first batch before the monkey has killed much: work keeps
+    // arriving until it has killed 4 workers, so the kills land among running tasks.
+    const feedUntil = Date.now() + 60_000;
+    while (kills < 4 && Date.now() < feedUntil) {
+      await enqueue(100);
+      await sleep(250);
+    }
     await eventually(async () => (await producer.stats()).completed === total, { timeoutMs: 120_000, everyMs: 250, what: `all ${total} tasks completed` });
     chaos = false;
     await monkey;

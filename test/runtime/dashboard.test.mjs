@@ -156,7 +156,11 @@ test('purge asks for a second click, then deletes the dead letter', async () => 
   const purge = deadRow(ctx.poison).getByRole('button', { name: /Purge|Confirm/ });
   await purge.click();
   assert.is(await purge.textContent(), 'Confirm');
-  await sleep(1200); // a refresh in between must not lose the confirmation
+  // A refresh in between must not lose the confirmation: wait until the page has rendered a
+  // newer overview (its time is shown to the second), well within the 4 s confirmation.
+  const updated = await text('#updated');
+  await ctx.page.waitForFunction((before) => document.getElementById('updated')?.textContent !== before, updated, { timeout: 3000 });
+  assert.is(await purge.textContent(), 'Confirm');
   assert.is((await ctx.queue.get(ctx.poison))?.state, 'dead');
   await purge.click();
   await deadRow(ctx.poison).waitFor({ state: 'detached', timeout: 5000 });

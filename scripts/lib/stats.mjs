@@ -1,4 +1,4 @@
-// Small statistics helpers for the benchmark.
+// Small statistics helpers shared by the benchmarks (bench/) and the demo scripts.
 
 /**
  * Median of the finite numbers in `values`, or null when there are none.
@@ -14,7 +14,7 @@ export function median(values) {
 }
 
 /**
- * Nearest-rank percentile of an ascending array (`p` in 0..100).
+ * Nearest-rank percentile of an ascending array (`p` in 0..100), or null when it is empty.
  *
  * @example
  * percentile([1, 2, 3, 4], 50) // 2
@@ -31,4 +31,14 @@ export function percentile(sorted, p) {
  */
 export function sum(values) {
   return values.reduce((a, b) => a + b, 0);
+}
+
+/**
+ * Rounded to one decimal; null for NaN and infinities (JSON has no place for them).
+ *
+ * @example
+ * round1(2.46) // 2.5
+ */
+export function round1(n) {
+  return Number.isFinite(n) ? Math.round(n * 10) / 10 : null;
 }
