@@ -4,8 +4,9 @@
  * usage error naming the flag, what it accepts and what it got.
  */
 import { parseArgs } from 'node:util';
+import { parseDuration } from '../infra/duration.js';
+import { OptionError } from '../infra/errors.js';
 import { LANES, type Lane } from '../infra/types.js';
-import { usageError } from './errors.js';
 
 /** One flag of a command, as parseArgs takes it plus what `--help` shows. */
 export interface FlagSpec {
@@ -28,7 +29,7 @@ export type FlagValues = Record<string, string | boolean | undefined>;
 export const COMMON_FLAGS: Readonly<Record<string, FlagSpec>> = {
   redis: { type: 'string', value: 'URL', help: 'Redis to use; env REDIS_URL, default redis://127.0.0.1:6379' },
   queue: { type: 'string', value: 'NAME', help: 'queue name; env TASKLANE_QUEUE, default `default`' },
-  json: { type: 'boolean', help: 'print one JSON document on stdout (on failure: {"error":{code,message}})' },
+  json: { type: 'boolean', help: 'print one JSON document on stdout (on failure: {"error":{code,message,field?}})' },
   help: { type: 'boolean', short: 'h', help: 'show this help' },
 };
 
@@ -59,16 +60,16 @@ function argumentError(command: string, names: readonly string[], err: unknown) 
   const quoted = /'([^']+)'/.exec(e.message ?? '')?.[1] ?? '?';
   const allowed = names.map((n) => `--${n}`).join(', ');
   if (e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
-    return usageError(quoted, `Unknown flag \`${quoted}\` for \`${command}\`; allowed flags: ${allowed}`);
+    return new OptionError(quoted, `Unknown flag \`${quoted}\` for \`${command}\`; allowed flags: ${allowed}`);
   }
   if (e.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
     const flag = quoted.split(' ')[0] ?? quoted;
-    if (/argument missing/.test(e.message ?? '')) return usageError(flag, `${flag} needs a value`);
-    if (/does not take an argument/.test(e.message ?? '')) return usageError(flag, `${flag} takes no value`);
+    if (/argument missing/.test(e.message ?? '')) return new OptionError(flag, `${flag} needs a value`);
+    if (/does not take an argument/.test(e.message ?? '')) return new OptionError(flag, `${flag} takes no value`);
     // parseArgs refuses `--priority -1`: a value that starts with "-" might be a flag.
-    if (/ambiguous/.test(e.message ?? '')) return usageError(flag, `${flag} got a value starting with "-"; write it as ${flag}=VALUE`);
+    if (/ambiguous/.test(e.message ?? '')) return new OptionError(flag, `${flag} got a value starting with "-"; write it as ${flag}=VALUE`);
   }
-  return usageError('argv', e.message ?? String(err));
+  return new OptionError('argv', e.message ?? String(err));
 }
 
 /**
@@ -80,7 +81,7 @@ function argumentError(command: string, names: readonly string[], err: unknown) 
 export function stringFlag(values: FlagValues, name: string): string | undefined {
   const raw = values[name];
   if (raw === undefined) return undefined;
-  if (typeof raw !== 'string' || raw === '') throw usageError(`--${name}`, `--${name} must not be empty`);
+  if (typeof raw !== 'string' || raw === '') throw new OptionError(`--${name}`, `--${name} must not be empty`);
   return raw;
 }
 
@@ -96,12 +97,10 @@ export function intFlag(values: FlagValues, name: string, min = 0, max = Number.
   const n = /^\d+$/.test(raw.trim()) ? Number(raw.trim()) : Number.NaN;
   if (!(n >= min && n <= max)) {
     const range = max === Number.MAX_SAFE_INTEGER ? `from ${min} up` : `from ${min} to ${max}`;
-    throw usageError(`--${name}`, `--${name} must be a whole number ${range}, got \`${raw}\``);
+    throw new OptionError(`--${name}`, `--${name} must be a whole number ${range}, got \`${raw}\``);
   }
   return n;
 }
-
-const UNITS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
 /**
  * A duration in milliseconds: a bare number is milliseconds, or a number with ms, s, m or h.
@@ -112,9 +111,9 @@ const UNITS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 
 export function durationFlag(values: FlagValues, name: string): number | undefined {
   const raw = stringFlag(values, name);
   if (raw === undefined) return undefined;
-  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(raw.trim());
-  if (!match) throw usageError(`--${name}`, `--${name} must be a duration such as 1500, 500ms, 30s, 2m or 1h, got \`${raw}\``);
-  return Math.round(Number(match[1]) * UNITS[match[2] ?? 'ms']!);
+  const ms = parseDuration(raw);
+  if (ms === null) throw new OptionError(`--${name}`, `--${name} must be a duration such as 1500, 500ms, 30s, 2m or 1h, got \`${raw}\``);
+  return ms;
 }
 
 /**
@@ -126,7 +125,7 @@ export function durationFlag(values: FlagValues, name: string): number | undefin
 export function laneFlag(values: FlagValues, name: string): Lane | undefined {
   const raw = stringFlag(values, name);
   if (raw === undefined) return undefined;
-  if (!(LANES as readonly string[]).includes(raw)) throw usageError(`--${name}`, `--${name} must be ${LANES.join(' or ')}, got \`${raw}\``);
+  if (!(LANES as readonly string[]).includes(raw)) throw new OptionError(`--${name}`, `--${name} must be ${LANES.join(' or ')}, got \`${raw}\``);
   return raw as Lane;
 }
 
@@ -143,7 +142,7 @@ export function jsonFlag(values: FlagValues, name: string): unknown {
     return JSON.parse(raw);
   } catch (err) {
     const shown = raw.length > 60 ? `${raw.slice(0, 57)}...` : raw;
-    throw usageError(`--${name}`, `--${name} must be valid JSON (${(err as Error).message}), got \`${shown}\``);
+    throw new OptionError(`--${name}`, `--${name} must be valid JSON (${(err as Error).message}), got \`${shown}\``);
   }
 }
 
@@ -155,10 +154,10 @@ export function jsonFlag(values: FlagValues, name: string): unknown {
  */
 export function expectPositionals(command: string, positionals: readonly string[], names: readonly string[], optional = false): string[] {
   if (positionals.length > names.length) {
-    throw usageError('argv', `Unexpected argument \`${positionals[names.length]}\`: \`${command}\` takes ${names.length === 0 ? 'no arguments' : names.join(' ')}`);
+    throw new OptionError('argv', `Unexpected argument \`${positionals[names.length]}\`: \`${command}\` takes ${names.length === 0 ? 'no arguments' : names.join(' ')}`);
   }
   if (!optional && positionals.length < names.length) {
-    throw usageError('argv', `\`${command}\` needs ${names.slice(positionals.length).join(' ')}`);
+    throw new OptionError('argv', `\`${command}\` needs ${names.slice(positionals.length).join(' ')}`);
   }
   return [...positionals];
 }

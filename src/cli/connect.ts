@@ -5,13 +5,14 @@
  * server that accepts the connection and never answers (a paused Redis, a wrong port that
  * a silent service listens on): the handshake and every command are bounded too.
  */
-import { Redis } from 'ioredis';
-import { DEFAULT_REDIS_URL } from '../infra/connection.js';
+import type { RedisOptions } from 'ioredis';
+import { defaultRedisUrl, isRedisAddress, redactUrl, resolveRedis } from '../infra/connection.js';
 import { OptionError } from '../infra/errors.js';
 import { QueueKeys } from '../infra/keys.js';
 import { TaskQueue } from '../infra/task-queue.js';
+import { TIMED_OUT, within } from '../runtime/shutdown.js';
 import { stringFlag, type FlagValues } from './args.js';
-import { RedisUnavailableError, usageError } from './errors.js';
+import { RedisUnavailableError } from './errors.js';
 
 /** Long enough for a remote Redis over TLS, short enough that a typo'd host fails fast. */
 const CONNECT_TIMEOUT_MS = 3000;
@@ -23,6 +24,21 @@ const CONNECT_TIMEOUT_MS = 3000;
 const READY_TIMEOUT_MS = 5000;
 /** Bound on each command once connected; a timeout is reported as Redis unavailable (exit 3). */
 const COMMAND_TIMEOUT_MS = 5000;
+
+/** What the CLI's client changes from the library's defaults: one attempt, bounded everywhere. */
+const FAIL_FAST: RedisOptions = {
+  lazyConnect: true,
+  connectTimeout: CONNECT_TIMEOUT_MS,
+  commandTimeout: COMMAND_TIMEOUT_MS,
+  // No reconnects and no queued retries: a command reports a lost Redis instead of hanging.
+  retryStrategy: () => null,
+  maxRetriesPerRequest: 0,
+  enableOfflineQueue: false,
+  // The library batches commands by default; here each goes out on its own, under commandTimeout.
+  enableAutoPipelining: false,
+  // After a failed connect ioredis waits this long for the socket to end, holding the process open.
+  disconnectTimeout: 200,
+};
 
 /** Which Redis and queue a command works on. */
 export interface Target {
@@ -37,22 +53,16 @@ export interface Target {
  * resolveTarget({ queue: 'emails' }, {}) // { url: 'redis://127.0.0.1:6379', queue: 'emails' }
  */
 export function resolveTarget(values: FlagValues, env: NodeJS.ProcessEnv): Target {
-  const url = stringFlag(values, 'redis') ?? (env.REDIS_URL || DEFAULT_REDIS_URL);
+  const url = stringFlag(values, 'redis') ?? defaultRedisUrl(env);
   const queue = stringFlag(values, 'queue') ?? (env.TASKLANE_QUEUE || 'default');
-  let protocol: string | undefined;
-  try {
-    protocol = new URL(url).protocol;
-  } catch {
-    // Reported below with the flag's name.
-  }
-  if (protocol !== 'redis:' && protocol !== 'rediss:') {
-    throw usageError('--redis', `--redis (REDIS_URL) must be a redis:// or rediss:// URL, got \`${maskPassword(url)}\``);
+  if (!isRedisAddress(url)) {
+    throw new OptionError('--redis', `--redis (REDIS_URL) must be a redis:// or rediss:// URL, got \`${redactUrl(url)}\`; a Unix socket is given as its absolute path, e.g. /tmp/redis.sock`);
   }
   try {
     QueueKeys.check(queue);
   } catch (err) {
     if (!(err instanceof OptionError)) throw err;
-    throw usageError('--queue', `--queue (TASKLANE_QUEUE) must be 1 to 128 characters without braces or spaces, got ${JSON.stringify(queue)}`);
+    throw new OptionError('--queue', `--queue (TASKLANE_QUEUE) must be 1 to 128 characters without braces or spaces, got ${JSON.stringify(queue)}`);
   }
   return { url, queue };
 }
@@ -72,17 +82,7 @@ export interface Session {
  * try { console.log(await queue.stats()); } finally { await close(); }
  */
 export async function openSession(target: Target, warn: (message: string) => void): Promise<Session> {
-  const client = new Redis(target.url, {
-    lazyConnect: true,
-    connectTimeout: CONNECT_TIMEOUT_MS,
-    commandTimeout: COMMAND_TIMEOUT_MS,
-    // No reconnects and no queued retries: a command reports a lost Redis instead of hanging.
-    retryStrategy: () => null,
-    maxRetriesPerRequest: 0,
-    enableOfflineQueue: false,
-    // After a failed connect ioredis waits this long for the socket to end, holding the process open.
-    disconnectTimeout: 200,
-  });
+  const { client } = resolveRedis(target.url, FAIL_FAST);
   let lastError: Error | undefined;
   let socketUp = false;
   // ioredis reports the cause (ECONNREFUSED, ENOTFOUND, WRONGPASS...) only as an event;
@@ -94,24 +94,18 @@ export async function openSession(target: Target, warn: (message: string) => voi
     socketUp = true;
   });
   const connecting = client.connect();
-  let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<'timeout'>((resolve) => {
-    timer = setTimeout(() => resolve('timeout'), READY_TIMEOUT_MS);
-  });
   try {
-    if ((await Promise.race([connecting, timedOut])) === 'timeout') throw new ReadyTimeout();
+    if ((await within(connecting, READY_TIMEOUT_MS)) === TIMED_OUT) throw new ReadyTimeout();
   } catch (err) {
     connecting.catch(() => {}); // it rejects once disconnected below
     client.disconnect();
-    const url = maskPassword(target.url);
+    const url = redactUrl(target.url);
     if (err instanceof ReadyTimeout || /Command timed out/.test(lastError?.message ?? '')) {
       const what = socketUp ? 'it accepted the connection but did not answer' : 'no connection';
       throw new RedisUnavailableError(url, `${what} within ${READY_TIMEOUT_MS / 1000} s (is it a Redis server, and is it paused or overloaded?)`, { cause: lastError ?? err });
     }
     const cause = lastError ?? err;
     throw new RedisUnavailableError(url, (cause as Error).message ?? String(cause), { cause });
-  } finally {
-    clearTimeout(timer);
   }
   const queue = new TaskQueue({ redis: client, name: target.queue });
   queue.on('queue:warning', warn);
@@ -128,12 +122,3 @@ export async function openSession(target: Target, warn: (message: string) => voi
 /** connect() did not reach `ready` within READY_TIMEOUT_MS. */
 class ReadyTimeout extends Error {}
 
-/**
- * The URL with its password replaced, for messages.
- *
- * @example
- * maskPassword('redis://:secret@host:6379') // 'redis://:***@host:6379'
- */
-export function maskPassword(url: string): string {
-  return url.replace(/^([a-z]+:\/\/[^:@/]*:)[^@/]*@/i, '$1***@');
-}

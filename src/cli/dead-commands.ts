@@ -2,10 +2,11 @@
  * `tasklane dead list|retry|purge`: the dead letters, one or all at once. `--all` runs the
  * engine's chunked bulk operations, so it is safe on a dead set of any size.
  */
+import { OptionError } from '../infra/errors.js';
 import type { TaskQueue } from '../infra/task-queue.js';
 import { expectPositionals, intFlag, type FlagValues } from './args.js';
 import type { Command, CommandGroup } from './command.js';
-import { NotFoundError, usageError } from './errors.js';
+import { NotFoundError } from './errors.js';
 import { clip, table, time } from './output.js';
 
 /**
@@ -106,8 +107,8 @@ export const deadGroup: CommandGroup = {
 /** The id to act on, or undefined for `--all`; exactly one of the two must be given. */
 function oneOrAll(command: string, values: FlagValues, positionals: readonly string[]): string | undefined {
   const [id] = expectPositionals(command, positionals, ['ID'], true);
-  if (values.all && id !== undefined) throw usageError('--all', `\`${command}\` takes an ID or --all, not both`);
-  if (!values.all && id === undefined) throw usageError('argv', `\`${command}\` needs an ID or --all`);
+  if (values.all && id !== undefined) throw new OptionError('--all', `\`${command}\` takes an ID or --all, not both`);
+  if (!values.all && id === undefined) throw new OptionError('argv', `\`${command}\` needs an ID or --all`);
   return id;
 }
 

@@ -56,16 +56,6 @@ export class RedisUnavailableError extends TasklaneError {
 }
 
 /**
- * A usage error naming the flag (exit 2). The supervisor's flags use OptionError the same way.
- *
- * @example
- * throw usageError('--lane', '--lane must be short or long, got `x`');
- */
-export function usageError(flag: string, message: string): OptionError {
-  return new OptionError(flag, message);
-}
-
-/**
  * What an ioredis failure looks like once the CLI's client has given up on the connection:
  * it does not retry (see connect.ts), so these surface instead of waiting forever.
  *

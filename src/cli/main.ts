@@ -4,11 +4,12 @@
  * arguments to the supervisor program unchanged, so it is `node dist/supervisor.js ...`.
  */
 import { readFileSync } from 'node:fs';
+import { OptionError } from '../infra/errors.js';
 import { COMMON_FLAGS, VALUE_FLAGS, parseFlags } from './args.js';
 import { commandHelp, commandRows, groupHelp, type Command, type CommandGroup } from './command.js';
 import { openSession, resolveTarget, type Session } from './connect.js';
 import { deadGroup } from './dead-commands.js';
-import { EXIT_CODES_HELP, ExitCode, exitCodeOf, usageError } from './errors.js';
+import { EXIT_CODES_HELP, ExitCode, exitCodeOf } from './errors.js';
 import { Output, type Io } from './output.js';
 import { enqueueCommand, getCommand, statsCommand } from './task-commands.js';
 
@@ -49,7 +50,7 @@ export async function runCli(argv: readonly string[], env: NodeJS.ProcessEnv, io
     const group = GROUPS.find((g) => g.name === word);
     if (group) return await runGroup(group, rest, env, io, out, wantsHelp, where);
     const command = COMMANDS.find((c) => c.name === word);
-    if (!command) throw usageError('argv', `Unknown command \`${word}\`; commands: ${ALL_NAMES.join(', ')}`);
+    if (!command) throw new OptionError('argv', `Unknown command \`${word}\`; commands: ${ALL_NAMES.join(', ')}`);
     where.help = `tasklane ${command.name} --help`;
     return await runCommand(command, rest, env, io, out);
   } catch (err) {
@@ -65,10 +66,10 @@ async function runGroup(group: CommandGroup, argv: readonly string[], env: NodeJ
   const [word, rest] = takeWord(argv, `tasklane ${group.name}`);
   if (word === undefined) {
     if (wantsHelp) return print(io, groupHelp(group));
-    throw usageError('argv', `\`tasklane ${group.name}\` needs a command: ${group.commands.map((c) => c.name.split(' ')[1]).join(', ')}`);
+    throw new OptionError('argv', `\`tasklane ${group.name}\` needs a command: ${group.commands.map((c) => c.name.split(' ')[1]).join(', ')}`);
   }
   const command = group.commands.find((c) => c.name === `${group.name} ${word}`);
-  if (!command) throw usageError('argv', `Unknown command \`${group.name} ${word}\`; commands: ${group.commands.map((c) => c.name).join(', ')}`);
+  if (!command) throw new OptionError('argv', `Unknown command \`${group.name} ${word}\`; commands: ${group.commands.map((c) => c.name).join(', ')}`);
   where.help = `tasklane ${command.name} --help`;
   return runCommand(command, rest, env, io, out);
 }
@@ -113,7 +114,7 @@ function takeWord(argv: readonly string[], usage: string): [string | undefined, 
     if (arg.startsWith('-')) {
       const flag = arg.split('=')[0]!;
       if (EARLY_FLAGS.has(flag)) continue;
-      throw usageError(flag, `\`${flag}\` goes after the command: \`${usage} <command> ... ${flag} ...\` (only --redis, --queue, --json and --help may come before it)`);
+      throw new OptionError(flag, `\`${flag}\` goes after the command: \`${usage} <command> ... ${flag} ...\` (only --redis, --queue, --json and --help may come before it)`);
     }
     return [arg, [...argv.slice(0, i), ...argv.slice(i + 1)]];
   }
@@ -128,7 +129,7 @@ function helpFor(words: readonly string[]): string {
   if (command) return commandHelp(command);
   const group = GROUPS.find((g) => g.name === name);
   if (group) return groupHelp(group);
-  throw usageError('argv', `No help for \`${name}\`; commands: ${ALL_NAMES.join(', ')}`);
+  throw new OptionError('argv', `No help for \`${name}\`; commands: ${ALL_NAMES.join(', ')}`);
 }
 
 function topHelp(): string {
@@ -145,7 +146,7 @@ function topHelp(): string {
     'Every command but supervisor takes:',
     '  --redis URL                 Redis to use; env REDIS_URL, default redis://127.0.0.1:6379',
     '  --queue NAME                queue name; env TASKLANE_QUEUE, default `default`',
-    '  --json                      print one JSON document on stdout (on failure: {"error":{code,message}})',
+    '  --json                      print one JSON document on stdout (on failure: {"error":{code,message,field?}})',
     '  -h, --help                  show help; works for every command and group',
     '',
     'Run `tasklane <command> --help` for a command\'s flags, e.g. `tasklane dead retry --help`.',

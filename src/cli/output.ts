@@ -1,8 +1,9 @@
 /**
  * How the CLI prints: one JSON document on stdout with `--json`, tidy lines and tables
  * for people otherwise. Errors always go to stderr; with `--json` stdout also gets
- * `{"error":{code,message}}`, so a script that reads stdout sees every outcome.
+ * `{"error":{code,message,field?}}`, so a script that reads stdout sees every outcome.
  */
+import { errorBody } from '../infra/errors.js';
 
 /** Where the CLI writes; process streams in production, buffers in a test. */
 export interface Io {
@@ -31,10 +32,10 @@ export class Output {
   }
 
   /** Prints a failure: the message on stderr, and with `--json` an error document on stdout. */
-  error(err: { code?: string; message: string }): void {
-    const code = err.code ?? 'TASKLANE_ERR_INTERNAL';
-    this.#io.stderr.write(`tasklane: ${code}: ${err.message}\n`);
-    if (this.json) this.#io.stdout.write(`${JSON.stringify({ error: { code, message: err.message } })}\n`);
+  error(err: { code?: unknown; message: string }): void {
+    const body = errorBody(err);
+    this.#io.stderr.write(`tasklane: ${body.error.code}: ${body.error.message}\n`);
+    if (this.json) this.#io.stdout.write(`${JSON.stringify(body)}\n`);
   }
 
   /** A note for people (warnings, hints); never on stdout, so `--json` stays one document. */

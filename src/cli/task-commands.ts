@@ -1,10 +1,11 @@
 /**
  * `tasklane enqueue`, `get` and `stats`: adding a task and looking at tasks.
  */
+import { OptionError } from '../infra/errors.js';
 import type { QueueStats, TaskInfo, TaskInput } from '../infra/types.js';
 import { durationFlag, expectPositionals, intFlag, jsonFlag, laneFlag, stringFlag } from './args.js';
 import type { Command } from './command.js';
-import { NotFoundError, usageError } from './errors.js';
+import { NotFoundError } from './errors.js';
 import { fields, time } from './output.js';
 
 /**
@@ -36,7 +37,7 @@ export const enqueueCommand: Command = {
   async run({ values, positionals, out, queue }) {
     expectPositionals('tasklane enqueue', positionals, []);
     const payload = jsonFlag(values, 'payload');
-    if (payload === undefined) throw usageError('--payload', '--payload is required: the task payload as JSON, e.g. --payload \'{"to":"ada@example.com"}\' or --payload null');
+    if (payload === undefined) throw new OptionError('--payload', '--payload is required: the task payload as JSON, e.g. --payload \'{"to":"ada@example.com"}\' or --payload null');
     const input: TaskInput = { payload };
     const set = <K extends keyof TaskInput>(key: K, value: TaskInput[K] | undefined) => {
       if (value !== undefined) input[key] = value;

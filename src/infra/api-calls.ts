@@ -4,6 +4,7 @@
  * Every HTTP request counts once, quick in-process retries included, since each one is
  * load on the API.
  */
+import { ErrorCode } from './errors.js';
 
 /**
  * `2xx`…`5xx` by status; `timeout` (deadline or undici timeout), `network` (no answer), `aborted` (lost lease, shutdown).
@@ -24,7 +25,7 @@ export type ApiCallCounts = Record<ApiCallClass, number>;
  * const counts = emptyApiCalls(); counts['2xx'] += 1;
  */
 export function emptyApiCalls(): ApiCallCounts {
-  return { '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0, timeout: 0, network: 0, aborted: 0 };
+  return Object.fromEntries(API_CALL_CLASSES.map((key) => [key, 0])) as ApiCallCounts;
 }
 
 /**
@@ -52,7 +53,7 @@ const UNDICI_TIMEOUTS = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIM
 export function failureClass(err: unknown, signal: AbortSignal): ApiCallClass {
   if (signal.aborted) {
     const code = (signal.reason as { code?: unknown } | null)?.code;
-    return code === 'TASKLANE_ERR_TIMEOUT' ? 'timeout' : 'aborted';
+    return code === ErrorCode.Timeout ? 'timeout' : 'aborted';
   }
   const code = (err as { code?: unknown } | null)?.code;
   return typeof code === 'string' && UNDICI_TIMEOUTS.has(code) ? 'timeout' : 'network';

@@ -6,13 +6,61 @@ export type RedisInput = string | RedisOptions | Redis;
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 
 /**
+ * The Redis to use when none is given: REDIS_URL (unless empty), else the local default.
+ *
+ * @example
+ * defaultRedisUrl({}) // 'redis://127.0.0.1:6379'
+ */
+export function defaultRedisUrl(env: NodeJS.ProcessEnv = process.env): string {
+  return env.REDIS_URL || DEFAULT_REDIS_URL;
+}
+
+/**
+ * Whether `text` names a Redis ioredis can connect to: a redis:// or rediss:// URL, or a
+ * Unix socket's absolute path. The supervisor and the CLI check their --redis with it.
+ *
+ * @example
+ * isRedisAddress('/tmp/redis.sock') // true
+ * isRedisAddress('localhost:6379')  // false
+ */
+export function isRedisAddress(text: string): boolean {
+  if (text.startsWith('/')) return true;
+  try {
+    const { protocol } = new URL(text);
+    return protocol === 'redis:' || protocol === 'rediss:';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A Redis URL fit for logs and messages: the password, if any, is masked. A URL without
+ * one (or a socket path) comes back as given.
+ *
+ * @example
+ * redactUrl('redis://:secret@db:6379/0') // 'redis://:***@db:6379/0'
+ */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (!parsed.password) return url;
+    parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@');
+  }
+}
+
+/**
  * Resolves the `redis` option. A client passed in is borrowed (the caller closes it);
- * one built here is owned and closed by `close()`.
+ * one built here is owned and closed by `close()`. `overrides` replace the defaults below
+ * and the caller's options alike; a borrowed client is used as it is.
  *
  * @example
  * const { client, owned } = resolveRedis(undefined); // REDIS_URL, else redis://127.0.0.1:6379
+ * const cli = resolveRedis('redis://db:6379', { lazyConnect: true, retryStrategy: () => null });
  */
-export function resolveRedis(input: RedisInput | undefined): { client: Redis; owned: boolean } {
+export function resolveRedis(input: RedisInput | undefined, overrides: RedisOptions = {}): { client: Redis; owned: boolean } {
   if (isClient(input)) return { client: input, owned: false };
   const options: RedisOptions = {
     // Commands wait in the offline queue while Redis is away, rather than failing at once.
@@ -21,9 +69,9 @@ export function resolveRedis(input: RedisInput | undefined): { client: Redis; ow
     retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 6), 2000),
   };
   if (input === undefined || typeof input === 'string') {
-    return { client: new Redis(input ?? process.env.REDIS_URL ?? DEFAULT_REDIS_URL, options), owned: true };
+    return { client: new Redis(input ?? defaultRedisUrl(), { ...options, ...overrides }), owned: true };
   }
-  return { client: new Redis({ ...options, ...input }), owned: true };
+  return { client: new Redis({ ...options, ...input, ...overrides }), owned: true };
 }
 
 function isClient(input: unknown): input is Redis {

@@ -176,6 +176,25 @@ export class HttpRequestError extends TasklaneError {
   }
 }
 
+/** An error as JSON, the same for the CLI's `--json` and the HTTP API. */
+export interface ErrorBody {
+  readonly error: { readonly code: string; readonly message: string; readonly field?: string };
+}
+
+/**
+ * The JSON body for an error that leaves the process: its code (TASKLANE_ERR_INTERNAL when
+ * it has none), its message, and for a ValidationError the offending `field`.
+ *
+ * @example
+ * errorBody(new ValidationError('priority', 'too big'))
+ * // { error: { code: 'TASKLANE_ERR_INVALID_INPUT', message: 'too big', field: 'priority' } }
+ */
+export function errorBody(err: { readonly code?: unknown; readonly message: string }): ErrorBody {
+  const code = typeof err.code === 'string' ? err.code : ErrorCode.Internal;
+  if (err instanceof ValidationError) return { error: { code, message: err.message, field: err.field } };
+  return { error: { code, message: err.message } };
+}
+
 /**
  * Wraps whatever a handler threw into an Error; a non-Error throw is kept as `cause`.
  *

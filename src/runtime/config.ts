@@ -5,9 +5,11 @@
  * and whose message names the flag, its variable and what it accepts.
  */
 import { parseArgs } from 'node:util';
+import { parseDuration } from '../infra/duration.js';
 import { OptionError } from '../infra/errors.js';
 import { LOG_LEVELS } from './logger.js';
-import { isLoopback, parseListen, type ListenAddress } from './http/listen.js';
+import { tokenProblem } from './http/auth.js';
+import { parseListen, type ListenAddress } from './http/listen.js';
 import { resolveOptions, type RuntimeOptions } from './options.js';
 
 type Kind = 'string' | 'count' | 'duration' | 'boolean' | 'level' | 'listen' | 'secret';
@@ -39,8 +41,8 @@ export const FLAGS: Readonly<Record<string, Flag>> = {
   processes: { env: 'TASKLANE_PROCESSES', option: 'processes', kind: 'count', value: 'N', help: 'worker processes the actors are spread over; 0 runs them all in the supervisor', fallback: 'one per lane that has actors (1 if none)' },
   'share-lanes': { env: 'TASKLANE_SHARE_LANES', option: 'shareLanes', kind: 'boolean', help: 'let short and long actors share a process', fallback: 'off' },
   'lease-ms': { env: 'TASKLANE_LEASE_MS', option: 'leaseMs', kind: 'count', value: 'MS', help: 'lease length in milliseconds', fallback: '30000' },
-  'task-timeout': { env: 'TASKLANE_TASK_TIMEOUT', option: 'taskTimeoutMs', kind: 'duration', value: 'TIME', help: 'short-lane deadline for tasks that set no timeoutMs (ms, or 500ms/30s/2m)', fallback: '30s' },
-  'drain-timeout': { env: 'TASKLANE_DRAIN_TIMEOUT', option: 'drainTimeoutMs', kind: 'duration', value: 'TIME', help: 'on SIGTERM/SIGINT, how long in-flight tasks may finish (ms, or 500ms/30s/2m)', fallback: '25s' },
+  'task-timeout': { env: 'TASKLANE_TASK_TIMEOUT', option: 'taskTimeoutMs', kind: 'duration', value: 'TIME', help: 'short-lane deadline for tasks that set no timeoutMs (ms, or 500ms/30s/2m/1h)', fallback: '30s' },
+  'drain-timeout': { env: 'TASKLANE_DRAIN_TIMEOUT', option: 'drainTimeoutMs', kind: 'duration', value: 'TIME', help: 'on SIGTERM/SIGINT, how long in-flight tasks may finish (ms, or 500ms/30s/2m/1h)', fallback: '25s' },
   'log-level': { env: 'LOG_LEVEL', option: 'logLevel', kind: 'level', value: 'LEVEL', help: LOG_LEVELS.join('|'), fallback: 'info' },
   http: { env: 'TASKLANE_HTTP', option: 'http', kind: 'listen', value: 'HOST:PORT', help: 'serve the operator HTTP API, /metrics and the dashboard on HOST:PORT, or PORT on 127.0.0.1 (0 picks a free port)', fallback: 'off' },
   'http-token': { env: 'TASKLANE_HTTP_TOKEN', option: 'httpToken', kind: 'secret', value: 'TOKEN', help: 'bearer token required by POST/DELETE on the HTTP API; mandatory when --http binds beyond loopback', fallback: 'none' },
@@ -98,7 +100,7 @@ function httpRequest({ http, httpToken }: ProgramOptions, tokenFlag: boolean): (
     if (tokenFlag) throw new OptionError('--http-token', '--http-token needs --http (TASKLANE_HTTP): without it no HTTP server runs, so the token would protect nothing; add --http PORT or drop the token');
     return null;
   }
-  if (!httpToken && !isLoopback(http.host)) {
+  if (tokenProblem(httpToken ?? null, http.host) === 'missing') {
     throw new OptionError('--http-token', `--http binds ${http.host}, beyond loopback: set a token with --http-token (TASKLANE_HTTP_TOKEN) so that only holders can enqueue, cancel or replay tasks, or bind 127.0.0.1`);
   }
   return { ...http, token: httpToken ?? null };
@@ -145,17 +147,16 @@ function convert(raw: string | boolean, flag: Flag, source: string): unknown {
     return Number(text);
   }
   if (flag.kind === 'duration') {
-    const match = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(text);
-    if (!match) throw new OptionError(`--${flagName(flag)}`, `Expected ${source} to be a duration such as 30000, 500ms, 30s or 2m, got \`${text}\``);
-    const unit = { ms: 1, s: 1000, m: 60_000 }[match[2] ?? 'ms'] ?? 1;
-    return Math.round(Number(match[1]) * unit);
+    const ms = parseDuration(text);
+    if (ms === null) throw new OptionError(`--${flagName(flag)}`, `Expected ${source} to be a duration such as 30000, 500ms, 30s or 2m (a number of ms, or with unit ms, s, m or h), got \`${text}\``);
+    return ms;
   }
   if (flag.kind === 'listen') {
     const address = parseListen(text);
     if (!address) throw new OptionError(`--${flagName(flag)}`, `Expected ${source} to be PORT or HOST:PORT with a port from 0 to 65535 (IPv6 as [::1]:PORT), such as 9464, 127.0.0.1:9464 or 0.0.0.0:9464, got \`${text}\``);
     return address;
   }
-  if (flag.kind === 'secret' && !/^[\x21-\x7e]{1,512}$/.test(text)) {
+  if (flag.kind === 'secret' && tokenProblem(text) === 'malformed') {
     // Shown as a length only: the value is a secret and may be half right.
     throw new OptionError(`--${flagName(flag)}`, `Expected ${source} to be 1 to 512 printable ASCII characters without spaces (it is sent as \`Authorization: Bearer <token>\`), got a value of ${text.length} characters`);
   }

@@ -13,7 +13,7 @@ export interface TaskEvent {
   /**
    * How long the task waited for this claim, in ms on the Redis clock: from when it last
    * became claimable (enqueue, the end of a delay or backoff, a release, a lost lease's
-   * requeue, a dead-letter replay) to the claim. Set when the attempt started.
+   * requeue, a dead-letter replay) to the claim: the lease's `claimedAt - readyAt`.
    */
   waitMs?: number;
   retryInMs?: number;
@@ -67,8 +67,6 @@ export class ActorHost extends EventEmitter<HostEvents> {
   readonly owner: string;
   readonly #actors: Actor[] = [];
   readonly #counts = { completed: 0, retried: 0, dead: 0, leasesLost: 0, errors: 0 };
-  /** Wait of each running attempt, taken at its start. */
-  readonly #waits = new WeakMap<Lease, number>();
 
   constructor(options: ActorHostOptions) {
     super();
@@ -110,10 +108,6 @@ export class ActorHost extends EventEmitter<HostEvents> {
   }
 
   #wire(actor: Actor): void {
-    actor.on('task:started', (lease) => {
-      const wait = lease.claimedAt - lease.readyAt;
-      if (Number.isFinite(wait)) this.#waits.set(lease, Math.max(0, wait));
-    });
     actor.on('task:completed', (lease, { durationMs }) => {
       this.#counts.completed += 1;
       this.emit('task:completed', { ...this.#event(lease), durationMs });
@@ -140,8 +134,10 @@ export class ActorHost extends EventEmitter<HostEvents> {
 
   #event(lease: Lease): TaskEvent {
     const event: TaskEvent = { owner: this.owner, task: ref(lease) };
-    const waitMs = this.#waits.get(lease);
-    if (waitMs !== undefined) event.waitMs = waitMs;
+    // Both times are on the Redis clock and fixed at the claim, so every outcome of the
+    // attempt computes the same wait from the lease itself.
+    const waitMs = lease.claimedAt - lease.readyAt;
+    if (Number.isFinite(waitMs)) event.waitMs = Math.max(0, waitMs);
     return event;
   }
 }

@@ -1,6 +1,9 @@
 import { pino } from 'pino';
 import type { Logger } from '../actors/types.js';
 
+// Lives with the connection code, which the CLI loads without pino; re-exported for the runtime.
+export { redactUrl } from '../infra/connection.js';
+
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
@@ -18,20 +21,4 @@ export function createLogger(level: LogLevel, bindings: Record<string, unknown> 
     base: { pid: process.pid, ...bindings },
     timestamp: pino.stdTimeFunctions.isoTime,
   });
-}
-
-/**
- * A Redis URL fit for logs: the password, if any, is masked.
- *
- * @example
- * redactUrl('redis://:secret@db:6379/0') // 'redis://:***@db:6379/0'
- */
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@');
-  }
 }

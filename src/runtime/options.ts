@@ -1,8 +1,8 @@
 import { resolve as resolvePath } from 'node:path';
 import type { HandlerMap, Logger } from '../actors/types.js';
-import { DEFAULT_REDIS_URL, type RedisInput } from '../infra/connection.js';
+import { defaultRedisUrl, isRedisAddress, redactUrl, type RedisInput } from '../infra/connection.js';
 import { OptionError } from '../infra/errors.js';
-import { LOG_LEVELS, redactUrl, type LogLevel } from './logger.js';
+import { LOG_LEVELS, type LogLevel } from './logger.js';
 
 /** How the supervisor restarts crashed workers and when it gives up on one. */
 export interface RestartOptions {
@@ -124,11 +124,11 @@ export function resolveOptions(options: RuntimeOptions = {}): ResolvedOptions {
 
 function redisOption(redis: RedisInput | undefined, processes: number): { redis: RedisInput; redisLabel: string } {
   if (redis === undefined) {
-    const url = process.env.REDIS_URL || DEFAULT_REDIS_URL;
+    const url = defaultRedisUrl();
     return { redis: url, redisLabel: redactUrl(url) };
   }
   if (typeof redis === 'string') {
-    if (!/^(rediss?:\/\/|\/)/.test(redis)) throw new OptionError('redis', `Expected \`redis\` to be a redis:// or rediss:// URL (or a Unix socket path), got ${describe(redis)}`);
+    if (!isRedisAddress(redis)) throw new OptionError('redis', `Expected \`redis\` to be a redis:// or rediss:// URL (or a Unix socket path), got ${describe(redis)}`);
     return { redis, redisLabel: redactUrl(redis) };
   }
   if (typeof redis !== 'object' || redis === null) throw new OptionError('redis', `Expected \`redis\` to be a URL, ioredis options or an ioredis client, got ${describe(redis)}`);

@@ -100,6 +100,16 @@ test('enqueue: an input the engine refuses exits 2 with its validation code', as
   assert.match(json.json.error.message, /maxAttempts/);
 });
 
+// Regression: the CLI's --json error dropped the ValidationError's `field`, which the HTTP API keeps.
+test('enqueue --json: an invalid input names its field, as the HTTP API does', async () => {
+  const { flags } = target();
+  const run = await cli(['enqueue', ...flags, '--payload', '1', '--priority', '99999999999', '--json']);
+  assert.is(run.code, 2, run.stderr);
+  assert.equal(Object.keys(run.json.error), ['code', 'message', 'field']);
+  assert.is(run.json.error.code, 'TASKLANE_ERR_INVALID_INPUT');
+  assert.is(run.json.error.field, 'priority');
+});
+
 test('get prints the task; --json prints the TaskInfo; a missing id exits 1', async () => {
   const { queue, flags } = target();
   await withQueue(queue, async (q) => {

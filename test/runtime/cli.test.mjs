@@ -65,6 +65,16 @@ test('parseCli: --task-timeout sets the short-lane default deadline, with units'
   assert.throws(() => parseCli(['--task-timeout', 'soon'], {}), /--task-timeout.*duration such as 30000, 500ms, 30s or 2m/);
 });
 
+test('parseCli: durations take hours too, as the tasklane CLI\'s do', () => {
+  assert.equal(parseCli(['--drain-timeout', '1h'], {}).options, { drainTimeoutMs: 3_600_000 });
+  assert.equal(parseCli([], { TASKLANE_TASK_TIMEOUT: '0.5h' }).options, { taskTimeoutMs: 1_800_000 });
+});
+
+test('parseCli: --redis takes a Unix socket path', () => {
+  assert.equal(parseCli(['--redis', '/tmp/redis.sock'], {}).options, { redis: '/tmp/redis.sock' });
+  assert.throws(() => parseCli(['--redis', 'localhost:6379'], {}), /Invalid --redis \(REDIS_URL\): Expected `redis` to be a redis:\/\/ or rediss:\/\/ URL \(or a Unix socket path\)/);
+});
+
 test('parseCli: --short 0 and --long 0 are each valid', () => {
   assert.equal(parseCli(['--short', '0'], {}).options, { short: 0 });
   assert.equal(parseCli(['--long', '0'], {}).options, { long: 0 });

@@ -50,6 +50,15 @@ recent('latency percentiles cover the last 60 s and are null without samples', (
   assert.is(activity.latency(now + 120_000).durationP50Ms, null);
 });
 
+recent('a sample stamped out of order leaves the window with its own time, not its neighbours\'', () => {
+  const activity = new RecentActivity();
+  const now = 1_700_000_000_000;
+  activity.observeDuration(1, now - 1000);
+  activity.observeDuration(500, now - 50_000); // arrives after a newer sample
+  assert.is(activity.latency(now).durationP99Ms, 500);
+  assert.is(activity.latency(now + 20_000).durationP99Ms, 1);
+});
+
 recent.run();
 
 const live = suite('metrics of an in-process runtime');
@@ -190,7 +199,8 @@ live('without Redis answering, a scrape still answers quickly with tasklane_redi
   try {
     const started = Date.now();
     const parsed = parseExposition(await metrics.registry.metrics());
-    assert.ok(Date.now() - started < 3500, 'answered within the Redis bound');
+    // The bug this guards is a scrape that hangs; the bound is loose so a loaded machine cannot fail it.
+    assert.ok(Date.now() - started < 15_000, 'answered instead of hanging');
     assert.is(sampleValue(parsed, 'tasklane_redis_up'), 0);
     assert.is(sampleValue(parsed, 'tasklane_queue_depth', { state: 'dead', lane: 'all' }), undefined);
   } finally {
@@ -199,6 +209,39 @@ live('without Redis answering, a scrape still answers quickly with tasklane_redi
     const closing = queue.close().catch(() => {});
     queue.redis.disconnect();
     await Promise.race([closing, new Promise((resolve) => setTimeout(resolve, 500))]);
+  }
+});
+
+live('runtime metrics: one runtime.stats() snapshot per scrape, not one per collector', async () => {
+  const queue = new TaskQueue({ redis: realRedisUrl(), name: uniqueName('metrics-snap') });
+  queue.on('queue:warning', () => {});
+  let reads = 0;
+  const runtime = {
+    on() {},
+    off() {},
+    stats() {
+      reads += 1;
+      return {
+        state: 'running',
+        workers: [{ worker: 'w0', ready: true, restarts: reads, stats: null }],
+        totals: { inFlight: reads, completed: 0, retried: 0, dead: 0, leasesLost: 0, errors: 0 },
+        apiCalls: { '2xx': reads, '3xx': 0, '4xx': 0, '5xx': 0, timeout: 0, network: 0, aborted: 0 },
+      };
+    },
+  };
+  const metrics = new OperatorMetrics({ queue, runtime, processMetrics: false });
+  try {
+    let parsed = parseExposition(await metrics.registry.metrics());
+    assert.is(reads, 1);
+    assert.is(sampleValue(parsed, 'tasklane_worker_restarts_total', { worker: 'w0' }), 1);
+    assert.is(sampleValue(parsed, 'tasklane_runtime_tasks_in_flight'), 1);
+    parsed = parseExposition(await metrics.registry.metrics());
+    assert.is(reads, 2, 'a later scrape reads afresh');
+    assert.is(sampleValue(parsed, 'tasklane_runtime_tasks_in_flight'), 2);
+    assert.is(sampleValue(parsed, 'tasklane_workers', { ready: 'true' }), 1);
+  } finally {
+    metrics.close();
+    await queue.close();
   }
 });
 

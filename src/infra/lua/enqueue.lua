@@ -15,7 +15,11 @@
     ARGV[last] host clock for ioredis-mock, empty for real Redis (helpers.lua nowMs)
 
   Writes:
-    HINCRBY KEYS[5] once per distinct type among the added tasks.
+    HINCRBY KEYS[5] once per distinct type among the added tasks. The hash is
+    bounded at MAX_TYPES fields (plus `other`): once it is full, a type it does not
+    hold yet is counted under `other`, so existing fields never move (each is a
+    metric series; see runtime/metrics/type-labels.ts). Costs one HLEN per batch
+    that adds tasks, and one HEXISTS per distinct type only while the hash is full.
     No `rdy` (ready since): until a later transition writes one, a task is
     ready from its `run` (now, or the end of its delay); see claim.lua.
 
@@ -42,6 +46,8 @@ local newEarliest = false
 local seq = redis.call('INCRBY', KEYS[4], n) - n
 local toWait = { short = {}, long = {} }
 local addedByType = {}
+-- Types in order of first appearance: when the hash fills mid-batch, the earlier type gets the last field.
+local typeOrder = {}
 local out = {}
 for i = 0, n - 1 do
   local b = 4 + i * 8
@@ -52,6 +58,7 @@ for i = 0, n - 1 do
   else
     local lane, pri, delay = ARGV[b + 2], ARGV[b + 3], tonumber(ARGV[b + 5])
     local taskType = ARGV[b + 1]
+    if addedByType[taskType] == nil then typeOrder[#typeOrder + 1] = taskType end
     addedByType[taskType] = (addedByType[taskType] or 0) + 1
     seq = seq + 1
     local seqStr = formatSeq(seq)
@@ -78,7 +85,20 @@ for i = 0, n - 1 do
 end
 
 -- One HINCRBY per type rather than per task: a 500-task batch of one type is one write.
-for taskType, count in pairs(addedByType) do redis.call('HINCRBY', KEYS[5], taskType, count) end
+-- Producers invent types, and each field is a time series wherever the hash is exported,
+-- so the bound is kept here, where the counts are written: a field once created keeps
+-- counting (its series never turns into `other`), and a type arriving late goes to `other`.
+local MAX_TYPES = 100
+if #typeOrder > 0 then
+  local fields = redis.call('HLEN', KEYS[5])
+  for _, taskType in ipairs(typeOrder) do
+    local count = addedByType[taskType]
+    local field = taskType
+    if fields >= MAX_TYPES and redis.call('HEXISTS', KEYS[5], taskType) == 0 then field = 'other' end
+    -- Counts only grow, so a total equal to this batch's count means the field is new.
+    if redis.call('HINCRBY', KEYS[5], field, count) == count then fields = fields + 1 end
+  end
+end
 zaddMany(KEYS[1], toWait.short)
 zaddMany(KEYS[2], toWait.long)
 for _, lane in ipairs({ 'short', 'long' }) do

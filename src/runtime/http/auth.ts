@@ -4,6 +4,27 @@ import { ErrorCode } from '../../infra/errors.js';
 import { isLoopback } from './listen.js';
 import { HttpProblem } from './respond.js';
 
+/** What is wrong with a server's token: `malformed`, or `missing` on an address beyond loopback. */
+export type TokenProblem = 'malformed' | 'missing';
+
+/**
+ * The token rules, for every place a token is configured (the server's options, the
+ * supervisor's flags): a token is 1 to 512 printable ASCII characters without spaces (it
+ * travels as `Authorization: Bearer <token>`), and a server bound beyond loopback must have
+ * one, since anyone who can reach it could otherwise enqueue, cancel or replay tasks.
+ * Without `host`, only the token's form is checked. Returns null when the rules hold; each
+ * caller words the refusal in its own terms (option or flag).
+ *
+ * @example
+ * tokenProblem('s3cret', '0.0.0.0') // null
+ * tokenProblem(null, '0.0.0.0')     // 'missing'
+ * tokenProblem('has space')         // 'malformed'
+ */
+export function tokenProblem(token: unknown, host?: string): TokenProblem | null {
+  if (token === null || token === undefined) return host === undefined || isLoopback(host) ? null : 'missing';
+  return typeof token === 'string' && /^[\x21-\x7e]{1,512}$/.test(token) ? null : 'malformed';
+}
+
 /**
  * Checks `Authorization: Bearer <token>`. Both sides are hashed first, so the comparison is
  * constant-time whatever the lengths, and the token's length does not leak either.
@@ -93,5 +114,5 @@ function hostName(host: string): string {
 }
 
 function forbidden(message: string): HttpProblem {
-  return new HttpProblem(403, ErrorCode.Unauthorized, message);
+  return new HttpProblem(403, ErrorCode.Forbidden, message);
 }

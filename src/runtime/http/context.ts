@@ -4,8 +4,8 @@ import type { OperatorMetrics } from '../metrics/registry.js';
 import type { Runtime } from '../types.js';
 
 /**
- * What every route handler gets: the request and response, the parsed URL and the route's
- * captures, and the server's queue, runtime, metrics and settings.
+ * What every route handler gets: the request and response, the parsed URL, the route's
+ * captures and body, and the server's queue, runtime, metrics and settings.
  *
  * @example
  * async function stats(ctx: RouteContext) { sendJson(ctx.res, 200, await ctx.queue.stats()); }
@@ -21,7 +21,11 @@ export interface RouteContext {
   metrics: OperatorMetrics;
   /** Mutations need a bearer token. */
   auth: boolean;
-  bodyLimitBytes: number;
+  /**
+   * The parsed JSON body of a route that takes one (see `Route.body`), read by the server
+   * before the route runs; undefined for the others.
+   */
+  body: unknown;
 }
 
 /**

@@ -58,7 +58,7 @@ export async function stats(ctx: RouteContext): Promise<void> {
  * curl $URL/overview
  */
 export async function overview(ctx: RouteContext): Promise<void> {
-  sendJson(ctx.res, 200, await buildOverview({ queue: ctx.queue, runtime: ctx.runtime, recent: ctx.metrics.recent, auth: ctx.auth }));
+  sendJson(ctx.res, 200, await buildOverview({ queue: ctx.queue, runtime: ctx.runtime, metrics: ctx.metrics, auth: ctx.auth }));
 }
 
 /**

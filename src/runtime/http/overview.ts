@@ -1,7 +1,10 @@
+import { ErrorCode } from '../../infra/errors.js';
 import type { TaskQueue } from '../../infra/task-queue.js';
 import { LANES, type Lane, type QueueStats, type TaskInfo } from '../../infra/types.js';
-import type { LatencySummary, RecentActivity, ThroughputPoint } from '../metrics/recent.js';
+import type { LatencySummary, ThroughputPoint } from '../metrics/recent.js';
+import type { OperatorMetrics } from '../metrics/registry.js';
 import type { Runtime, RuntimeStats } from '../types.js';
+import { HttpProblem } from './respond.js';
 
 /** A priority range of a lane's waiting tasks (priority is the waiting set's score). */
 export interface PriorityBand {
@@ -42,15 +45,19 @@ export const PRIORITY_BANDS: ReadonlyArray<Omit<PriorityBand, 'waiting'>> = [
 const DEAD_SHOWN = 50;
 
 /**
- * Builds the dashboard's snapshot: queue counts, waiting tasks per priority band (ZCOUNT on
- * each lane's waiting set), recent throughput and latency, the runtime's state, and the
- * latest dead letters.
+ * Builds the dashboard's snapshot: queue counts (the metrics' queue snapshot, so a poll and a
+ * scrape at the same moment share one read), waiting tasks per priority band, recent
+ * throughput and latency, the runtime's state, and the latest dead letters. 503 when Redis
+ * did not answer the counts in time.
  *
  * @example
- * const body = await buildOverview({ queue, runtime, recent: metrics.recent, auth: true });
+ * const body = await buildOverview({ queue, runtime, metrics, auth: true });
  */
-export async function buildOverview({ queue, runtime, recent, auth }: { queue: TaskQueue; runtime: Runtime | null; recent: RecentActivity; auth: boolean }): Promise<Overview> {
-  const [stats, bands, dead] = await Promise.all([queue.stats(), priorityBands(queue), queue.deadLetters({ limit: DEAD_SHOWN })]);
+export async function buildOverview({ queue, runtime, metrics, auth }: { queue: TaskQueue; runtime: Runtime | null; metrics: OperatorMetrics; auth: boolean }): Promise<Overview> {
+  const [snapshot, bands, dead] = await Promise.all([metrics.queueSnapshot(), priorityBands(queue), queue.deadLetters({ limit: DEAD_SHOWN })]);
+  const { stats } = snapshot;
+  if (!stats) throw new HttpProblem(503, ErrorCode.RedisUnavailable, 'Redis did not answer the queue counts in time');
+  const { recent } = metrics;
   const time = Date.now();
   return {
     queue: queue.name, time, stats, bands, throughput: recent.throughput(time), latency: recent.latency(time),
@@ -59,12 +66,11 @@ export async function buildOverview({ queue, runtime, recent, auth }: { queue: T
 }
 
 async function priorityBands(queue: TaskQueue): Promise<Record<Lane, PriorityBand[]>> {
-  // Ten ZCOUNTs written back to back on one connection: one round trip.
-  const counts = await Promise.all(LANES.map((lane) =>
-    Promise.all(PRIORITY_BANDS.map((band) => queue.redis.zcount(queue.keys.waiting(lane), band.min, band.max)))));
+  // Both lanes' counts go out back to back on one connection: one round trip.
+  const counts = await Promise.all(LANES.map((lane) => queue.waitingByPriority(lane, PRIORITY_BANDS)));
   const bands = {} as Record<Lane, PriorityBand[]>;
   LANES.forEach((lane, i) => {
-    bands[lane] = PRIORITY_BANDS.map((band, j) => ({ ...band, waiting: Number(counts[i]![j]) }));
+    bands[lane] = PRIORITY_BANDS.map((band, j) => ({ ...band, waiting: counts[i]![j]! }));
   });
   return bands;
 }

@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { ErrorCode, TasklaneError, ValidationError } from '../../infra/errors.js';
+import { ErrorCode, TasklaneError, ValidationError, errorBody } from '../../infra/errors.js';
 
 /**
  * A request the server refuses, with its HTTP status and a stable code. Thrown by route
@@ -42,18 +42,18 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
  */
 export function sendError(res: ServerResponse, err: unknown, onInternal: (err: unknown) => void): number {
   if (err instanceof HttpProblem) {
-    sendJson(res, err.status, { error: { code: err.code, message: err.message } }, { ...err.headers });
+    sendJson(res, err.status, errorBody(err), { ...err.headers });
     return err.status;
   }
   if (err instanceof ValidationError) {
-    sendJson(res, 400, { error: { code: err.code, message: err.message, field: err.field } });
+    sendJson(res, 400, errorBody(err));
     return 400;
   }
   if (err instanceof TasklaneError && err.code === ErrorCode.Closed) {
-    sendJson(res, 503, { error: { code: err.code, message: 'the server is shutting down' } });
+    sendJson(res, 503, errorBody({ code: err.code, message: 'the server is shutting down' }));
     return 503;
   }
   onInternal(err);
-  sendJson(res, 500, { error: { code: ErrorCode.Internal, message: 'internal error; see the server log' } });
+  sendJson(res, 500, errorBody({ code: ErrorCode.Internal, message: 'internal error; see the server log' }));
   return 500;
 }

@@ -13,6 +13,11 @@ export interface Route {
    * letters in chunks and may legitimately take longer than one Redis round trip should.
    */
   readonly untimed?: readonly Method[];
+  /**
+   * Methods that take a JSON body. The server reads it before the route runs, so the route
+   * timeout, which guards the wait on Redis, does not also run while a client uploads.
+   */
+  readonly body?: readonly Method[];
 }
 
 /**
@@ -23,7 +28,7 @@ export interface Route {
  * ROUTES.find((r) => r.path.test('/stats'))?.methods.GET // ops.stats
  */
 export const ROUTES: readonly Route[] = [
-  { path: /^\/tasks$/, methods: { POST: tasks.postTasks } },
+  { path: /^\/tasks$/, methods: { POST: tasks.postTasks }, body: ['POST'] },
   { path: /^\/tasks\/([^/]+)$/, methods: { GET: tasks.getTask, DELETE: tasks.deleteTask } },
   { path: /^\/dead$/, methods: { GET: tasks.listDead, DELETE: tasks.purgeAllDead }, untimed: ['DELETE'] },
   { path: /^\/dead\/retry$/, methods: { POST: tasks.retryAllDead }, untimed: ['POST'] },
@@ -41,15 +46,15 @@ export const ROUTES: readonly Route[] = [
 
 /**
  * What a request resolves to: a handler (`mutation` for POST and DELETE; `timed` unless the
- * route is a bulk operation exempt from the route timeout), a known path with other
- * methods, or nothing.
+ * route is a bulk operation exempt from the route timeout; `body` when it takes a JSON body),
+ * a known path with other methods, or nothing.
  *
  * @example
- * const match: Match = matchRoute('POST', '/dead/retry'); // { kind: 'handler', mutation: true, timed: false, … }
+ * const match: Match = matchRoute('POST', '/dead/retry'); // { kind: 'handler', mutation: true, timed: false, body: false, … }
  * if (match.kind === 'method') res.setHeader('allow', match.allow.join(', '));
  */
 export type Match =
-  | { kind: 'handler'; handler: RouteHandler; params: string[]; mutation: boolean; timed: boolean }
+  | { kind: 'handler'; handler: RouteHandler; params: string[]; mutation: boolean; timed: boolean; body: boolean }
   | { kind: 'method'; allow: string[] }
   | { kind: 'none' };
 
@@ -68,7 +73,8 @@ export function matchRoute(method: string, pathname: string): Match {
     const handler = Object.hasOwn(route.methods, wanted) ? route.methods[wanted as Method] : undefined;
     if (handler) {
       const timed = !(route.untimed ?? []).includes(wanted as Method);
-      return { kind: 'handler', handler, params: m.slice(1), mutation: wanted === 'POST' || wanted === 'DELETE', timed };
+      const body = (route.body ?? []).includes(wanted as Method);
+      return { kind: 'handler', handler, params: m.slice(1), mutation: wanted === 'POST' || wanted === 'DELETE', timed, body };
     }
     for (const key of Object.keys(route.methods)) allow.add(key);
   }

@@ -15,10 +15,10 @@ import type { TaskQueue } from '../../infra/task-queue.js';
 import { OperatorMetrics } from '../metrics/registry.js';
 import { TIMED_OUT, within } from '../shutdown.js';
 import type { Runtime } from '../types.js';
-import { bearerCheck, checkOrigin, hostCheck } from './auth.js';
-import { DEFAULT_BODY_LIMIT_BYTES } from './body.js';
+import { bearerCheck, checkOrigin, hostCheck, tokenProblem } from './auth.js';
+import { DEFAULT_BODY_LIMIT_BYTES, readJsonBody } from './body.js';
 import type { RouteContext } from './context.js';
-import { DEFAULT_HTTP_HOST, isLoopback, urlOf } from './listen.js';
+import { DEFAULT_HTTP_HOST, urlOf } from './listen.js';
 import { HttpProblem, sendError } from './respond.js';
 import { matchRoute } from './routes.js';
 
@@ -108,7 +108,10 @@ export function createOperatorServer(options: OperatorServerOptions): OperatorSe
         if (authorize) authorize(req);
         else checkOrigin(req);
       }
-      const ctx: RouteContext = { req, res, url, params: match.params, queue: o.queue, runtime: o.runtime, metrics, auth: !!authorize, bodyLimitBytes: o.bodyLimitBytes };
+      // Read before the timed section: the route timeout bounds the wait on Redis, and a slow
+      // upload that never reached Redis must not be answered 504 "outcome unknown".
+      const body = match.body ? await readJsonBody(req, o.bodyLimitBytes) : undefined;
+      const ctx: RouteContext = { req, res, url, params: match.params, queue: o.queue, runtime: o.runtime, metrics, auth: !!authorize, body };
       if (!match.timed) {
         await match.handler(ctx);
         return;
@@ -187,10 +190,9 @@ function resolveServerOptions(options: OperatorServerOptions): Resolved {
   const port = options.port ?? DEFAULT_HTTP_PORT;
   if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new OptionError('port', `Expected \`port\` to be an integer from 0 to 65535, got \`${String(port)}\``);
   const token = options.token ?? null;
-  if (token !== null && (typeof token !== 'string' || !/^[\x21-\x7e]{1,512}$/.test(token))) {
-    throw new OptionError('token', 'Expected `token` to be 1 to 512 printable ASCII characters without spaces');
-  }
-  if (token === null && !isLoopback(host)) {
+  const problem = tokenProblem(token, host);
+  if (problem === 'malformed') throw new OptionError('token', 'Expected `token` to be 1 to 512 printable ASCII characters without spaces');
+  if (problem === 'missing') {
     throw new OptionError('token', `Expected a \`token\` (--http-token, TASKLANE_HTTP_TOKEN) when the server binds ${host}, beyond loopback: otherwise anyone who can reach it could enqueue, cancel or replay tasks`);
   }
   const bodyLimitBytes = options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;

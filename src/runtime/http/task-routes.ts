@@ -4,7 +4,6 @@
  */
 import { ErrorCode, ValidationError } from '../../infra/errors.js';
 import type { EnqueueResult, TaskInput } from '../../infra/types.js';
-import { readJsonBody } from './body.js';
 import type { RouteContext } from './context.js';
 import { HttpProblem, sendJson } from './respond.js';
 
@@ -23,7 +22,7 @@ export const MAX_BATCH_INPUTS = 1000;
  * curl -H 'content-type: application/json' -d '{"id":"a","payload":1}' $URL/tasks
  */
 export async function postTasks(ctx: RouteContext): Promise<void> {
-  const body = await readJsonBody(ctx.req, ctx.bodyLimitBytes);
+  const { body } = ctx;
   if (Array.isArray(body)) {
     if (body.length > MAX_BATCH_INPUTS) {
       throw new ValidationError('body', `Expected at most ${MAX_BATCH_INPUTS} task inputs per request, got ${body.length}; split the batch`);

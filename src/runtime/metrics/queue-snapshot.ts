@@ -1,12 +1,14 @@
 import type { TaskQueue } from '../../infra/task-queue.js';
 import type { QueueStats } from '../../infra/types.js';
 import { TIMED_OUT, within } from '../shutdown.js';
-import { largestTypes } from './type-labels.js';
 
 /** What a scrape reads from Redis; `stats` null when Redis did not answer in time. */
 export interface QueueSnapshot {
   stats: QueueStats | null;
-  /** Enqueued counts by type: the 100 largest, the rest summed under `other`. */
+  /**
+   * Enqueued counts by type, as the queue's counter hash holds them: enqueue.lua bounds it
+   * at 100 types plus `other`, so every type keeps its series from scrape to scrape.
+   */
   enqueued: Record<string, number>;
 }
 
@@ -38,7 +40,8 @@ async function read(queue: TaskQueue): Promise<QueueSnapshot> {
   const result = await within(reading.catch(() => null), SCRAPE_REDIS_MS);
   if (result === TIMED_OUT || result === null) return { stats: null, enqueued: {} };
   const [stats, hash] = result;
+  // No prototype: a type may be named `__proto__`.
   const counts: Record<string, number> = Object.create(null) as Record<string, number>;
   for (const [type, count] of Object.entries(hash)) counts[type] = Number(count);
-  return { stats, enqueued: largestTypes(counts) };
+  return { stats, enqueued: counts };
 }

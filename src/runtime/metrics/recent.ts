@@ -33,15 +33,25 @@ export interface LatencySummary {
   durationP99Ms: number | null;
 }
 
-/** Timestamped samples in arrival order, trimmed from the front. */
+/**
+ * Timestamped samples in time order, trimmed from the front. A sample stamped earlier than
+ * the last one is inserted in its place (rare: the callers stamp with `Date.now()`), so the
+ * front is always the oldest and trimming alone keeps exactly the window.
+ */
 class SampleWindow {
   #at: number[] = [];
   #values: number[] = [];
   #head = 0;
 
   add(value: number, at: number): void {
-    this.#at.push(at);
-    this.#values.push(value);
+    const i = this.#insertionPoint(at);
+    if (i === this.#at.length) {
+      this.#at.push(at);
+      this.#values.push(value);
+    } else {
+      this.#at.splice(i, 0, at);
+      this.#values.splice(i, 0, value);
+    }
     if (this.#at.length - this.#head > MAX_SAMPLES) this.#head += 1;
     this.#compact();
   }
@@ -49,10 +59,21 @@ class SampleWindow {
   percentiles(now: number, ...ps: number[]): Array<number | null> {
     while (this.#head < this.#at.length && this.#at[this.#head]! < now - LATENCY_WINDOW_MS) this.#head += 1;
     this.#compact();
-    // Filtered as well as trimmed: a sample stamped out of order must not count past its window.
-    const since = now - LATENCY_WINDOW_MS;
-    const values = this.#values.slice(this.#head).filter((_, i) => this.#at[this.#head + i]! >= since).sort((a, b) => a - b);
+    const values = this.#values.slice(this.#head).sort((a, b) => a - b);
     return ps.map((p) => (values.length === 0 ? null : values[Math.min(values.length - 1, Math.ceil(p * values.length) - 1)]!));
+  }
+
+  /** The index after every sample stamped at or before `at` (the end, for in-order samples). */
+  #insertionPoint(at: number): number {
+    let lo = this.#head;
+    let hi = this.#at.length;
+    if (hi === lo || this.#at[hi - 1]! <= at) return hi;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.#at[mid]! <= at) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
   }
 
   /** Drops the trimmed front once it is most of the array, so trimming stays O(1) amortized. */

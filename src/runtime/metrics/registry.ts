@@ -14,9 +14,9 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { API_CALL_CLASSES } from '../../infra/api-calls.js';
 import type { TaskQueue } from '../../infra/task-queue.js';
-import type { Runtime, TaskEvent } from '../types.js';
+import type { Runtime, RuntimeStats, TaskEvent } from '../types.js';
 import { processMetrics as sharedProcessMetrics } from './process-metrics.js';
-import { queueSnapshotReader } from './queue-snapshot.js';
+import { queueSnapshotReader, type QueueSnapshot } from './queue-snapshot.js';
 import { RecentActivity } from './recent.js';
 import { typeLabeler } from './type-labels.js';
 
@@ -44,11 +44,17 @@ export interface MetricsSources {
 export class OperatorMetrics {
   readonly registry = new Registry();
   readonly recent = new RecentActivity();
+  /**
+   * The queue's counts as the metrics read them: one Redis read shared by the collectors of
+   * a scrape and by anything else that asks at the same time (the dashboard's overview).
+   */
+  readonly queueSnapshot: () => Promise<QueueSnapshot>;
   readonly #unsubscribe: Array<() => void> = [];
 
   constructor({ queue, runtime = null, processMetrics = true }: MetricsSources) {
     const r = [this.registry];
     const snapshot = queueSnapshotReader(queue);
+    this.queueSnapshot = snapshot;
     // Shared metric objects: the default collectors run once per process, whatever the instances.
     if (processMetrics) for (const metric of sharedProcessMetrics()) this.registry.registerMetric(metric);
 
@@ -78,7 +84,7 @@ export class OperatorMetrics {
       },
     });
     new Counter({
-      name: 'tasklane_tasks_enqueued_total', help: 'Tasks added to the queue by type, by any producer (duplicates excluded); kept in Redis, so queue-wide: aggregate supervisors with max, not sum. The 100 largest types, the rest as "other"', labelNames: ['type'], registers: r,
+      name: 'tasklane_tasks_enqueued_total', help: 'Tasks added to the queue by type, by any producer (duplicates excluded); kept in Redis, so queue-wide: aggregate supervisors with max, not sum. The first 100 types, the rest as "other"', labelNames: ['type'], registers: r,
       async collect() {
         this.reset();
         for (const [type, count] of Object.entries((await snapshot()).enqueued)) this.inc({ type }, count);
@@ -111,10 +117,11 @@ export class OperatorMetrics {
     const durationType = typeLabeler();
     const wait = new Histogram({ name: 'tasklane_task_wait_seconds', help: 'Time from ready to claimed, per claim (Redis clock): from enqueue, the end of a delay or retry backoff, a release, a lost lease\'s requeue or a dead-letter replay; by lane', labelNames: ['lane'], buckets: WAIT_BUCKETS, registers: r });
     const recent = this.recent;
+    const stats = runtimeSnapshotReader(runtime);
 
-    // Every attempt that started ends in exactly one of these events, so each claim's wait is
-    // observed once. The wait runs from when the task last became claimable, not from its
-    // enqueue, so later attempts (and replayed dead letters) count only their own wait.
+    // Every claim ends in at most one of these events, so each claim's wait is observed once.
+    // The wait runs from when the task last became claimable, not from its enqueue, so later
+    // attempts (and replayed dead letters) count only their own wait.
     const observeWait = (e: TaskEvent) => {
       if (e.waitMs === undefined) return;
       wait.observe({ lane: e.task.lane }, e.waitMs / 1000);
@@ -148,13 +155,13 @@ export class OperatorMetrics {
       name: 'tasklane_worker_restarts_total', help: 'Worker processes started again after one ended, by worker slot', labelNames: ['worker'], registers: r,
       collect() {
         this.reset();
-        for (const w of runtime.stats().workers) this.inc({ worker: w.worker }, w.restarts);
+        for (const w of stats().workers) this.inc({ worker: w.worker }, w.restarts);
       },
     });
     new Gauge({
       name: 'tasklane_workers', help: 'Worker slots of this runtime by readiness', labelNames: ['ready'], registers: r,
       collect() {
-        const workers = runtime.stats().workers;
+        const workers = stats().workers;
         const ready = workers.filter((w) => w.ready).length;
         this.set({ ready: 'true' }, ready);
         this.set({ ready: 'false' }, workers.length - ready);
@@ -163,14 +170,14 @@ export class OperatorMetrics {
     new Gauge({
       name: 'tasklane_runtime_tasks_in_flight', help: 'Tasks this runtime\'s actors are running (from the workers\' latest reports)', registers: r,
       collect() {
-        this.set(runtime.stats().totals.inFlight);
+        this.set(stats().totals.inFlight);
       },
     });
     new Counter({
       name: 'tasklane_external_api_calls_total', help: 'HTTP requests of the `http` handler to the external API by outcome class (2xx…5xx, timeout, network, aborted); quick retries count', labelNames: ['class'], registers: r,
       collect() {
         this.reset();
-        const calls = runtime.stats().apiCalls;
+        const calls = stats().apiCalls;
         for (const key of API_CALL_CLASSES) this.inc({ class: key }, calls[key]);
       },
     });
@@ -180,4 +187,26 @@ export class OperatorMetrics {
     runtime.on(event, listener);
     this.#unsubscribe.push(() => runtime.off(event, listener));
   }
+}
+
+/**
+ * `runtime.stats()` once per scrape. prom-client calls every collector of a scrape in one
+ * synchronous pass, so a snapshot kept until the next microtask is that scrape's own: the
+ * runtime collectors agree with one another, and a later scrape reads afresh.
+ *
+ * @example
+ * const stats = runtimeSnapshotReader(runtime);
+ * stats().workers === stats().workers // true within one scrape
+ */
+function runtimeSnapshotReader(runtime: Runtime): () => RuntimeStats {
+  let current: RuntimeStats | undefined;
+  return () => {
+    if (current === undefined) {
+      current = runtime.stats();
+      queueMicrotask(() => {
+        current = undefined;
+      });
+    }
+    return current;
+  };
 }

@@ -4,7 +4,10 @@
  * producer could otherwise grow both without limit.
  */
 
-/** Distinct `type` label values per metric family; the rest are counted under {@link OTHER_TYPE}. */
+/**
+ * Distinct `type` label values per metric family; the rest are counted under {@link OTHER_TYPE}.
+ * The enqueue script (infra/lua/enqueue.lua) bounds the enqueued-by-type hash the same way.
+ */
 export const MAX_TYPE_LABELS = 100;
 /** The label value of every type past the cap (and of a task type actually named `other`). */
 export const OTHER_TYPE = 'other';
@@ -27,29 +30,4 @@ export function typeLabeler(max = MAX_TYPE_LABELS): (type: string) => string {
     seen.add(type);
     return type;
   };
-}
-
-/**
- * Keeps the `max` largest counts by type and sums the rest into `other`. Ties go to the
- * name that sorts first, so a scrape's answer does not depend on Redis's hash order.
- *
- * @example
- * largestTypes({ a: 5, b: 1, c: 3 }, 2) // { a: 5, c: 3, other: 1 }
- */
-export function largestTypes(counts: Readonly<Record<string, number>>, max = MAX_TYPE_LABELS): Record<string, number> {
-  const entries = Object.entries(counts).sort(([a, x], [b, y]) => y - x || (a < b ? -1 : a > b ? 1 : 0));
-  // No prototype: a type may be named `__proto__`.
-  const kept: Record<string, number> = Object.create(null) as Record<string, number>;
-  let size = 0;
-  let other: number | null = null;
-  for (const [type, count] of entries) {
-    if (type !== OTHER_TYPE && size < max) {
-      kept[type] = count;
-      size += 1;
-    } else {
-      other = (other ?? 0) + count;
-    }
-  }
-  if (other !== null) kept[OTHER_TYPE] = other;
-  return kept;
 }
