@@ -173,4 +173,16 @@ await describeBackends('TaskQueue failures, retries and dead letters', (test, ba
     assert.equal(await queue.redis.zrange(queue.keys.completed, 0, -1), []);
     await cleanup();
   });
+
+  test('regression: after a burst, the completed index does not outlive the retention once completions stop', async () => {
+    const { queue, cleanup } = openQueue(backend, { completedRetentionMs: 100 });
+    await queue.enqueueMany(Array.from({ length: 250 }, (_, i) => ({ id: `burst-${i}` })));
+    const leases = await queue.claim('short', { ...opts(), max: 250 });
+    await queue.completeMany(leases.map((lease) => ({ lease })));
+    await sleep(200);
+    // One stats call reaps up to 200 records and drops the rest of the stale index.
+    assert.is((await queue.stats()).completed, 0);
+    assert.is(await queue.redis.zcard(queue.keys.completed), 0);
+    await cleanup();
+  });
 });
