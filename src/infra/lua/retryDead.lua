@@ -19,23 +19,11 @@
   Events:
     PUBLISH <lane> on the wake channel.
 ]]
-local prefix, id = ARGV[1], ARGV[3]
-local taskKey = prefix .. 't:' .. id
-local f = hmget(taskKey, 'state', 'lane', 'pri', 'payload')
-if f[1] ~= 'dead' then
-  -- Drop a stale index entry whose record has expired.
-  if not f[1] then redis.call('ZREM', KEYS[1], id) end
-  return 0
-end
-if (f[2] ~= 'short' and f[2] ~= 'long') or tonumber(f[3]) == nil or not f[4] then
-  -- A dead letter made from a corrupt record cannot run; it stays where it is.
-  return 0
-end
-local seqStr = nextSeq(KEYS[4])
+local id = ARGV[3]
+local lane, pri, member = replayDead(ARGV[1], id, KEYS[4], fmt(nowMs()))
+if lane == 'stale' then redis.call('ZREM', KEYS[1], id) end
+if lane == 'stale' or lane == 'skipped' then return 0 end
 redis.call('ZREM', KEYS[1], id)
-redis.call('PERSIST', taskKey)
-redis.call('HSET', taskKey, 'state', 'waiting', 'att', '0', 'stalls', '0', 'seq', seqStr, 'rdy', fmt(nowMs()))
-redis.call('HDEL', taskKey, 'ft')
-redis.call('ZADD', laneKey(f[2], KEYS[2], KEYS[3]), f[3], waitMember(seqStr, id))
-redis.call('PUBLISH', ARGV[2], f[2])
+redis.call('ZADD', laneKey(lane, KEYS[2], KEYS[3]), pri, member)
+redis.call('PUBLISH', ARGV[2], lane)
 return 1

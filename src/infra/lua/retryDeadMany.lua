@@ -48,24 +48,16 @@ local replayed, skipped = 0, 0
 for i = 1, #entries, 2 do
   local id = entries[i]
   looked = looked + 1
-  local taskKey = prefix .. 't:' .. id
-  local f = hmget(taskKey, 'state', 'lane', 'pri', 'payload')
-  if type(f[1]) ~= 'string' then
-    -- A stale index entry whose record has expired. (ioredis-mock answers HMGET
-    -- of a missing key with a null userdata, which `not` does not catch.)
+  local lane, pri, member = replayDead(prefix, id, KEYS[4], nowStr)
+  if lane == 'stale' then
     drop[#drop + 1] = id
-  elseif f[1] ~= 'dead' or (f[2] ~= 'short' and f[2] ~= 'long') or tonumber(f[3]) == nil or type(f[4]) ~= 'string' then
-    -- Another state, or a dead letter made from a corrupt record that cannot run.
+  elseif lane == 'skipped' then
     skipped = skipped + 1
   else
-    local seqStr = nextSeq(KEYS[4])
     drop[#drop + 1] = id
-    redis.call('PERSIST', taskKey)
-    redis.call('HSET', taskKey, 'state', 'waiting', 'att', '0', 'stalls', '0', 'seq', seqStr, 'rdy', nowStr)
-    redis.call('HDEL', taskKey, 'ft')
-    local scored = byLane[f[2]]
-    scored[#scored + 1] = f[3]
-    scored[#scored + 1] = waitMember(seqStr, id)
+    local scored = byLane[lane]
+    scored[#scored + 1] = pri
+    scored[#scored + 1] = member
     replayed = replayed + 1
   end
 end

@@ -144,6 +144,23 @@ local function deadChunk(deadKey, lastScore, lastId, size, cutoff)
   return redis.call('ZRANGE', deadKey, start, stop, 'WITHSCORES')
 end
 
+-- Puts a dead letter back to waiting, attempts and stalls reset, at the back of its
+-- priority's FIFO, ready from `nowStr`. Returns 'stale' (no record: the caller drops
+-- its index entry), 'skipped' (another state, or a dead letter made from a corrupt
+-- record, which cannot run: it stays), or the lane, priority and waiting-set member
+-- for the caller to add (retryDeadMany batches them).
+local function replayDead(prefix, id, seqKey, nowStr)
+  local taskKey = prefix .. 't:' .. id
+  local f = hmget(taskKey, 'state', 'lane', 'pri', 'payload')
+  if not f[1] then return 'stale' end
+  if f[1] ~= 'dead' or (f[2] ~= 'short' and f[2] ~= 'long') or tonumber(f[3]) == nil or not f[4] then return 'skipped' end
+  local seqStr = nextSeq(seqKey)
+  redis.call('PERSIST', taskKey)
+  redis.call('HSET', taskKey, 'state', 'waiting', 'att', '0', 'stalls', '0', 'seq', seqStr, 'rdy', nowStr)
+  redis.call('HDEL', taskKey, 'ft')
+  return f[2], f[3], waitMember(seqStr, id)
+end
+
 local function laneKey(lane, shortKey, longKey)
   if lane == 'long' then return longKey end
   return shortKey
