@@ -17,10 +17,20 @@ const STOP_GRACE_MS = 5000;
  * assertRedisServerInstalled();
  */
 export function assertRedisServerInstalled() {
-  const probe = spawnSync('redis-server', ['--version'], { encoding: 'utf8' });
-  if (probe.error || probe.status !== 0) {
-    throw new Error('redis-server is not on PATH. Install it, e.g. `sudo apt-get install -y redis-server` (Debian/Ubuntu) or `brew install redis` (macOS).');
+  if (!redisServerInstalled()) {
+    throw new Error('redis-server is not on PATH. Install it with `apt-get install redis-server` (Debian/Ubuntu, as root) or `brew install redis` (macOS).');
   }
+}
+
+/**
+ * Whether `redis-server` runs from PATH.
+ *
+ * @example
+ * if (!redisServerInstalled()) console.log('apt-get install redis-server');
+ */
+export function redisServerInstalled() {
+  const probe = spawnSync('redis-server', ['--version'], { encoding: 'utf8' });
+  return !probe.error && probe.status === 0;
 }
 
 /**

@@ -11,6 +11,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { TaskQueue } from '../../dist/index.js';
 import { realRedisUrl, uniqueName } from '../helpers/backends.mjs';
+import { requireChromium } from '../helpers/requirements.mjs';
 import { eventually, killAll, sleep, startSupervisor } from '../helpers/supervisor.mjs';
 
 const HANDLERS = fileURLToPath(new URL('../fixtures/handlers-dashboard.mjs', import.meta.url));
@@ -25,6 +26,7 @@ const test = suite('dashboard in Chromium');
 const ctx = { problems: [], unauthorized: [], watching: true };
 
 test.before(async () => {
+  const executablePath = requireChromium();
   ctx.dir = mkdtempSync(join(tmpdir(), 'tasklane-dash-'));
   const name = uniqueName('dash');
   ctx.sup = startSupervisor(['--http', '127.0.0.1:0', '--http-token', TOKEN, '--redis', realRedisUrl(), '--queue', name,
@@ -34,7 +36,7 @@ test.before(async () => {
   ctx.queue = new TaskQueue({ redis: realRedisUrl(), name });
   ctx.queue.on('queue:warning', () => {});
 
-  ctx.browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true });
+  ctx.browser = await chromium.launch({ executablePath, headless: true });
   ctx.page = await ctx.browser.newPage({ viewport: { width: 1280, height: 800 } });
   const { page } = ctx;
   // Everything that goes wrong in the page is collected and asserted empty at the end; the
