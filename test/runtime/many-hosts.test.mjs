@@ -73,6 +73,21 @@ async function watchCompletions(name) {
   };
 }
 
+/** What each test runs against: the flaky API, a fresh queue with a producer on it, and the completion watch. */
+async function openWorld(label) {
+  const api = await flakyApi();
+  const name = uniqueName(label);
+  const queue = new TaskQueue({ redis: realRedisUrl(), name });
+  queue.on('queue:warning', () => {});
+  const completions = await watchCompletions(name);
+  const close = async () => {
+    await completions.close();
+    await queue.close();
+    await api.close();
+  };
+  return { api, name, queue, completions, close };
+}
+
 /** Resolves once every id has reached completed or dead; returns the records. */
 async function waitAllFinal(queue, ids, timeoutMs) {
   let infos = [];
@@ -129,11 +144,7 @@ function childPids(pid) {
 }
 
 test('a host dies (SIGKILL of its whole process tree): the survivor requeues its leases and finishes every task once', async () => {
-  const api = await flakyApi();
-  const name = uniqueName('hostdies');
-  const queue = new TaskQueue({ redis: realRedisUrl(), name });
-  queue.on('queue:warning', () => {});
-  const completions = await watchCompletions(name);
+  const { api, name, queue, completions, close } = await openWorld('hostdies');
   const doomed = startHost(name, api);
   const survivor = startHost(name, api);
   try {
@@ -177,18 +188,12 @@ test('a host dies (SIGKILL of its whole process tree): the survivor requeues its
     assert.is((await survivor.stop('SIGTERM')).code, 0);
     assert.is((await queue.stats()).active, 0);
   } finally {
-    await completions.close();
-    await queue.close();
-    await api.close();
+    await close();
   }
 });
 
 test('rolling restart: each host SIGTERMed in turn and replaced; nothing lost, nothing done twice', async () => {
-  const api = await flakyApi();
-  const name = uniqueName('rolling');
-  const queue = new TaskQueue({ redis: realRedisUrl(), name });
-  queue.on('queue:warning', () => {});
-  const completions = await watchCompletions(name);
+  const { api, name, queue, completions, close } = await openWorld('rolling');
   const hosts = [startHost(name, api), startHost(name, api)];
   const ready = (sup) => sup.waitForLog((l) => l.msg === 'supervisor running');
   let total = 0;
@@ -237,9 +242,7 @@ test('rolling restart: each host SIGTERMed in turn and replaced; nothing lost, n
     assert.is((await queue.stats()).active, 0);
   } finally {
     feeding = false;
-    await completions.close();
-    await queue.close();
-    await api.close();
+    await close();
   }
 });
 
