@@ -174,7 +174,10 @@ test('a host dies (SIGKILL of its whole process tree): the survivor requeues its
     const books = checkBooks(ids, infos, api, completions);
     const stalls = infos.reduce((sum, t) => sum + t.stalls, 0);
     const requeued = requeuedBy(survivor);
-    verbose({ test: 'host dies', activeBefore, atKill, finishMs, requeued, stalls, books, api: api.stats() });
+    const sweeps = survivor.logs.filter((l) => l.msg === 'requeued tasks whose lease expired').map((l) => Date.parse(l.time) - killedAt);
+    verbose({ test: 'host dies', activeBefore, atKill, finishMs, requeued, sweeps, stalls, books, api: api.stats() });
+    // While both hosts ran, no live lease was taken: the first expiry comes after the kill.
+    assert.ok(sweeps.length > 0 && sweeps.every((ms) => ms > 0), `a lease was requeued before the kill: ${sweeps} ms after it`);
 
     // Every lost lease was the dead host's, brought back by the survivor's sweep, and each counts one stall.
     assert.ok(requeued > 0, 'the kill left no lease behind: nothing to recover');
