@@ -138,8 +138,10 @@ const drainedCompletions = (sup) => sup.logs.filter((l) => l.role === 'worker' &
 function childPids(pid) {
   try {
     return execFileSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' }).split('\n').map((s) => Number(s.trim())).filter(Boolean);
-  } catch {
-    return []; // ps exits 1 when there are none
+  } catch (err) {
+    if (err.code === 'ENOENT') throw new Error('this test needs `ps` to list a supervisor\'s workers: install procps (apt-get install procps)');
+    if (err.status === 1) return []; // ps exits 1 when there are none
+    throw err;
   }
 }
 
