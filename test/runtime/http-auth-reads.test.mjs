@@ -147,7 +147,7 @@ test('/overview lists dead letters as summaries: no payload, no result, read wit
     assert.is(r.json.dead.length, 1);
     const [row] = r.json.dead;
     assert.equal(Object.keys(row).sort(), ['attempts', 'error', 'finishedAt', 'id', 'lane', 'maxAttempts', 'priority', 'type']);
-    assert.equal([row.id, row.type, row.lane, row.priority, row.attempts, row.maxAttempts], ['doomed', 'job', 'short', 0, 1, 3]);
+    assert.equal([row.id, row.type, row.lane, row.priority, row.attempts, row.maxAttempts], ['doomed', 'job', 'short', 0, 1, 5]);
     assert.is(row.error.message, 'boom');
     assert.type(row.finishedAt, 'number');
     assert.not.match(r.text, /4111/);
