@@ -79,6 +79,8 @@ function renderDeadNow() {
 
 /** True while the server refuses reads for want of a token and the page asks for one. */
 let asking = false;
+/** The token the last request for one was about, so a poll does not repeat the notice. */
+let askedWith = null;
 
 function showFailure(err) {
   // Keep the last data on screen: stale numbers, clearly labelled, beat an empty page.
@@ -114,8 +116,9 @@ $('notice-close').addEventListener('click', () => { $('notice').hidden = true; }
 function askForToken(err) {
   $('token-field').hidden = false;
   $('token').classList.add('invalid');
-  if (asking) return;
+  if (asking && askedWith === getToken()) return;
   asking = true;
+  askedWith = getToken();
   $('token').focus();
   const hint = getToken() ? 'The token was refused: check it in the header.' : 'This server needs a token to show the queue: enter it in the header (the read-only or the full token).';
   notice(`${hint} (401: ${err.message})`, 'bad');
@@ -163,10 +166,7 @@ tokenInput.addEventListener('input', () => {
   setToken(tokenInput.value.trim());
   tokenInput.classList.remove('invalid');
   // Asked for: try it at once rather than on the next tick. A refusal asks again.
-  if (asking) {
-    asking = false;
-    poll();
-  }
+  if (asking) poll();
 });
 
 poll();
