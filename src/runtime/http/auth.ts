@@ -11,7 +11,8 @@ export type TokenProblem = 'malformed' | 'missing';
  * The token rules, for every place a token is configured (the server's options, the
  * supervisor's flags): a token is 1 to 512 printable ASCII characters without spaces (it
  * travels as `Authorization: Bearer <token>`), and a server bound beyond loopback must have
- * one, since anyone who can reach it could otherwise enqueue, cancel or replay tasks.
+ * one, since anyone who can reach it could otherwise read payloads and results, or enqueue,
+ * cancel or replay tasks.
  * Without `host`, only the token's form is checked. Returns null when the rules hold; each
  * caller words the refusal in its own terms (option or flag).
  *

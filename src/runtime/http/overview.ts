@@ -30,7 +30,7 @@ export interface Overview {
   runtime: RuntimeStats | null;
   /** The 50 most recent dead letters, without payload or result. */
   dead: DeadLetterSummary[];
-  /** Whether mutations need a bearer token. */
+  /** Whether mutations need a bearer token (reads may too: then this answer itself needed one). */
   auth: boolean;
 }
 
