@@ -11,12 +11,12 @@ export interface TlsMaterial {
 /**
  * Checks that `tls` is a PEM certificate and the matching key, as Node would load them, so a
  * bad pair is an OptionError at creation rather than a server that fails every handshake.
- * `name` says how the caller names the setting (`tls`, or the supervisor's flags).
  *
  * @example
  * checkTls({ cert: readFileSync('cert.pem'), key: readFileSync('key.pem') });
  */
-export function checkTls(tls: TlsMaterial, name = 'tls'): void {
+export function checkTls(tls: TlsMaterial): void {
+  const name = 'tls';
   if (typeof tls !== 'object' || tls === null || !isPem(tls.cert) || !isPem(tls.key)) {
     throw new OptionError(name, `Expected \`${name}\` to be { cert, key }, each a PEM string or Buffer`);
   }
@@ -42,7 +42,11 @@ export function loadTlsFiles({ cert, key }: { cert?: string; key?: string }): Tl
     throw new OptionError(missing.split(' ')[0]!, `${given} needs ${missing}: HTTPS takes both the certificate and its key, or neither for plain HTTP`);
   }
   const material = { cert: readPem(cert, '--http-tls-cert', 'TASKLANE_HTTP_TLS_CERT'), key: readPem(key, '--http-tls-key', 'TASKLANE_HTTP_TLS_KEY') };
-  checkTls(material, '--http-tls-cert');
+  try {
+    checkTls(material);
+  } catch (err) {
+    throw new OptionError('--http-tls-cert', `--http-tls-cert (TASKLANE_HTTP_TLS_CERT) \`${cert}\` and --http-tls-key (TASKLANE_HTTP_TLS_KEY) \`${key}\` must be a PEM certificate and its unencrypted PEM private key: ${(err as Error).message}`);
+  }
   return material;
 }
 
