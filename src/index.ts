@@ -1,5 +1,6 @@
 export { TaskQueue, type TaskQueueOptions, type TaskQueueEvents } from './infra/task-queue.js';
 export { QueueKeys } from './infra/keys.js';
+export type { DeadLetterSummary } from './infra/dead-letters.js';
 export { backoffDelay, type BackoffOptions } from './infra/backoff.js';
 export * from './infra/errors.js';
 export * from './infra/types.js';

@@ -2,6 +2,7 @@ import { EventEmitter } from 'eventemitter3';
 import type { Redis } from 'ioredis';
 import { backoffDelay, type BackoffOptions } from './backoff.js';
 import { checkEvictionPolicy, resolveRedis, type RedisInput } from './connection.js';
+import { readDeadLetters, readDeadSummaries, type DeadLetterSummary } from './dead-letters.js';
 import { decodeLeases, decodeTask, errorInfo } from './decode.js';
 import { ClosedError, OptionError, UnexpectedReplyError, ValidationError, toError } from './errors.js';
 import { QueueKeys } from './keys.js';
@@ -158,14 +159,25 @@ export class TaskQueue extends EventEmitter<TaskQueueEvents> {
     return Number(reply) === 1;
   }
 
-  /** Dead letters, most recent first. */
+  /** Dead letters, most recent first, read 100 records per round trip. */
   async deadLetters({ limit = 100, offset = 0 }: { limit?: number; offset?: number } = {}): Promise<TaskInfo[]> {
     this.#assertOpen();
     checkInt(limit, 'limit', 1, 10_000);
     checkInt(offset, 'offset', 0, Number.MAX_SAFE_INTEGER);
-    const ids = await this.redis.zrevrange(this.keys.dead, offset, offset + limit - 1);
-    const hashes = await Promise.all(ids.map((id) => this.redis.hgetall(this.keys.task(id))));
-    return ids.map((id, i) => decodeTask(id, hashes[i]!)).filter((t): t is TaskInfo => t?.state === 'dead');
+    return readDeadLetters(this.redis, this.keys, { limit, offset });
+  }
+
+  /**
+   * The latest dead letters without payload or result (id, type, lane, priority, attempts,
+   * error, finishedAt), for a view polled often.
+   *
+   * @example
+   * const latest = await queue.deadSummaries(50);
+   */
+  async deadSummaries(limit = 50): Promise<DeadLetterSummary[]> {
+    this.#assertOpen();
+    checkInt(limit, 'limit', 1, 1000);
+    return readDeadSummaries(this.redis, this.keys, limit);
   }
 
   /** Replays a dead letter: back to waiting with attempts reset. */

@@ -574,8 +574,11 @@ review('DNS rebinding: the Host check also guards a loopback server with a token
   const open = await serveStub({ stats: async () => ({ waiting: { short: 0, long: 0 }, delayed: 0, active: 0, completed: 0, dead: 0 }) }, { host: '0.0.0.0', token: 'tok' });
   try {
     const port = new URL(open.url).port;
-    const r = await send(`http://127.0.0.1:${port}`, 'GET', '/stats', { headers: { host: `tasks.example.com:${port}` } });
+    // Off loopback the Host is not checked; the token is (reads included).
+    let r = await send(`http://127.0.0.1:${port}`, 'GET', '/stats', { headers: { host: `tasks.example.com:${port}`, authorization: 'Bearer tok' } });
     assert.is(r.status, 200);
+    r = await send(`http://127.0.0.1:${port}`, 'GET', '/stats', { headers: { host: `tasks.example.com:${port}` } });
+    assert.equal([r.status, r.json.error.code], [401, 'TASKLANE_ERR_UNAUTHORIZED']);
   } finally {
     await open.close();
   }

@@ -18,6 +18,13 @@ export interface Route {
    * timeout, which guards the wait on Redis, does not also run while a client uploads.
    */
   readonly body?: readonly Method[];
+  /**
+   * Served without a token even where reads are guarded: the probes (a load balancer or an
+   * orchestrator has no token) and the dashboard's static files (a browser cannot attach a
+   * bearer token to a page load; the files hold no queue data, and every request the page
+   * makes for data needs the token).
+   */
+  readonly open?: true;
 }
 
 /**
@@ -36,17 +43,18 @@ export const ROUTES: readonly Route[] = [
   { path: /^\/dead\/([^/]+)$/, methods: { DELETE: tasks.purgeDead } },
   { path: /^\/stats$/, methods: { GET: ops.stats } },
   { path: /^\/overview$/, methods: { GET: ops.overview } },
-  { path: /^\/healthz$/, methods: { GET: ops.healthz } },
-  { path: /^\/readyz$/, methods: { GET: ops.readyz } },
+  { path: /^\/healthz$/, methods: { GET: ops.healthz }, open: true },
+  { path: /^\/readyz$/, methods: { GET: ops.readyz }, open: true },
   { path: /^\/metrics$/, methods: { GET: ops.metrics } },
-  { path: /^\/$/, methods: { GET: ops.dashboardIndex } },
-  { path: /^\/dashboard\/(.+)$/, methods: { GET: ops.dashboardFile } },
-  { path: /^\/assets\/([^/]+)$/, methods: { GET: ops.asset } },
+  { path: /^\/$/, methods: { GET: ops.dashboardIndex }, open: true },
+  { path: /^\/dashboard\/(.+)$/, methods: { GET: ops.dashboardFile }, open: true },
+  { path: /^\/assets\/([^/]+)$/, methods: { GET: ops.asset }, open: true },
 ];
 
 /**
  * What a request resolves to: a handler (`mutation` for POST and DELETE; `timed` unless the
- * route is a bulk operation exempt from the route timeout; `body` when it takes a JSON body),
+ * route is a bulk operation exempt from the route timeout; `body` when it takes a JSON body;
+ * `open` when it needs no token even where reads are guarded),
  * a known path with other methods, or nothing.
  *
  * @example
@@ -54,7 +62,7 @@ export const ROUTES: readonly Route[] = [
  * if (match.kind === 'method') res.setHeader('allow', match.allow.join(', '));
  */
 export type Match =
-  | { kind: 'handler'; handler: RouteHandler; params: string[]; mutation: boolean; timed: boolean; body: boolean }
+  | { kind: 'handler'; handler: RouteHandler; params: string[]; mutation: boolean; timed: boolean; body: boolean; open: boolean }
   | { kind: 'method'; allow: string[] }
   | { kind: 'none' };
 
@@ -74,7 +82,7 @@ export function matchRoute(method: string, pathname: string): Match {
     if (handler) {
       const timed = !(route.untimed ?? []).includes(wanted as Method);
       const body = (route.body ?? []).includes(wanted as Method);
-      return { kind: 'handler', handler, params: m.slice(1), mutation: wanted === 'POST' || wanted === 'DELETE', timed, body };
+      return { kind: 'handler', handler, params: m.slice(1), mutation: wanted === 'POST' || wanted === 'DELETE', timed, body, open: route.open === true };
     }
     for (const key of Object.keys(route.methods)) allow.add(key);
   }

@@ -1,5 +1,6 @@
-// Talks to the tasklane HTTP server: the overview, and the dead-letter mutations, which
-// carry the token as a Bearer header when the server asks for one.
+// Talks to the tasklane HTTP server: the overview, and the dead-letter mutations. Every
+// request carries the token (when one was entered) as a Bearer header: a server beyond
+// loopback, or one with a read-only token, wants it for reads too.
 
 const TOKEN_KEY = 'tasklane.token';
 const TIMEOUT_MS = 5000;
@@ -41,10 +42,10 @@ export function setToken(token) {
   }
 }
 
-async function request(method, path, { auth = false } = {}) {
+async function request(method, path) {
   const headers = { accept: 'application/json' };
   const token = getToken();
-  if (auth && token) headers.authorization = `Bearer ${token}`;
+  if (token) headers.authorization = `Bearer ${token}`;
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), TIMEOUT_MS);
   let response;
@@ -64,6 +65,6 @@ async function request(method, path, { auth = false } = {}) {
 }
 
 export const fetchOverview = () => request('GET', '/overview');
-export const retryDead = (id) => request('POST', `/dead/${encodeURIComponent(id)}/retry`, { auth: true });
-export const retryAllDead = () => request('POST', '/dead/retry', { auth: true });
-export const purgeDead = (id) => request('DELETE', `/dead/${encodeURIComponent(id)}`, { auth: true });
+export const retryDead = (id) => request('POST', `/dead/${encodeURIComponent(id)}/retry`);
+export const retryAllDead = () => request('POST', '/dead/retry');
+export const purgeDead = (id) => request('DELETE', `/dead/${encodeURIComponent(id)}`);
