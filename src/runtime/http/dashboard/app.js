@@ -7,6 +7,7 @@ import { bindDeadActions, renderDead } from './dead.js';
 import { setPill, setText } from './dom.js';
 import { ago, count } from './format.js';
 import { renderBands, renderLatency, renderTotals, renderWorkers } from './panels.js';
+import { initTasks } from './tasks.js';
 
 const POLL_MS = 1000;
 const NOTICE_MS = 5000;
@@ -129,6 +130,8 @@ bindDeadActions({
   purge: (id) => act(id, `purge ${id}`, () => purgeDead(id), () => `Purged ${id}.`),
   retryAll: () => act('*', 'retry the dead letters', retryAllDead, (body) => (typeof body?.retried === 'number' ? `Retried ${count(body.retried)} dead letters.` : 'Retried the dead letters.')),
 });
+
+initTasks($('tasks'), { notice, failed: actionFailed });
 
 // ---- token ---------------------------------------------------------------------------
 const tokenInput = $('token');
