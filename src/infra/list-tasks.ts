@@ -21,7 +21,7 @@ export const DEFAULT_LIST_LIMIT = 100;
  * most. A rare type would otherwise make one request read the whole index; instead the page
  * comes back short (or empty) with a cursor to continue from.
  */
-export const LIST_SCAN_LIMIT = 5000;
+export const LIST_SCAN_LIMIT = 2000;
 
 /** What `TaskQueue.list` takes. */
 export interface ListOptions {

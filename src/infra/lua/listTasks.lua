@@ -12,7 +12,7 @@
 
   Bounded work: at most ARGV[5] index entries are looked at (the caller passes
   the page size, or a larger fixed bound when filtering by type or lane), plus
-  one HMGET each. A filter that matches rarely therefore returns a short page,
+  one HMGET each (a filter: one of three fields each, then one per row). A filter that matches rarely therefore returns a short page,
   or an empty one, with a cursor to continue.
 
   Input:
@@ -45,6 +45,7 @@ local limit, scan = tonumber(ARGV[4]), tonumber(ARGV[5])
 local wantState, wantType, wantLane = ARGV[6], ARGV[7], ARGV[8]
 local prefixed = ARGV[9] == '1'
 local afterScore, afterMember = ARGV[10], ARGV[11]
+local filtered = wantType ~= '' or wantLane ~= ''
 
 -- Up to `n` entries of `key` past the cursor, in page order, as { score, member } pairs.
 local function window(key, n)
@@ -97,6 +98,13 @@ if sets == 2 then
   entries = merged
 end
 
+-- A filtered scan reads three short fields of each entry, and the whole row only of a match.
+local function passes(taskKey)
+  if not filtered then return true end
+  local f = hmget(taskKey, 'state', 'type', 'lane')
+  return f[1] == wantState and (wantType == '' or f[2] == wantType) and (wantLane == '' or f[3] == wantLane)
+end
+
 local out = { 0, '', '' }
 local looked, rows = 0, 0
 for _, entry in ipairs(entries) do
@@ -105,9 +113,10 @@ for _, entry in ipairs(entries) do
   out[2], out[3] = entry[1], entry[2]
   local id = entry[2]
   if prefixed then id = memberId(id) end
-  local f = hmget(prefix .. 't:' .. id, 'state', 'type', 'lane', 'pri', 'att', 'max', 'to', 'fence',
+  local taskKey = prefix .. 't:' .. id
+  local f = passes(taskKey) and hmget(taskKey, 'state', 'type', 'lane', 'pri', 'att', 'max', 'to', 'fence',
     'stalls', 'owner', 'err', 'ct', 'st', 'ft', 'run', 'exp')
-  if f[1] == wantState and (wantType == '' or f[2] == wantType) and (wantLane == '' or f[3] == wantLane) then
+  if f and f[1] == wantState then
     rows = rows + 1
     out[#out + 1] = id
     -- Never a Lua false in a reply: real Redis ends the array there, the mock does not.
