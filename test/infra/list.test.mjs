@@ -129,6 +129,12 @@ await describeBackends('TaskQueue.list', (test, backend) => {
       }
       const dead = await queue.list({ state: 'dead' });
       assert.equal(dead.tasks.map((t) => [t.id, t.error?.message]), [['k2', 'boom k2'], ['k1', 'boom k1']]);
+      // Most recent first, and stable too: the cursor's own entry is purged before the next page.
+      const newest = await queue.list({ state: 'dead', limit: 1 });
+      assert.equal(newest.tasks.map((t) => t.id), ['k2']);
+      assert.ok(await queue.purgeDead('k2'));
+      const older = await queue.list({ state: 'dead', limit: 1, cursor: newest.nextCursor });
+      assert.equal([older.tasks.map((t) => t.id), older.nextCursor], [['k1'], null]);
     } finally {
       await cleanup();
     }
