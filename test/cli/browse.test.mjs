@@ -1,25 +1,9 @@
 // `tasklane list` and `tasklane cancel` against the harness's redis-server.
-import { Redis } from 'ioredis';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { TaskQueue } from '../../dist/index.js';
-import { realRedisUrl } from '../helpers/backends.mjs';
-import { cli, target } from '../helpers/cli.mjs';
+import { cli, target, withQueue } from '../helpers/cli.mjs';
 
 const test = suite('tasklane list, cancel');
-
-/** A library queue on the same Redis, to set up and check what the CLI sees. */
-async function withQueue(name, fn) {
-  const client = new Redis(realRedisUrl(), { maxRetriesPerRequest: null });
-  const queue = new TaskQueue({ redis: client, name });
-  queue.on('queue:warning', () => {});
-  try {
-    return await fn(queue);
-  } finally {
-    await queue.close();
-    client.disconnect();
-  }
-}
 
 test('list pages through a state with --cursor; --json prints { tasks, nextCursor }', async () => {
   const { queue, flags } = target();
