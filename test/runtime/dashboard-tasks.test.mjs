@@ -100,6 +100,13 @@ test('waiting: pages of 25 in claim order, both lanes merged; Next and Previous'
   await expectRows(['first-long'], 'long lane');
   await ctx.page.locator('#tasks-lane').selectOption('');
   await expectRows(order.slice(0, 25), 'both lanes again, from the first page');
+  // The type filter: only first-long has the default type.
+  await ctx.page.locator('#tasks-type').fill('http');
+  await ctx.page.locator('#tasks-type').press('Enter');
+  await expectRows(['first-long'], 'type http');
+  await ctx.page.locator('#tasks-type').fill('');
+  await ctx.page.locator('#tasks-filter').getByRole('button', { name: 'Filter' }).click();
+  await expectRows(order.slice(0, 25), 'no type filter');
 });
 
 test('every state has its tab, with its own time column', async () => {

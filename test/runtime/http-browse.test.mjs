@@ -50,6 +50,8 @@ test('lane and type filter; dead letters most recent first', async () => {
     await s.queue.enqueueMany([{ id: 'a', lane: 'long', type: 'mail' }, { id: 'b', type: 'mail' }, { id: 'c', lane: 'long', type: 'sms' }]);
     let r = await s.get({ state: 'waiting', lane: 'long' });
     assert.equal(r.json.tasks.map((t) => t.id), ['a', 'c']);
+    r = await s.get({ state: 'waiting', lane: '', type: '' });
+    assert.equal(r.json.tasks.map((t) => t.id), ['a', 'b', 'c'], 'empty parameters filter nothing');
     r = await s.get({ state: 'waiting', type: 'mail' });
     assert.equal(r.json.tasks.map((t) => t.id), ['a', 'b']);
     assert.is(r.json.nextCursor, null);

@@ -26,8 +26,9 @@ export async function listTasks(ctx: RouteContext): Promise<void> {
   const options: ListOptions = { state: state as ListState, limit: limitOf(q.get('limit')) };
   const lane = q.get('lane');
   if (lane) options.lane = lane as Lane;
+  // An empty parameter is no filter, as a form with an empty field sends it.
   const type = q.get('type');
-  if (type !== null) options.type = type;
+  if (type) options.type = type;
   const cursor = q.get('cursor');
   if (cursor) options.cursor = cursor;
   // The queue checks every value and names the one it refuses (400 with its `field`).
