@@ -11,9 +11,10 @@
   more (helpers.lua rankAfter), so removals never make a page skip an entry.
 
   Bounded work: at most ARGV[5] index entries are looked at (the caller passes
-  the page size, or a larger fixed bound when filtering by type or lane), plus
-  one HMGET each (a filter: one of three fields each, then one per row). A filter that matches rarely therefore returns a short page,
-  or an empty one, with a cursor to continue.
+  the page size, or a larger fixed bound when filtering by type or lane), with
+  one HMGET each; a filtered call reads three fields of each entry and the
+  whole row only of a match. A filter that matches rarely therefore returns a
+  short page, or an empty one, with a cursor to continue.
 
   Input:
     KEYS[1] index (sorted set)
