@@ -23,6 +23,7 @@ export const SCRIPTS = {
   retryDeadMany: 4,
   purgeDeadMany: 1,
   stats: 6,
+  listTasks: 2,
 } as const;
 
 export type ScriptName = keyof typeof SCRIPTS;

@@ -6,6 +6,7 @@ import { readDeadLetters, readDeadSummaries, type DeadLetterSummary } from './de
 import { decodeLeases, decodeTask, errorInfo } from './decode.js';
 import { ClosedError, OptionError, UnexpectedReplyError, ValidationError, toError } from './errors.js';
 import { QueueKeys } from './keys.js';
+import { planList, readPage, type ListOptions, type TaskPage } from './list-tasks.js';
 import { defineScripts, type ScriptName } from './scripts.js';
 import type { ClaimBatch, ClaimOptions, EnqueueResult, FailOptions, FailOutcome, Lane, Lease, QueueStats, TaskInfo, TaskInput } from './types.js';
 import { checkId, checkInt, checkLane, normalizeInput, normalizeInputs, serializePayload, type NormalizedTask } from './validate.js';
@@ -148,6 +149,23 @@ export class TaskQueue extends EventEmitter<TaskQueueEvents> {
     const key = this.keys.waiting(lane);
     const counts = await Promise.all(bands.map(({ min, max }) => this.redis.zcount(key, min, max)));
     return counts.map(Number);
+  }
+
+  /**
+   * One page of the tasks in a state, read-only: waiting in claim order (one lane, or both
+   * merged), delayed by due time, active by lease expiry, completed and dead most recent
+   * first. Rows leave out payload and result (load those with `get`). Pass `nextCursor` back
+   * as `cursor` for the next page; it is null at the end. A page may be short, even empty,
+   * with a cursor: filters look at a bounded number of index entries per call.
+   *
+   * @example
+   * let page = await queue.list({ state: 'waiting', lane: 'short', limit: 50 });
+   * while (page.nextCursor) page = await queue.list({ state: 'waiting', lane: 'short', limit: 50, cursor: page.nextCursor });
+   */
+  async list(options: ListOptions): Promise<TaskPage> {
+    this.#assertOpen();
+    const { keys, argv } = planList(this.keys, options);
+    return readPage(await this.#run('listTasks', keys, argv), options);
   }
 
   /** Withdraws a waiting or delayed task. True only when it was waiting or delayed. */

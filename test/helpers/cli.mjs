@@ -1,6 +1,8 @@
 // Runs the built `tasklane` CLI (`node dist/cli.js`) as a real process.
 import { spawn } from 'node:child_process';
+import { Redis } from 'ioredis';
 import { fileURLToPath } from 'node:url';
+import { TaskQueue } from '../../dist/index.js';
 import { realRedisUrl, uniqueName } from './backends.mjs';
 import { cleanEnv } from './supervisor.mjs';
 
@@ -76,4 +78,17 @@ export async function cli(args, { env = {}, timeoutMs = 15_000 } = {}) {
 export function target(label = 'cli') {
   const queue = uniqueName(label);
   return { queue, flags: ['--redis', realRedisUrl(), '--queue', queue] };
+}
+
+/** A library queue on the harness's redis-server named `name`, to set up or check what the CLI sees. */
+export async function withQueue(name, fn) {
+  const client = new Redis(realRedisUrl(), { maxRetriesPerRequest: null });
+  const queue = new TaskQueue({ redis: client, name });
+  queue.on('queue:warning', () => {});
+  try {
+    return await fn(queue);
+  } finally {
+    await queue.close();
+    client.disconnect();
+  }
 }

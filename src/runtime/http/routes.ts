@@ -1,3 +1,4 @@
+import * as browse from './browse-routes.js';
 import type { RouteHandler } from './context.js';
 import * as ops from './ops-routes.js';
 import * as tasks from './task-routes.js';
@@ -35,7 +36,7 @@ export interface Route {
  * ROUTES.find((r) => r.path.test('/stats'))?.methods.GET // ops.stats
  */
 export const ROUTES: readonly Route[] = [
-  { path: /^\/tasks$/, methods: { POST: tasks.postTasks }, body: ['POST'] },
+  { path: /^\/tasks$/, methods: { GET: browse.listTasks, POST: tasks.postTasks }, body: ['POST'] },
   { path: /^\/tasks\/([^/]+)$/, methods: { GET: tasks.getTask, DELETE: tasks.deleteTask } },
   { path: /^\/dead$/, methods: { GET: tasks.listDead, DELETE: tasks.purgeAllDead }, untimed: ['DELETE'] },
   { path: /^\/dead\/retry$/, methods: { POST: tasks.retryAllDead }, untimed: ['POST'] },

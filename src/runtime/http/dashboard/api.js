@@ -68,3 +68,7 @@ export const fetchOverview = () => request('GET', '/overview');
 export const retryDead = (id) => request('POST', `/dead/${encodeURIComponent(id)}/retry`);
 export const retryAllDead = () => request('POST', '/dead/retry');
 export const purgeDead = (id) => request('DELETE', `/dead/${encodeURIComponent(id)}`);
+// The task browser (tasks.js): pages of a state, one task by id, and cancelling one.
+export const listTasks = (query) => request('GET', `/tasks?${new URLSearchParams(query)}`);
+export const getTask = (id) => request('GET', `/tasks/${encodeURIComponent(id)}`);
+export const cancelTask = (id) => request('DELETE', `/tasks/${encodeURIComponent(id)}`);

@@ -7,6 +7,7 @@ import { bindDeadActions, renderDead } from './dead.js';
 import { setPill, setText } from './dom.js';
 import { ago, count } from './format.js';
 import { renderBands, renderLatency, renderTotals, renderWorkers } from './panels.js';
+import { initTasks } from './tasks.js';
 
 const POLL_MS = 1000;
 const NOTICE_MS = 5000;
@@ -128,7 +129,7 @@ function actionFailed(what, err) {
   if (err instanceof ApiError && err.status === 401) {
     $('token').classList.add('invalid');
     $('token').focus();
-    const hint = getToken() ? 'The token was refused: check it in the header and try again.' : 'This server needs a token to change dead letters: enter it in the header.';
+    const hint = getToken() ? 'The token was refused: check it in the header and try again.' : 'This server needs a token to change the queue: enter it in the header.';
     return notice(`${hint} (401: ${err.message})`, 'bad');
   }
   if (err instanceof OfflineError) return notice(`Could not ${what}: the server did not answer.`, 'bad');
@@ -156,6 +157,8 @@ bindDeadActions({
   purge: (id) => act(id, `purge ${id}`, () => purgeDead(id), () => `Purged ${id}.`),
   retryAll: () => act('*', 'retry the dead letters', retryAllDead, (body) => (typeof body?.retried === 'number' ? `Retried ${count(body.retried)} dead letters.` : 'Retried the dead letters.')),
 });
+
+initTasks($('tasks'), { notice, failed: actionFailed });
 
 // ---- token ---------------------------------------------------------------------------
 const tokenInput = $('token');
