@@ -88,6 +88,8 @@ test('the page loads without a token, asks for one when reads answer 401, and go
 
   await page.locator('#token').fill(READ_TOKEN);
   await page.locator('#conn', { hasText: 'live' }).waitFor({ timeout: 10_000 });
+  // The task list, refused before the token, loads once the token is accepted.
+  await eventually(async () => (await text('#tasks-status')) === '', { what: 'the task list to load with the token' });
   assert.is(await text('#queue'), ctx.queue.name);
   assert.ok(await page.locator('#notice').isHidden(), 'the token request stayed on screen');
   assert.ok(await page.locator('#token').isVisible(), 'token field hidden although the server wants a token');
@@ -215,9 +217,10 @@ test('"Retry all" replays every dead letter', async () => {
 
 test('no console errors, no failed requests, no horizontal scroll at 1280×800', async () => {
   assert.equal(ctx.problems, []);
-  // Exactly the reads refused before a token was entered and the read-only token's retry:
-  // their responses and Chromium's console lines about them.
-  assert.ok(ctx.unauthorized.every((u) => /status of 401|GET .*\/overview$/.test(u)), ctx.unauthorized.join('\n'));
+  // Exactly the reads refused before a token was entered (the overview's polls and the task
+  // list's first page) and the read-only token's retry: their responses and Chromium's
+  // console lines about them.
+  assert.ok(ctx.unauthorized.every((u) => /status of 401|GET .*\/overview$|GET .*\/tasks\?state=waiting&limit=25$/.test(u)), ctx.unauthorized.join('\n'));
   assert.ok(ctx.forbidden.length >= 1 && ctx.forbidden.every((u) => /status of 403|POST .*\/dead\/.*\/retry$/.test(u)), ctx.forbidden.join('\n'));
   const width = await ctx.page.evaluate(() => document.documentElement.scrollWidth);
   assert.ok(width <= 1280, `page is ${width}px wide`);

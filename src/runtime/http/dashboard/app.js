@@ -56,10 +56,11 @@ function render(overview) {
   lastOkAt = Date.now();
   setPill($('conn'), 'live', 'ok');
   if (asking) {
-    // The token entered was accepted for reads.
+    // The token entered was accepted for reads: the task list refused earlier loads now.
     asking = false;
     $('token').classList.remove('invalid');
     $('notice').hidden = true;
+    tasks.reload();
   }
   document.body.classList.remove('stale');
   setText($('updated'), `updated ${new Date(overview.time).toLocaleTimeString()}`);
@@ -158,7 +159,7 @@ bindDeadActions({
   retryAll: () => act('*', 'retry the dead letters', retryAllDead, (body) => (typeof body?.retried === 'number' ? `Retried ${count(body.retried)} dead letters.` : 'Retried the dead letters.')),
 });
 
-initTasks($('tasks'), { notice, failed: actionFailed });
+const tasks = initTasks($('tasks'), { notice, failed: actionFailed });
 
 // ---- token ---------------------------------------------------------------------------
 const tokenInput = $('token');

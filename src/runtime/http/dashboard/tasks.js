@@ -50,7 +50,8 @@ export function initTasks(root, ui) {
       if (seq !== view.seq) return;
       view.next = null;
       renderRows([], view.tab);
-      setText($('tasks-status'), `could not load: ${err.message}`);
+      // A 401 is the overview's to explain (it asks for the token); the list reloads once one is accepted.
+      setText($('tasks-status'), err instanceof ApiError && err.status === 401 ? 'needs a token' : `could not load: ${err.message}`);
     }
     $('tasks-prev').disabled = view.page === 0;
     $('tasks-next').disabled = !view.next;
@@ -150,7 +151,7 @@ export function initTasks(root, ui) {
   });
 
   load();
-  return { open };
+  return { open, reload: load };
 }
 
 function layout() {
