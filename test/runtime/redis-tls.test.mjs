@@ -41,6 +41,12 @@ test('--redis-tls-ca and TASKLANE_REDIS_TLS_CA: a missing file, a non-PEM file o
   assert.throws(() => parseCli(['--redis', 'redis://127.0.0.1:1', '--redis-tls-ca', certs.ca], {}),
     (err) => err.option === '--redis-tls-ca' && /needs a rediss:\/\/ URL/.test(err.message));
   assert.equal(parseCli(['--redis', url, '--redis-tls-ca', certs.ca], {}).options.redisTlsCa, certs.ca);
+  // A URL typed without its scheme is refused without echoing its password.
+  assert.throws(() => parseCli(['--redis', `app:${PASSWORD}@127.0.0.1:6379`], {}),
+    (err) => err.option === '--redis' && err.message.includes('app:***@127.0.0.1:6379') && !err.message.includes(PASSWORD));
+  const noScheme = await cli(['stats', '--redis', `app:${PASSWORD}@127.0.0.1:6379`]);
+  assert.is(noScheme.code, 2);
+  assert.not.ok(noScheme.stderr.includes(PASSWORD), noScheme.stderr);
 
   const cliBad = await cli(['stats', '--redis', 'redis://127.0.0.1:1', '--redis-tls-ca', certs.ca, '--json']);
   assert.is(cliBad.code, 2);
