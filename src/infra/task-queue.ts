@@ -1,5 +1,6 @@
 import { EventEmitter } from 'eventemitter3';
 import type { Redis } from 'ioredis';
+import type { ConnectionOptions } from 'node:tls';
 import { backoffDelay, type BackoffOptions } from './backoff.js';
 import { checkEvictionPolicy, resolveRedis, type RedisInput } from './connection.js';
 import { readDeadLetters, readDeadSummaries, type DeadLetterSummary } from './dead-letters.js';
@@ -7,6 +8,7 @@ import { decodeLeases, decodeTask, errorInfo } from './decode.js';
 import { ClosedError, OptionError, UnexpectedReplyError, ValidationError, toError } from './errors.js';
 import { QueueKeys } from './keys.js';
 import { planList, readPage, type ListOptions, type TaskPage } from './list-tasks.js';
+import { mergeTls } from './tls.js';
 import { defineScripts, type ScriptName } from './scripts.js';
 import type { ClaimBatch, ClaimOptions, EnqueueResult, FailOptions, FailOutcome, Lane, Lease, QueueStats, TaskInfo, TaskInput } from './types.js';
 import { checkId, checkInt, checkLane, normalizeInput, normalizeInputs, serializePayload, type NormalizedTask } from './validate.js';
@@ -18,6 +20,12 @@ const MAX_RETRY_DELAY_MS = 365 * 24 * HOUR;
 export interface TaskQueueOptions {
   /** URL, ioredis options or client. Default: REDIS_URL, else redis://127.0.0.1:6379. */
   redis?: RedisInput;
+  /**
+   * TLS settings over those of `redis`, e.g. `{ ca: readFileSync('ca.pem') }` for a Redis whose
+   * certificate a private CA signed. A rediss:// URL alone trusts Node's default CA store.
+   * Ignored when `redis` is a client.
+   */
+  tls?: ConnectionOptions;
   /** Queue name; all its keys share the hash tag `{name}`. Default `default`. */
   name?: string;
   /** First part of every key. Default `tl`. */
@@ -66,7 +74,7 @@ export class TaskQueue extends EventEmitter<TaskQueueEvents> {
   readonly #owned: boolean;
   readonly #run: (name: ScriptName, keys: readonly (string | number)[], argv: readonly (string | number)[]) => Promise<unknown>;
   readonly #wake: WakeSignal;
-  readonly #opts: Required<Omit<TaskQueueOptions, 'redis' | 'name' | 'namespace' | 'backoff'>> & { backoff: BackoffOptions };
+  readonly #opts: Required<Omit<TaskQueueOptions, 'redis' | 'tls' | 'name' | 'namespace' | 'backoff'>> & { backoff: BackoffOptions };
   #closed = false;
 
   constructor(options: TaskQueueOptions = {}) {
@@ -82,7 +90,8 @@ export class TaskQueue extends EventEmitter<TaskQueueEvents> {
       leaseMarginMs: option(options, 'leaseMarginMs', 5000, 0),
       backoff: options.backoff ?? {},
     };
-    const { client, owned } = resolveRedis(options.redis);
+    const tls = mergeTls(options.redis, options.tls);
+    const { client, owned } = resolveRedis(options.redis, tls ? { tls } : {});
     this.redis = client;
     this.#owned = owned;
     this.#run = defineScripts(client);

@@ -40,7 +40,8 @@ interface Flag {
 export const FLAGS: Readonly<Record<string, Flag>> = {
   short: { env: 'TASKLANE_SHORT', option: 'short', kind: 'count', value: 'N', help: 'short-lane actors (deadline per task)', fallback: '4' },
   long: { env: 'TASKLANE_LONG', option: 'long', kind: 'count', value: 'N', help: 'long-lane actors (heartbeats, no deadline)', fallback: '1' },
-  redis: { env: 'REDIS_URL', option: 'redis', kind: 'string', value: 'URL', help: 'Redis to use', fallback: 'redis://127.0.0.1:6379' },
+  redis: { env: 'REDIS_URL', option: 'redis', kind: 'string', value: 'URL', help: 'Redis to use (redis:// or rediss:// for TLS; prefer the variable: a flag shows its password in `ps`)', fallback: 'redis://127.0.0.1:6379' },
+  'redis-tls-ca': { env: 'TASKLANE_REDIS_TLS_CA', option: 'redisTlsCa', kind: 'string', value: 'PATH', help: 'PEM file of the CA that signed the Redis certificate (with rediss://)', fallback: 'Node\'s default trust store' },
   queue: { env: 'TASKLANE_QUEUE', option: 'queue', kind: 'string', value: 'NAME', help: 'queue name', fallback: 'default' },
   'api-url': { env: 'EXTERNAL_API_URL', option: 'apiUrl', kind: 'string', value: 'URL', help: 'external API endpoint; registers the `http` task type', fallback: 'none' },
   handlers: { env: 'TASKLANE_HANDLERS', option: 'handlers', kind: 'string', value: 'PATH', help: 'module whose default export maps task type → handler', fallback: 'none' },

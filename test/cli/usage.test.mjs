@@ -15,7 +15,7 @@ test('tasklane --help lists every command, the common flags and the exit codes',
   for (const args of [['--help'], ['-h'], ['help']]) {
     const run = await cli(args);
     assert.is(run.code, 0, args.join(' '));
-    for (const name of ['enqueue', 'get ID', 'stats', 'list --state STATE', 'cancel ID', 'dead list', 'dead retry (ID | --all)', 'dead purge (ID | --all)', 'supervisor', '--redis URL', '--queue NAME', '--json', 'REDIS_URL', 'TASKLANE_QUEUE']) {
+    for (const name of ['enqueue', 'get ID', 'stats', 'list --state STATE', 'cancel ID', 'dead list', 'dead retry (ID | --all)', 'dead purge (ID | --all)', 'supervisor', '--redis URL', '--redis-tls-ca PATH', 'TASKLANE_REDIS_TLS_CA', '--queue NAME', '--json', 'REDIS_URL', 'TASKLANE_QUEUE']) {
       assert.ok(run.stdout.includes(name), `${name} missing from tasklane ${args.join(' ')}`);
     }
     assert.ok(run.stdout.includes(EXIT_LINE));
@@ -70,7 +70,7 @@ test('unknown commands and flags exit 2 with the allowed ones', async () => {
   assert.is(groupOnly.code, 2);
   assert.match(groupOnly.stderr, /`tasklane dead` needs a command: list, retry, purge/);
   assert.is(flag.code, 2);
-  assert.match(flag.stderr, /Unknown flag `--verbose` for `tasklane stats`; allowed flags: --redis, --queue, --json, --help/);
+  assert.match(flag.stderr, /Unknown flag `--verbose` for `tasklane stats`; allowed flags: --redis, --redis-tls-ca, --queue, --json, --help/);
   assert.is(help.code, 2);
 });
 

@@ -24,7 +24,7 @@ export async function serveOperatorHttp(
   log: Logger,
 ): Promise<{ url: string; close(): Promise<void> }> {
   const resolved = resolveOptions(options);
-  const queue = new TaskQueue({ redis: resolved.redis, name: resolved.queue });
+  const queue = new TaskQueue({ redis: resolved.redis, tls: resolved.tls, name: resolved.queue });
   queue.on('queue:warning', () => {}); // the runtime's own queue reports it already
   const ownsClient = queue.redis !== resolved.redis;
   const server = createOperatorServer({
