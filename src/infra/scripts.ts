@@ -23,6 +23,10 @@ export const SCRIPTS = {
   retryDeadMany: 4,
   purgeDeadMany: 1,
   stats: 6,
+  apiAcquire: 4,
+  apiSettle: 6,
+  apiForce: 3,
+  apiState: 5,
 } as const;
 
 export type ScriptName = keyof typeof SCRIPTS;
