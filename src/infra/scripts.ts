@@ -24,6 +24,10 @@ export const SCRIPTS = {
   purgeDeadMany: 1,
   stats: 6,
   listTasks: 2,
+  apiAcquire: 4,
+  apiSettle: 6,
+  apiForce: 3,
+  apiState: 5,
 } as const;
 
 export type ScriptName = keyof typeof SCRIPTS;
