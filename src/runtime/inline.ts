@@ -49,7 +49,7 @@ export class InlineRuntime extends EventEmitter<RuntimeEvents> implements Runtim
     this.#log.info({ redis: o.redisLabel, queue: o.queue, lanes, concurrency: o.concurrency, owner: this.#owner }, 'runtime starting in this process');
     this.#control = new ControlQueue(o, this.#log, { onDown: (reason) => this.emit('redis:down', reason), onUp: () => this.emit('redis:up') });
     try {
-      this.#handlers = await buildHandlers({ apiUrl: o.apiUrl, handlers: o.handlers });
+      this.#handlers = await buildHandlers({ apiUrl: o.apiUrl, apiTimeoutMs: o.apiTimeoutMs, handlers: o.handlers });
     } catch (err) {
       await this.#control.close();
       this.#state = 'stopped';

@@ -73,6 +73,7 @@ export interface WorkerInit {
   taskTimeoutMs: number;
   drainTimeoutMs: number;
   apiUrl: string | null;
+  apiTimeoutMs: number;
   /** Module path whose default export maps task type → handler. */
   handlers: string | null;
   logLevel: string;
@@ -142,7 +143,7 @@ const WORKER_SHAPES: Readonly<Record<WorkerMessage['type'], Shape>> = {
 
 const INIT_SHAPE: Shape = {
   index: isCount, owner: isText, lanes: laneCounts, redis: nullable((v) => isText(v) || isRecord(v)), queue: isText,
-  concurrency: isCount, leaseMs: isCount, taskTimeoutMs: isCount, drainTimeoutMs: isCount, apiUrl: nullable(isText), handlers: nullable(isText),
+  concurrency: isCount, leaseMs: isCount, taskTimeoutMs: isCount, drainTimeoutMs: isCount, apiUrl: nullable(isText), apiTimeoutMs: isCount, handlers: nullable(isText),
   logLevel: isText, statsEveryMs: isCount,
 };
 

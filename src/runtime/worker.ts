@@ -69,7 +69,7 @@ class WorkerProcess {
     process.on('disconnect', () => void this.#drain(init.drainTimeoutMs, 'lost the supervisor'));
 
     try {
-      this.#handlers = await buildHandlers({ apiUrl: init.apiUrl, handlers: init.handlers });
+      this.#handlers = await buildHandlers({ apiUrl: init.apiUrl, apiTimeoutMs: init.apiTimeoutMs, handlers: init.handlers });
     } catch (err) {
       this.#die(err, 'could not build the handlers');
       return;
