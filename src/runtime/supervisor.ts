@@ -25,7 +25,7 @@ import { ControlQueue } from './control.js';
 import { addApiCalls, emptyApiCalls, type ApiCallCounts } from '../infra/api-calls.js';
 import { CrashLoopError } from './errors.js';
 import { HOST_EVENT } from './host.js';
-import { fromErrorData, parseWorkerMessage, WORKER_INIT_ENV, type LaneCounts, type WedgedMessage, type WorkerInit, type WorkerMessage, type WorkerStats } from './ipc.js';
+import { fromErrorData, parseWorkerMessage, WORKER_INIT_ENV, type LaneCounts, type TaskMessage, type WedgedMessage, type WorkerInit, type WorkerMessage, type WorkerStats } from './ipc.js';
 import type { ResolvedOptions } from './options.js';
 import { planWorkers } from './plan.js';
 import { RestartPolicy } from './restart-policy.js';
@@ -200,14 +200,18 @@ export class ClusterRuntime extends EventEmitter<RuntimeEvents> implements Runti
   }
 
   #onMessage(slot: Slot, owner: string, raw: unknown): void {
-    // A replaced wedged process speaks for a slot that is no longer its own.
-    if (slot.owner !== owner && [...this.#retiring.values()].some((r) => r.info.owner === owner)) return;
     const parsed = parseWorkerMessage(raw);
     if (!parsed.ok) {
       this.#log.warn({ worker: slot.name, problem: parsed.problem }, 'ignored a malformed message from a worker');
       return;
     }
     const message = parsed.message;
+    if (slot.owner !== owner && message.owner === owner && [...this.#retiring.values()].some((r) => r.info.owner === owner)) {
+      // A replaced wedged process no longer speaks for its slot, but the outcomes of the
+      // tasks it drains are still this runtime's.
+      if (message.type === 'task') this.#emitTask(message);
+      return;
+    }
     if (message.owner !== owner || slot.owner !== owner) {
       this.#log.warn({ worker: slot.name, claimed: message.owner, owner }, 'ignored a message naming another owner');
       return;
@@ -239,20 +243,23 @@ export class ClusterRuntime extends EventEmitter<RuntimeEvents> implements Runti
       case 'wedged':
         this.#replaceWedged(slot, message);
         break;
-      case 'task': {
-        const event: TaskEvent = { owner: message.owner, task: message.task };
-        if (message.durationMs !== undefined) event.durationMs = message.durationMs;
-        if (message.waitMs !== undefined) event.waitMs = message.waitMs;
-        if (message.retryInMs !== undefined) event.retryInMs = message.retryInMs;
-        if (message.error) event.error = fromErrorData(message.error);
-        this.emit(HOST_EVENT[message.event], event);
+      case 'task':
+        this.#emitTask(message);
         break;
-      }
       case 'fatal':
         slot.lastError = `${message.error.name}: ${message.error.message}`;
         this.#log.error({ worker: slot.name, owner: slot.owner, error: message.error }, 'worker reported a fatal error');
         break;
     }
+  }
+
+  #emitTask(message: TaskMessage): void {
+    const event: TaskEvent = { owner: message.owner, task: message.task };
+    if (message.durationMs !== undefined) event.durationMs = message.durationMs;
+    if (message.waitMs !== undefined) event.waitMs = message.waitMs;
+    if (message.retryInMs !== undefined) event.retryInMs = message.retryInMs;
+    if (message.error) event.error = fromErrorData(message.error);
+    this.emit(HOST_EVENT[message.event], event);
   }
 
   /**
