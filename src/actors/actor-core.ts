@@ -275,6 +275,12 @@ export class Actor extends EventEmitter<ActorEvents> {
       } catch (error) {
         outcome = { settlement: { kind: 'failed', error: toError(error) }, durationMs: 0 };
       }
+      if (attempt.interruption && attempt.handlerRunning) {
+        // A handler that honours its signal settles within a few microtasks. One turn of the
+        // event loop lets its own catch/finally run before the outcome is reported, and only
+        // a handler that really ignores its signal is counted as stuck.
+        await Promise.race([attempt.handlerSettled, new Promise<void>((resolve) => setImmediate(resolve))]);
+      }
       // Counted before the attempt leaves #attempts, so a claim loop woken by #settle
       // never sees the slot as free.
       const stuck = attempt.handlerRunning;
@@ -292,7 +298,8 @@ export class Actor extends EventEmitter<ActorEvents> {
   #enterStuck(): void {
     this.#stuck += 1;
     const { concurrency } = this.#opts;
-    if (this.#stuck >= concurrency && !this.#wedged) {
+    // While draining, handlers aborted by stop() that ignore it are expected; the process is on its way out.
+    if (this.#stuck >= concurrency && !this.#wedged && this.#state === 'running') {
       this.#wedged = true;
       this.#notify('actor:wedged', { stuck: this.#stuck, concurrency });
     }
