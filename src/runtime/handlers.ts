@@ -19,10 +19,10 @@ export interface HandlerSet {
  * @example
  * const { handlers, close } = await buildHandlers({ apiUrl: 'http://127.0.0.1:8080/tasks', handlers: './handlers.js' });
  */
-export async function buildHandlers({ apiUrl, handlers }: { apiUrl: string | null; handlers: string | HandlerMap | null }): Promise<HandlerSet> {
+export async function buildHandlers({ apiUrl, apiTimeoutMs, handlers }: { apiUrl: string | null; apiTimeoutMs?: number; handlers: string | HandlerMap | null }): Promise<HandlerSet> {
   // Load the module first: if it fails there is no HTTP pool to close.
   const own = typeof handlers === 'string' ? await loadHandlerModule(handlers) : handlers ?? {};
-  const http = apiUrl ? createHttpHandler({ url: apiUrl }) : null;
+  const http = apiUrl ? createHttpHandler({ url: apiUrl, ...(apiTimeoutMs === undefined ? {} : { apiTimeoutMs }) }) : null;
   return {
     handlers: Object.freeze({ ...(http ? { http } : {}), ...own }),
     close: async () => {

@@ -49,7 +49,7 @@ export class InlineRuntime extends EventEmitter<RuntimeEvents> implements Runtim
     this.#log.info({ redis: o.redisLabel, queue: o.queue, lanes, concurrency: o.concurrency, owner: this.#owner }, 'runtime starting in this process');
     this.#control = new ControlQueue(o, this.#log, { onDown: (reason) => this.emit('redis:down', reason), onUp: () => this.emit('redis:up') });
     try {
-      this.#handlers = await buildHandlers({ apiUrl: o.apiUrl, handlers: o.handlers });
+      this.#handlers = await buildHandlers({ apiUrl: o.apiUrl, apiTimeoutMs: o.apiTimeoutMs, handlers: o.handlers });
     } catch (err) {
       await this.#control.close();
       this.#state = 'stopped';
@@ -66,6 +66,12 @@ export class InlineRuntime extends EventEmitter<RuntimeEvents> implements Runtim
     });
     this.#host = host;
     for (const event of TASK_EVENTS) host.on(HOST_EVENT[event], (e) => this.emit(HOST_EVENT[event], e));
+    // No process to replace here: the wedged actor runs nothing until its handlers settle.
+    // The app hears of it (and may restart itself); the other actors go on.
+    host.on('actor:wedged', ({ lane, stuck, concurrency }) => {
+      this.#log.warn({ lane, stuck, concurrency }, 'handlers that ignore their deadline hold every slot of an actor; in-process there is no worker to replace, so it runs nothing until they settle');
+      this.emit('worker:wedged', { ...this.#info(), lane, stuck, concurrency, replaced: false });
+    });
     host.start();
     this.#state = 'running';
     this.emit('worker:ready', this.#info());
@@ -87,7 +93,8 @@ export class InlineRuntime extends EventEmitter<RuntimeEvents> implements Runtim
     const stats = this.#host?.stats() ?? { ...EMPTY_STATS };
     const ready = this.#state === 'running' || this.#state === 'stopping';
     const apiCalls = this.#handlers?.apiCalls() ?? emptyApiCalls();
-    return { state: this.#state, workers: [{ ...this.#info(), ready, restarts: 0, stats }], totals: stats, apiCalls };
+    const stuck = this.#host?.stuck() ?? { short: 0, long: 0 };
+    return { state: this.#state, workers: [{ ...this.#info(), ready, restarts: 0, stats }], totals: stats, apiCalls, stuck };
   }
 
   async #stop(drainTimeoutMs: number): Promise<void> {

@@ -3,6 +3,7 @@ import type { HandlerMap, Logger } from '../actors/types.js';
 import { defaultRedisUrl, isRedisAddress, redactUrl, type RedisInput } from '../infra/connection.js';
 import { OptionError } from '../infra/errors.js';
 import { checkTlsTarget, readTlsCa } from '../infra/tls.js';
+import { DEFAULT_API_TIMEOUT_MS } from '../infra/external-api.js';
 import { LOG_LEVELS, type LogLevel } from './logger.js';
 
 /** How the supervisor restarts crashed workers and when it gives up on one. */
@@ -38,6 +39,8 @@ export interface RuntimeOptions {
   handlers?: string | HandlerMap;
   /** Base URL of the external API; registers the `http` task type. */
   apiUrl?: string;
+  /** Long-lane `http` tasks: how long the API may take to answer (headers, then between body chunks). Default 5 min. */
+  apiTimeoutMs?: number;
   /**
    * Worker processes the actors are spread over; 0 runs every actor in this process.
    * Default: one per lane that has actors (so 2 when both lanes have actors; 1 when none has).
@@ -74,6 +77,7 @@ export interface ResolvedOptions {
   /** An absolute module path, a map (in-process only), or null. */
   handlers: string | HandlerMap | null;
   apiUrl: string | null;
+  apiTimeoutMs: number;
   processes: number;
   shareLanes: boolean;
   leaseMs: number;
@@ -117,6 +121,7 @@ export function resolveOptions(options: RuntimeOptions = {}): ResolvedOptions {
     concurrency: int(options.concurrency, 'concurrency', 10, 1, 10_000),
     handlers: handlersOption(options.handlers, processes),
     apiUrl: apiUrlOption(options.apiUrl),
+    apiTimeoutMs: int(options.apiTimeoutMs, 'apiTimeoutMs', DEFAULT_API_TIMEOUT_MS, 1, DAY),
     processes,
     shareLanes,
     leaseMs,

@@ -2,6 +2,7 @@ import type { EventEmitter } from 'eventemitter3';
 import type { ApiCallCounts } from '../infra/api-calls.js';
 import type { CrashLoopError } from './errors.js';
 import type { TaskEvent } from './host.js';
+import type { Lane } from '../infra/types.js';
 import type { LaneCounts, WorkerStats } from './ipc.js';
 
 export type { TaskEvent } from './host.js';
@@ -44,6 +45,21 @@ export interface RuntimeStats {
   totals: WorkerStats;
   /** Calls to the external API by outcome class since the runtime started, ended workers included. */
   apiCalls: ApiCallCounts;
+  /** Handlers past their deadline (or other attempt end) that have not settled, per lane, over the live workers. */
+  stuck: LaneCounts;
+}
+
+/**
+ * One actor's slots are all held by handlers that ignored their deadline. With worker
+ * processes the supervisor replaces the process (`replaced: true`); in-process
+ * (`processes: 0`) there is nothing to replace, and the actor stays wedged until its
+ * handlers settle (`replaced: false`).
+ */
+export interface WorkerWedged extends WorkerInfo {
+  lane: Lane;
+  stuck: number;
+  concurrency: number;
+  replaced: boolean;
 }
 
 /**
@@ -59,6 +75,8 @@ export interface RuntimeEvents {
   'worker:exit': (info: WorkerExit) => void;
   /** The supervisor gave up restarting one worker slot; the others keep running. */
   'worker:abandoned': (error: CrashLoopError, info: WorkerInfo) => void;
+  /** Handlers that ignore their deadline hold every slot of one actor (see WorkerWedged). */
+  'worker:wedged': (event: WorkerWedged) => void;
   'task:completed': (event: TaskEvent) => void;
   'task:retrying': (event: TaskEvent) => void;
   'task:dead': (event: TaskEvent) => void;

@@ -70,7 +70,7 @@ class WorkerProcess {
     process.on('disconnect', () => void this.#drain(init.drainTimeoutMs, 'lost the supervisor'));
 
     try {
-      this.#handlers = await buildHandlers({ apiUrl: init.apiUrl, handlers: init.handlers });
+      this.#handlers = await buildHandlers({ apiUrl: init.apiUrl, apiTimeoutMs: init.apiTimeoutMs, handlers: init.handlers });
     } catch (err) {
       this.#die(err, 'could not build the handlers');
       return;
@@ -95,10 +95,12 @@ class WorkerProcess {
     });
     this.#host = host;
     for (const event of TASK_EVENTS) host.on(HOST_EVENT[event], (e: TaskEvent) => this.#sendTask(event, e));
+    // The primary replaces this process: only a new process frees slots held by handlers that ignore their signal.
+    host.on('actor:wedged', ({ lane, stuck, concurrency }) => this.#send({ type: 'wedged', owner: init.owner, lane, stuck, concurrency }));
     host.start();
     this.#send({ type: 'ready', owner: init.owner, pid: process.pid, lanes: init.lanes });
     this.#log.info({ lanes: init.lanes, handlers: Object.keys(this.#handlers.handlers) }, 'worker ready');
-    this.#statsTimer = setInterval(() => this.#send({ type: 'stats', owner: init.owner, stats: host.stats(), apiCalls: this.#handlers!.apiCalls() }), init.statsEveryMs);
+    this.#statsTimer = setInterval(() => this.#send({ type: 'stats', owner: init.owner, stats: host.stats(), apiCalls: this.#handlers!.apiCalls(), stuck: host.stuck() }), init.statsEveryMs);
     this.#statsTimer.unref();
   }
 

@@ -173,6 +173,15 @@ export class OperatorMetrics {
         this.set(stats().totals.inFlight);
       },
     });
+    new Gauge({
+      name: 'tasklane_stuck_handlers', help: 'Handlers past their deadline (or lost lease, or forced stop) that have not settled and still hold a slot, by lane (from the workers\' latest reports); reaching an actor\'s concurrency gets its worker process replaced', labelNames: ['lane'], registers: r,
+      collect() {
+        // A Runtime of an older build (or a hand-made one) may not report it.
+        const stuck = stats().stuck ?? { short: 0, long: 0 };
+        this.set({ lane: 'short' }, stuck.short);
+        this.set({ lane: 'long' }, stuck.long);
+      },
+    });
     new Counter({
       name: 'tasklane_external_api_calls_total', help: 'HTTP requests of the `http` handler to the external API by outcome class (2xx…5xx, timeout, network, aborted); quick retries count', labelNames: ['class'], registers: r,
       collect() {
