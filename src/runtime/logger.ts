@@ -1,5 +1,6 @@
 import { destination, pino } from 'pino';
 import type { Logger } from '../actors/types.js';
+import { within } from './shutdown.js';
 
 // Lives with the connection code, which the CLI loads without pino; re-exported for the runtime.
 export { redactUrl } from '../infra/connection.js';
@@ -15,6 +16,9 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 const MAX_WRITE_BYTES = 4096;
 
 let stdout: ReturnType<typeof destination> | undefined;
+
+/** How long `drainLogs` waits for stdout to take the buffered lines before writing them synchronously. */
+const DRAIN_WAIT_MS = 1000;
 
 /** One stream per process, so lines of every logger keep their order. */
 function stdoutStream(): ReturnType<typeof destination> {
@@ -61,8 +65,35 @@ export function uniqueKeys(line: string): string {
 }
 
 /**
+ * Waits (at most `ms`) until stdout has taken every buffered line, then flushes whatever is
+ * left synchronously. Prefer it to `flushLogs()` where the exit can wait: a synchronous
+ * flush skips a chunk whose asynchronous write is still being retried on a full,
+ * non-blocking pipe, while waiting for the stream's `drain` lets that write finish first.
+ *
+ * @example
+ * log.info({ stats }, 'drained');
+ * await drainLogs();
+ * process.exit(0);
+ */
+export async function drainLogs(ms = DRAIN_WAIT_MS): Promise<void> {
+  const stream = stdout;
+  if (stream) {
+    const drained = new Promise<void>((resolve) => stream.once('drain', () => resolve()));
+    try {
+      // An empty write makes the stream emit `drain` once everything before it is written.
+      stream.write('');
+      await within(drained, ms);
+    } catch {
+      // Destroyed: flushLogs() below has nothing to write either.
+    }
+  }
+  flushLogs();
+}
+
+/**
  * Writes out, synchronously, every line still buffered for stdout. Call it right before
- * `process.exit`. Never throws: at exit there is nowhere left to report a failure.
+ * a `process.exit` that cannot wait (drainLogs() is the better choice where it can). Never
+ * throws: at exit there is nowhere left to report a failure.
  *
  * @example
  * log.error({ err }, 'giving up');

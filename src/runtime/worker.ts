@@ -16,7 +16,7 @@ import { TaskQueue } from '../infra/task-queue.js';
 import { buildHandlers, type HandlerSet } from './handlers.js';
 import { ActorHost, HOST_EVENT, type TaskEvent } from './host.js';
 import { parsePrimaryMessage, readWorkerInit, toErrorData, TASK_EVENTS, type WorkerInit, type WorkerMessage } from './ipc.js';
-import { createLogger, flushLogs, redactUrl, type LogLevel } from './logger.js';
+import { createLogger, drainLogs, flushLogs, redactUrl, type LogLevel } from './logger.js';
 import { watchRedis } from './redis-watch.js';
 import { closeQueue } from './shutdown.js';
 
@@ -125,7 +125,7 @@ class WorkerProcess {
     const drained: WorkerMessage = { type: 'drained', owner: this.#init.owner, stats };
     if (this.#handlers) drained.apiCalls = this.#handlers.apiCalls();
     await this.#lastWords(drained);
-    flushLogs();
+    await drainLogs();
     process.exit(0);
   }
 
@@ -139,10 +139,9 @@ class WorkerProcess {
     this.#stopping = true;
     clearInterval(this.#statsTimer);
     this.#log.error({ err: thrown }, `worker failed: ${what}`);
-    void this.#lastWords({ type: 'fatal', owner: this.#init.owner, error: toErrorData(thrown) }).then(() => {
-      flushLogs();
-      process.exit(1);
-    });
+    void this.#lastWords({ type: 'fatal', owner: this.#init.owner, error: toErrorData(thrown) })
+      .then(() => drainLogs())
+      .then(() => process.exit(1));
   }
 
   #sendTask(event: (typeof TASK_EVENTS)[number], e: TaskEvent): void {

@@ -50,6 +50,12 @@ test('a stalled stdout does not stall logging, and flushLogs() before exit deliv
   assertAllLines(run);
 });
 
+test('drainLogs() before exit delivers every line', async () => {
+  const run = await burst('drain-exit');
+  assert.is(run.code, 3);
+  assertAllLines(run);
+});
+
 test('process.exit without an explicit flush still delivers every line', async () => {
   const run = await burst('exit');
   assert.is(run.code, 3);
