@@ -6,6 +6,7 @@ import * as assert from 'uvu/assert';
 import { createActor, NonRetryableError } from '../../dist/index.js';
 import { ActorHost } from '../../dist/runtime/host.js';
 import { uniqueKeys } from '../../dist/runtime/logger.js';
+import { rawKeys, repeatedKeys } from '../helpers/json-keys.mjs';
 import { MemoryStore, until } from '../helpers/memory-store.mjs';
 
 const test = suite('Actor outcome log lines');
@@ -24,34 +25,8 @@ function capture(level, { base = { pid: 1, role: 'worker', worker: 'w0', owner: 
   return { log, lines, parsed, find: (msg) => parsed().filter(({ line }) => line.msg === msg) };
 }
 
-/** The top-level keys of one raw JSON line, in order, duplicates kept (JSON.parse keeps only the last). */
-function rawKeys(raw) {
-  const keys = [];
-  let depth = 0;
-  let inString = false;
-  let start = -1;
-  for (let i = 0; i < raw.length; i += 1) {
-    const c = raw[i];
-    if (inString) {
-      if (c === '\\') i += 1;
-      else if (c === '"') {
-        inString = false;
-        if (depth === 1 && start >= 0 && raw[i + 1] === ':') keys.push(JSON.parse(raw.slice(start, i + 1)));
-        start = -1;
-      }
-    } else if (c === '"') {
-      inString = true;
-      if (depth === 1 && (raw[i - 1] === '{' || raw[i - 1] === ',')) start = i;
-    } else if (c === '{' || c === '[') depth += 1;
-    else if (c === '}' || c === ']') depth -= 1;
-  }
-  return keys;
-}
-
 function assertUniqueKeys(raw) {
-  const keys = rawKeys(raw);
-  const repeated = keys.filter((k, i) => keys.indexOf(k) !== i);
-  assert.equal(repeated, [], `keys repeated in ${raw}`);
+  assert.equal(repeatedKeys(raw), [], `keys repeated in ${raw}`);
 }
 
 /** A store that draws its backoff like TaskQueue.backoffFor does, with a fixed value. */
