@@ -9,6 +9,7 @@ import { Attempt, type Settlement } from './attempt.js';
 import { ActorStoppedError } from './errors.js';
 import type { ActorEvents, Notify } from './events.js';
 import { armLaneGuard } from './lane-guards.js';
+import { childOnce } from './log-bindings.js';
 import { resolveActorOptions, type ActorOptions, type ResolvedActorOptions } from './options.js';
 import { OutcomeReporter } from './reporter.js';
 import type { Logger } from './types.js';
@@ -100,7 +101,7 @@ export class Actor extends EventEmitter<ActorEvents> {
     super();
     this.#opts = resolveActorOptions(options);
     this.lane = this.#opts.lane;
-    this.#log = this.#opts.log.child({ lane: this.lane, owner: this.#opts.owner });
+    this.#log = childOnce(this.#opts.log, { lane: this.lane, owner: this.#opts.owner });
     this.#queue = new PQueue({ concurrency: this.#opts.concurrency });
     this.#reporter = new OutcomeReporter(this.#opts.store, this.#log, this.#notify, this.#storeError);
   }
@@ -323,7 +324,7 @@ export class Actor extends EventEmitter<ActorEvents> {
     const started = performance.now();
     const disarm = armLaneGuard(attempt, this.#opts, this.#storeError);
     try {
-      const settlement = await attempt.run(handler, () => this.#log.child({ taskId: lease.id, type: lease.type, attempt: lease.attempt }));
+      const settlement = await attempt.run(handler, () => childOnce(this.#log, { taskId: lease.id, type: lease.type, attempt: lease.attempt }));
       return { settlement, durationMs: performance.now() - started };
     } finally {
       disarm();

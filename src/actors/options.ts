@@ -74,6 +74,9 @@ export const noopLogger: Logger = {
   child() {
     return noopLogger;
   },
+  isLevelEnabled() {
+    return false;
+  },
 };
 
 /**

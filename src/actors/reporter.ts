@@ -4,11 +4,13 @@ import type { Settlement } from './attempt.js';
 import { CompletionBatcher } from './completion-batcher.js';
 import type { Notify } from './events.js';
 import { failOptionsFor } from './fail-options.js';
+import { OutcomeLog } from './outcome-log.js';
 import { withRetries } from './store-retry.js';
 import type { LeaseStore, Logger } from './types.js';
 
 /**
- * Records each attempt's settlement in the store and emits the matching event.
+ * Records each attempt's settlement in the store, emits the matching event and logs
+ * the outcome's line (outcome-log.ts).
  * Completions go through a CompletionBatcher; failures and releases are single
  * calls. Every call is retried a few times on store errors; if it still fails, the
  * task is left to its lease expiry, which requeues it (the final safety net).
@@ -23,6 +25,7 @@ export class OutcomeReporter {
   readonly #notify: Notify;
   readonly #onStoreError: (error: unknown) => void;
   readonly #batcher: CompletionBatcher;
+  readonly #outcomes: OutcomeLog;
 
   constructor(store: LeaseStore, log: Logger, notify: Notify, onStoreError: (error: unknown) => void) {
     this.#store = store;
@@ -30,6 +33,7 @@ export class OutcomeReporter {
     this.#notify = notify;
     this.#onStoreError = onStoreError;
     this.#batcher = new CompletionBatcher(store, onStoreError);
+    this.#outcomes = new OutcomeLog(log);
   }
 
   /** Sends waiting completions now rather than at the end of the batching window. */
@@ -46,10 +50,9 @@ export class OutcomeReporter {
         case 'failed':
           return await this.#fail(lease, settlement.error);
         case 'lost':
-          this.#notify('lease:lost', lease);
-          return;
+          return this.#lost(lease);
         case 'stopped':
-          await withRetries(() => this.#store.release(lease), this.#onStoreError);
+          if (await withRetries(() => this.#store.release(lease), this.#onStoreError)) this.#outcomes.released(lease);
           return;
       }
     } catch (error) {
@@ -68,14 +71,30 @@ export class OutcomeReporter {
       if (error instanceof ValidationError) return this.#fail(lease, error, { retryable: false });
       throw error;
     }
-    if (recorded) this.#notify('task:completed', lease, { durationMs });
-    else this.#notify('lease:lost', lease);
+    if (!recorded) return this.#lost(lease);
+    this.#outcomes.completed(lease, durationMs);
+    this.#notify('task:completed', lease, { durationMs });
   }
 
   async #fail(lease: Lease, error: Error, options = failOptionsFor(error)): Promise<void> {
-    const outcome = await withRetries(() => this.#store.fail(lease, error, options), this.#onStoreError);
-    if (outcome === 'retrying') this.#notify('task:retrying', lease, error, options.retryInMs === undefined ? {} : { retryInMs: options.retryInMs });
-    else if (outcome === 'dead') this.#notify('task:dead', lease, error);
-    else this.#notify('lease:lost', lease);
+    // The backoff is drawn here rather than in the store, so the retry line tells the delay
+    // actually scheduled. The event keeps `retryInMs` for delays the error asked for.
+    const retryInMs = options.retryInMs ?? (options.retryable === false ? undefined : this.#store.backoffFor?.(lease));
+    const stored = retryInMs === undefined ? options : { ...options, retryInMs };
+    const outcome = await withRetries(() => this.#store.fail(lease, error, stored), this.#onStoreError);
+    if (outcome === 'retrying') {
+      this.#outcomes.retrying(lease, error, retryInMs);
+      this.#notify('task:retrying', lease, error, options.retryInMs === undefined ? {} : { retryInMs: options.retryInMs });
+    } else if (outcome === 'dead') {
+      this.#outcomes.dead(lease, error);
+      this.#notify('task:dead', lease, error);
+    } else {
+      this.#lost(lease);
+    }
+  }
+
+  #lost(lease: Lease): void {
+    this.#outcomes.lost(lease);
+    this.#notify('lease:lost', lease);
   }
 }

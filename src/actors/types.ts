@@ -12,6 +12,8 @@ export interface LeaseStore {
   release(lease: Lease): Promise<boolean>;
   wakeGeneration(lane: Lane): number;
   waitForWork(lane: Lane, options?: { since?: number; timeoutMs?: number; signal?: AbortSignal }): Promise<boolean>;
+  /** The delay `fail` would pick for this attempt's retry when the error names none (the queue's backoff). Optional: without it the retry line has no `delayMs`. */
+  backoffFor?(lease: Lease): number;
 }
 
 /** Structured logger; pino's instances fit. */
@@ -21,6 +23,10 @@ export interface Logger {
   warn(obj: object, msg?: string): void;
   error(obj: object, msg?: string): void;
   child(bindings: object): Logger;
+  /** Optional (pino has it): lets hot paths skip building a line the level drops. Missing means every level is enabled. */
+  isLevelEnabled?(level: string): boolean;
+  /** Optional (pino has it): the keys bound so far, so that a child binds each key once. */
+  bindings?(): Record<string, unknown>;
 }
 
 /** What a handler receives besides the task. */

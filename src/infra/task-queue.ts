@@ -341,6 +341,15 @@ export class TaskQueue extends EventEmitter<TaskQueueEvents> {
     throw new UnexpectedReplyError('fail', reply);
   }
 
+  /**
+   * The delay `fail` schedules for this attempt's retry when given no `retryInMs`: the
+   * queue's exponential backoff with jitter (a fresh draw on every call). An actor draws it
+   * once and passes it as `retryInMs`, so the retry it logs is the retry it scheduled.
+   */
+  backoffFor(lease: Lease): number {
+    return backoffDelay(lease.attempt, this.#opts.backoff);
+  }
+
   /** Gives a task back unfinished, without counting the attempt. False: the lease was already lost. */
   async release(lease: Lease): Promise<boolean> {
     this.#assertOpen();

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'eventemitter3';
 import { createActor, type Actor } from '../actors/actor.js';
+import { childOnce } from '../actors/log-bindings.js';
 import type { HandlerMap, LeaseStore, Logger } from '../actors/types.js';
 import { LANES, type Lane, type Lease } from '../infra/types.js';
 import type { LaneCounts, TaskEventName, TaskRef, WorkerStats } from './ipc.js';
@@ -91,7 +92,7 @@ export class ActorHost extends EventEmitter<HostEvents> {
           concurrency: options.concurrency,
           leaseMs: options.leaseMs,
           defaultTimeoutMs: options.taskTimeoutMs,
-          log: options.log.child({ lane, actor: i }),
+          log: childOnce(options.log, { lane, actor: i }),
         });
         this.#wire(actor);
         this.#actors.push(actor);

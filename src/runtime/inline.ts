@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { EventEmitter } from 'eventemitter3';
+import { childOnce } from '../actors/log-bindings.js';
 import type { Logger } from '../actors/types.js';
 import { emptyApiCalls } from '../infra/api-calls.js';
 import { ControlQueue } from './control.js';
@@ -62,7 +63,7 @@ export class InlineRuntime extends EventEmitter<RuntimeEvents> implements Runtim
     }
     const host = new ActorHost({
       store: this.#control.queue, handlers: this.#handlers.handlers, owner: this.#owner, lanes,
-      concurrency: o.concurrency, leaseMs: o.leaseMs, taskTimeoutMs: o.taskTimeoutMs, log: this.#log.child({ owner: this.#owner }),
+      concurrency: o.concurrency, leaseMs: o.leaseMs, taskTimeoutMs: o.taskTimeoutMs, log: childOnce(this.#log, { owner: this.#owner }),
     });
     this.#host = host;
     for (const event of TASK_EVENTS) host.on(HOST_EVENT[event], (e) => this.emit(HOST_EVENT[event], e));

@@ -4,7 +4,7 @@
  */
 import { OptionError } from '../infra/errors.js';
 import { helpText, parseCli } from './config.js';
-import { createLogger } from './logger.js';
+import { createLogger, drainLogs } from './logger.js';
 import { createRuntime } from './runtime.js';
 import { within } from './shutdown.js';
 import { handleShutdownSignals } from './signals.js';
@@ -47,6 +47,7 @@ export async function runSupervisor(argv: readonly string[], env: NodeJS.Process
       // Nothing has started yet: an address in use or not ours is a setup problem to fix first.
       log.error({ err, host: request.http.host, port: request.http.port }, 'http server could not listen');
       process.stderr.write(`tasklane: --http ${request.http.host}:${request.http.port}: ${(err as Error).message}\n`);
+      await drainLogs();
       process.exit(1);
     }
   }
@@ -56,7 +57,9 @@ export async function runSupervisor(argv: readonly string[], env: NodeJS.Process
   runtime.on('runtime:stopped', () => {
     // The server goes last, so /readyz reports the drain instead of refusing connections.
     const closing = http ? within(http.close(), HTTP_CLOSE_MS) : Promise.resolve();
-    void closing.finally(() => process.exit(process.exitCode ?? 0));
+    // Logs are written asynchronously: the last lines (the crash-loop summary, `supervisor
+    // stopped`) go out before the exit, whatever the reader of stdout is doing.
+    void closing.catch(() => undefined).then(() => drainLogs()).finally(() => process.exit(process.exitCode ?? 0));
   });
   handleShutdownSignals(runtime, log);
   // A start that fails has been reported (runtime:failed) and stops the runtime, which exits.

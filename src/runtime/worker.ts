@@ -17,7 +17,7 @@ import { readTlsCa } from '../infra/tls.js';
 import { buildHandlers, type HandlerSet } from './handlers.js';
 import { ActorHost, HOST_EVENT, type TaskEvent } from './host.js';
 import { parsePrimaryMessage, readWorkerInit, toErrorData, TASK_EVENTS, type WorkerInit, type WorkerMessage } from './ipc.js';
-import { createLogger, redactUrl, type LogLevel } from './logger.js';
+import { createLogger, drainLogs, flushLogs, redactUrl, type LogLevel } from './logger.js';
 import { watchRedis } from './redis-watch.js';
 import { closeQueue } from './shutdown.js';
 
@@ -135,17 +135,23 @@ class WorkerProcess {
     const drained: WorkerMessage = { type: 'drained', owner: this.#init.owner, stats };
     if (this.#handlers) drained.apiCalls = this.#handlers.apiCalls();
     await this.#lastWords(drained);
+    await drainLogs();
     process.exit(0);
   }
 
   #die(thrown: unknown, what: string): void {
     // A second fault while already dying: no more last words.
-    if (this.#dying) process.exit(1);
+    if (this.#dying) {
+      flushLogs();
+      process.exit(1);
+    }
     this.#dying = true;
     this.#stopping = true;
     clearInterval(this.#statsTimer);
     this.#log.error({ err: thrown }, `worker failed: ${what}`);
-    void this.#lastWords({ type: 'fatal', owner: this.#init.owner, error: toErrorData(thrown) }).then(() => process.exit(1));
+    void this.#lastWords({ type: 'fatal', owner: this.#init.owner, error: toErrorData(thrown) })
+      .then(() => drainLogs())
+      .then(() => process.exit(1));
   }
 
   #sendTask(event: (typeof TASK_EVENTS)[number], e: TaskEvent): void {
