@@ -17,8 +17,13 @@ const MAX_WRITE_BYTES = 4096;
 
 let stdout: ReturnType<typeof destination> | undefined;
 
-/** How long `drainLogs` waits for stdout to take the buffered lines before writing them synchronously. */
-const DRAIN_WAIT_MS = 1000;
+/**
+ * How long `drainLogs` waits for stdout to take the buffered lines before writing them
+ * synchronously. Long on purpose: the synchronous write blocks on a stalled reader just the
+ * same, and when it runs while an asynchronous write is still being retried on a full pipe
+ * it can write that chunk a second time (seen with a reader stalled for 3 s and a 1 s wait).
+ */
+const DRAIN_WAIT_MS = 10_000;
 
 /** One stream per process, so lines of every logger keep their order. */
 function stdoutStream(): ReturnType<typeof destination> {
