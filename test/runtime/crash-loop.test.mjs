@@ -8,9 +8,9 @@ import { eventually, killAll, startSupervisor } from '../helpers/supervisor.mjs'
 const test = suite('supervisor crash-loop guard');
 test.after.each(killAll);
 
-test('a handlers module that throws on import: restarts stop, a clear error, exit 1', async () => {
+test('workers that crash on start: restarts stop, a clear error, exit 1', async () => {
   const sup = startSupervisor(['--short', '1', '--long', '1', '--redis', realRedisUrl(), '--queue', uniqueName('loop'),
-    '--handlers', 'test/fixtures/handlers-throws.mjs']);
+    '--handlers', 'test/fixtures/handlers-throws-in-worker.mjs']);
   const { code } = await sup.exited;
   assert.is(code, 1);
   const abandoned = sup.logs.filter((l) => l.role === 'supervisor' && /crashed 5 times in a row right after starting; not restarting it/.test(l.msg ?? ''));
