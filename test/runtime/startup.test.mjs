@@ -168,3 +168,41 @@ work('an unknown type is parked (uncounted, warned, counted in /metrics), then d
 });
 
 work.run();
+
+const options = suite('start-up options');
+
+options('--redis-wait and --unknown-type-grace take durations, from the flag or the environment, and name both when bad', async () => {
+  const { parseCli } = await import('../../dist/runtime/config.js');
+  assert.equal(parseCli(['--redis-wait', '2s', '--unknown-type-grace', '15m'], {}).options, { redisWaitMs: 2000, unknownTypeGraceMs: 900_000 });
+  assert.equal(parseCli([], { TASKLANE_REDIS_WAIT: '500ms', TASKLANE_UNKNOWN_TYPE_GRACE: '0' }).options, { redisWaitMs: 500, unknownTypeGraceMs: 0 });
+  assert.throws(() => parseCli([], { TASKLANE_UNKNOWN_TYPE_GRACE: 'later' }), (err) => err.option === '--unknown-type-grace' && /`TASKLANE_UNKNOWN_TYPE_GRACE` \(--unknown-type-grace\) to be a duration/.test(err.message));
+  assert.throws(() => parseCli(['--redis-wait', '0'], {}), (err) => err.option === '--redis-wait' && /Invalid --redis-wait \(TASKLANE_REDIS_WAIT\): Expected `redisWaitMs` to be an integer from 1/.test(err.message));
+});
+
+options('createRuntime({ processes: 0, redisWaitMs }): start() rejects with a RedisWaitError and the runtime is stopped', async () => {
+  const { createRuntime, RedisWaitError } = await import('../../dist/index.js');
+  const runtime = createRuntime({ processes: 0, short: 1, long: 0, redis: `redis://127.0.0.1:${await freePort()}`, redisWaitMs: 300, logLevel: 'silent', handlers: { echo: async () => 1 } });
+  const failed = [];
+  runtime.on('runtime:failed', (err) => failed.push(err));
+  const started = Date.now();
+  const err = await runtime.start().then(() => null, (e) => e);
+  assert.instance(err, RedisWaitError);
+  assert.is(err.code, 'TASKLANE_ERR_REDIS_UNAVAILABLE');
+  assert.ok(Date.now() - started < 300 + FAIL_FAST_MS);
+  assert.is(failed.length, 1);
+  assert.is(runtime.state, 'stopped');
+});
+
+options('createRuntime with worker processes: a bad handlers module rejects start() with an OptionError before anything runs', async () => {
+  const { createRuntime, OptionError } = await import('../../dist/index.js');
+  const runtime = createRuntime({ short: 1, long: 0, redis: realRedisUrl(), queue: uniqueName('embed'), logLevel: 'silent', handlers: 'test/fixtures/handlers-wrong-shape.mjs' });
+  const ready = [];
+  runtime.on('worker:ready', (w) => ready.push(w));
+  const err = await runtime.start().then(() => null, (e) => e);
+  assert.instance(err, OptionError);
+  assert.is(err.option, 'handlers');
+  assert.is(runtime.state, 'stopped');
+  assert.is(ready.length, 0);
+});
+
+options.run();
