@@ -110,6 +110,7 @@ export class ClusterRuntime extends EventEmitter<RuntimeEvents> implements Runti
       this.#state = 'stopped';
       throw err;
     }
+    if (this.#state !== 'starting') return; // stop() ran while the module loaded
     this.#control = new ControlQueue(o, this.#log, { onDown: (reason) => this.emit('redis:down', reason), onUp: () => this.emit('redis:up') });
     if (this.#slots.length === 0) this.#log.warn({}, 'no actors configured (--short 0 --long 0): only sweeping expired leases');
     const started = new Promise<void>((resolve, reject) => {
