@@ -46,6 +46,12 @@ export class OutcomeLog {
     this.#log.warn(line, error instanceof UnknownTaskTypeError ? 'unknown task type; dead-lettered' : 'task dead-lettered');
   }
 
+  /** No handler here for the task's type: parked (released with a delay, attempt uncounted) within the grace. */
+  parked(lease: Lease, delayMs: number, graceLeftMs: number): void {
+    this.#log.warn({ taskId: lease.id, type: lease.type, attempt: lease.attempt, delayMs, graceLeftMs },
+      `no handler here for task type \`${lease.type}\`; parked for ${delayMs} ms, waiting for a worker that handles it (dead-lettered once the grace is over)`);
+  }
+
   lost(lease: Lease): void {
     this.#log.info({ taskId: lease.id, type: lease.type, attempt: lease.attempt }, 'lease lost; the outcome was discarded and the task is requeued');
   }

@@ -152,7 +152,7 @@ test('out of attempts: dead-lettered at warn with the last error', async () => {
 
 test('an unknown task type is logged at warn', async () => {
   const { parsed, id } = await runOne({ ok: async () => 1 }, { type: 'nope' });
-  const lines = parsed().filter(({ line }) => line.taskId === id && line.code === 'TASKLANE_ERR_UNKNOWN_TASK_TYPE');
+  const lines = parsed().filter(({ line }) => line.taskId === id && line.code === 'TASKLANE_ERR_UNKNOWN_TYPE');
   assert.is(lines.length, 1);
   assert.is(lines[0].line.level, 40);
   assert.match(lines[0].line.msg, /^unknown task type/);

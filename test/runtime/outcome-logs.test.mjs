@@ -55,7 +55,7 @@ test('completion, retry, timeout, dead letter and unknown type each log their li
     assert.equal([dead.level, dead.type, dead.lane, dead.attempt, dead.code, dead.reason], [40, 'broken', 'short', 1, 'TASKLANE_ERR_NON_RETRYABLE', 'payload rejected']);
 
     const unknown = await line('unknown task type; dead-lettered', 'nope-1');
-    assert.equal([unknown.level, unknown.type, unknown.code], [40, 'nope', 'TASKLANE_ERR_UNKNOWN_TASK_TYPE']);
+    assert.equal([unknown.level, unknown.type, unknown.code], [40, 'nope', 'TASKLANE_ERR_UNKNOWN_TYPE']);
 
     for (const raw of sup.stdout.split('\n').filter(Boolean)) assert.equal(repeatedKeys(raw), [], `keys repeated in ${raw}`);
     assert.is((await sup.stop('SIGTERM')).code, 0);
