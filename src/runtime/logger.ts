@@ -72,8 +72,9 @@ export function uniqueKeys(line: string): string {
 /**
  * Waits (at most `ms`) until stdout has taken every buffered line, then flushes whatever is
  * left synchronously. Prefer it to `flushLogs()` where the exit can wait: a synchronous
- * flush skips a chunk whose asynchronous write is still being retried on a full,
- * non-blocking pipe, while waiting for the stream's `drain` lets that write finish first.
+ * flush that runs while an asynchronous write is still being retried on a full,
+ * non-blocking pipe can lose or repeat that chunk, while waiting for the stream's `drain`
+ * lets that write finish first.
  *
  * @example
  * log.info({ stats }, 'drained');
