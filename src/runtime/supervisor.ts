@@ -332,6 +332,12 @@ export class ClusterRuntime extends EventEmitter<RuntimeEvents> implements Runti
     const ready = slot.ready;
     const uptimeMs = Date.now() - slot.startedAt;
     slot.ready = false;
+    // Released at once: the process is gone, so its leases can only be stale. (A command it
+    // wrote just before dying might still be in flight to Redis; a claim landing after this
+    // release would be recovered by requeueExpired when its lease lapses.) Started before
+    // the restart decision: giving up on the last slot stops the runtime, and the stop waits
+    // for the releases under way before it closes the connection.
+    const releasing = this.#release(owner);
     let restartInMs: number | null = null;
     if (this.#state === 'starting' || this.#state === 'running') {
       const decision = slot.policy.decide({ ready, uptimeMs, code, signal });
@@ -348,10 +354,7 @@ export class ClusterRuntime extends EventEmitter<RuntimeEvents> implements Runti
     const facts = { worker: slot.name, owner, workerPid: info.pid, code, signal, ready, uptimeMs, restartInMs };
     if (expected) this.#log.info(facts, 'worker exited');
     else this.#log.warn(facts, 'worker died');
-    // Released at once: the process is gone, so its leases can only be stale. (A command it
-    // wrote just before dying might still be in flight to Redis; a claim landing after this
-    // release would be recovered by requeueExpired when its lease lapses.)
-    const released = await this.#release(owner);
+    const released = await releasing;
     if (released) this.#log.info({ worker: slot.name, owner, workerPid: info.pid, released }, 'released the leases of a worker that ended');
     this.emit('worker:exit', { ...info, code, signal, ready, uptimeMs, released, restartInMs });
     await this.#maybeStopped();

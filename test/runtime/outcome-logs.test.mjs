@@ -14,7 +14,8 @@ test('completion, retry, timeout, dead letter and unknown type each log their li
   const producer = new TaskQueue({ redis: realRedisUrl(), name });
   producer.on('queue:warning', () => {});
   const sup = startSupervisor(['--short', '1', '--long', '0', '--redis', realRedisUrl(), '--queue', name,
-    '--handlers', 'test/fixtures/handlers-outcomes.mjs', '--log-level', 'debug']);
+    // Grace 0: an unknown type is dead-lettered at once (parking has its own tests, runtime/startup).
+    '--handlers', 'test/fixtures/handlers-outcomes.mjs', '--log-level', 'debug', '--unknown-type-grace', '0']);
   try {
     await sup.waitForLog((l) => l.msg === 'supervisor running');
     await producer.enqueueMany([
