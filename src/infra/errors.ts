@@ -37,6 +37,8 @@ export const ErrorCode = {
   UnsupportedEncoding: 'TASKLANE_ERR_UNSUPPORTED_ENCODING',
   // GET /tasks/:id of an id with no record that enqueue still refuses (404, with `refusedUntil`).
   IdRefused: 'TASKLANE_ERR_ID_REFUSED',
+  // The client closed the connection before its request body was complete (logged at debug).
+  ClientAborted: 'TASKLANE_ERR_CLIENT_ABORTED',
   // queue.forget of an id whose record still exists.
   IdInUse: 'TASKLANE_ERR_ID_IN_USE',
   // A change timed out waiting for Redis: it may or may not have been applied.

@@ -16,10 +16,11 @@ import { OperatorMetrics } from '../metrics/registry.js';
 import { TIMED_OUT, within } from '../shutdown.js';
 import type { Runtime } from '../types.js';
 import { bearerCheck, checkOrigin, hostCheck, tokenProblem } from './auth.js';
-import { DEFAULT_BODY_LIMIT_BYTES, readJsonBody } from './body.js';
+import { ClientAbortError, DEFAULT_BODY_LIMIT_BYTES, readJsonBody } from './body.js';
 import type { RouteContext } from './context.js';
 import { DEFAULT_HTTP_HOST, urlOf } from './listen.js';
 import { HttpProblem, sendError } from './respond.js';
+import { rawPathname } from './raw-path.js';
 import { matchRoute } from './routes.js';
 
 /** Options of {@link createOperatorServer}. */
@@ -97,7 +98,7 @@ export function createOperatorServer(options: OperatorServerOptions): OperatorSe
     try {
       checkHost?.(req);
       const url = requestUrl(req.url ?? '/');
-      const match = matchRoute(req.method ?? 'GET', url.pathname);
+      const match = matchRoute(req.method ?? 'GET', rawPathname(req.url ?? '/', url.pathname));
       if (match.kind === 'none') throw new HttpProblem(404, ErrorCode.NotFound, `No route ${url.pathname.slice(0, 200)}`);
       if (match.kind === 'method') {
         throw new HttpProblem(405, ErrorCode.MethodNotAllowed, `${req.method} is not allowed on ${url.pathname.slice(0, 200)}; allowed: ${match.allow.join(', ')}`, { allow: match.allow.join(', ') });
@@ -110,7 +111,7 @@ export function createOperatorServer(options: OperatorServerOptions): OperatorSe
       }
       // Read before the timed section: the route timeout bounds the wait on Redis, and a slow
       // upload that never reached Redis must not be answered 504 "outcome unknown".
-      const body = match.body ? await readJsonBody(req, o.bodyLimitBytes) : undefined;
+      const body = match.body ? await readJsonBody(req, o.bodyLimitBytes, { optional: match.optionalBody }) : undefined;
       const ctx: RouteContext = { req, res, url, params: match.params, queue: o.queue, runtime: o.runtime, metrics, auth: !!authorize, body };
       if (!match.timed) {
         await match.handler(ctx);
@@ -119,6 +120,11 @@ export function createOperatorServer(options: OperatorServerOptions): OperatorSe
       const outcome = await within(match.handler(ctx), o.routeTimeoutMs);
       if (outcome === TIMED_OUT && !res.headersSent) throw timedOut(match.mutation, o.routeTimeoutMs);
     } catch (err) {
+      if (err instanceof ClientAbortError) {
+        o.log?.debug({ method: req.method, url: req.url }, 'http: client aborted the request');
+        res.destroy();
+        return;
+      }
       if (res.headersSent) {
         res.destroy();
         return;

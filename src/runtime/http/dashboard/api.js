@@ -64,6 +64,11 @@ async function request(method, path, { auth = false } = {}) {
 }
 
 export const fetchOverview = () => request('GET', '/overview');
-export const retryDead = (id) => request('POST', `/dead/${encodeURIComponent(id)}/retry`, { auth: true });
+// Per-id actions name the id in the query, never as a path segment: the browser's URL parser
+// turns `/dead/%2E/retry` into `/dead/retry` (every dead letter) and `/dead/%2E%2E` into `/`.
+const idQuery = (id) => `?id=${encodeURIComponent(id)}`;
+export const retryDead = (id) => request('POST', `/dead/retry${idQuery(id)}`, { auth: true });
 export const retryAllDead = () => request('POST', '/dead/retry', { auth: true });
-export const purgeDead = (id) => request('DELETE', `/dead/${encodeURIComponent(id)}`, { auth: true });
+export const purgeDead = (id) => request('DELETE', `/dead${idQuery(id)}`, { auth: true });
+export const pauseLane = (lane) => request('POST', `/pause?lane=${encodeURIComponent(lane)}`, { auth: true });
+export const resumeLane = (lane) => request('POST', `/resume?lane=${encodeURIComponent(lane)}`, { auth: true });
