@@ -1,24 +1,9 @@
 // `tasklane pause`, `resume`, `forget`, the refused-id message of `get`, and `--version --json`.
-import { Redis } from 'ioredis';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { TaskQueue } from '../../dist/index.js';
-import { realRedisUrl } from '../helpers/backends.mjs';
-import { cli, target } from '../helpers/cli.mjs';
+import { cli, target, withQueue } from '../helpers/cli.mjs';
 
 const test = suite('tasklane pause, resume, forget, --version --json');
-
-async function withQueue(name, fn) {
-  const client = new Redis(realRedisUrl(), { maxRetriesPerRequest: null });
-  const queue = new TaskQueue({ redis: client, name });
-  queue.on('queue:warning', () => {});
-  try {
-    return await fn(queue);
-  } finally {
-    await queue.close();
-    client.disconnect();
-  }
-}
 
 test('pause --lane and resume act on the queue in Redis; no lane means both; a bad lane exits 2 naming --lane', async () => {
   const { queue, flags } = target();

@@ -77,3 +77,18 @@ export function target(label = 'cli') {
   const queue = uniqueName(label);
   return { queue, flags: ['--redis', realRedisUrl(), '--queue', queue] };
 }
+
+/** A library queue on the test Redis under `name`, for checking what the CLI stored; closed after `fn`. */
+export async function withQueue(name, fn) {
+  const { Redis } = await import('ioredis');
+  const { TaskQueue } = await import('../../dist/index.js');
+  const client = new Redis(realRedisUrl(), { maxRetriesPerRequest: null });
+  const queue = new TaskQueue({ redis: client, name });
+  queue.on('queue:warning', () => {});
+  try {
+    return await fn(queue);
+  } finally {
+    await queue.close();
+    client.disconnect();
+  }
+}

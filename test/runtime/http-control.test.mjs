@@ -2,17 +2,14 @@
 // GET /tasks/:id, on the operator server in this process against the test redis-server.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createOperatorServer, TaskQueue } from '../../dist/index.js';
-import { realRedisUrl, sleep, uniqueName } from '../helpers/backends.mjs';
+import { sleep } from '../helpers/backends.mjs';
+import { deadLetter, serveQueue } from '../helpers/operator.mjs';
 import { parseExposition, sampleValue } from '../helpers/prometheus.mjs';
 
 const TOKEN = 'control-token';
 
 async function serve(queueOptions = {}) {
-  const queue = new TaskQueue({ redis: realRedisUrl(), name: uniqueName('ctl'), ...queueOptions });
-  queue.on('queue:warning', () => {});
-  const server = createOperatorServer({ queue, port: 0, token: TOKEN });
-  const { url } = await server.listen();
+  const { queue, url, close } = await serveQueue({ token: TOKEN }, queueOptions);
   const call = async (method, path, { body, auth = true } = {}) => {
     const headers = auth ? { authorization: `Bearer ${TOKEN}` } : {};
     const init = { method, headers };
@@ -30,19 +27,10 @@ async function serve(queueOptions = {}) {
     }
     return { status: res.status, json, text };
   };
-  const close = async () => {
-    await server.close();
-    await queue.close();
-  };
   return { queue, url, call, close };
 }
 
-async function kill(queue, id) {
-  await queue.enqueue({ id, type: 'job' });
-  const [lease] = await queue.claim('short', { max: 1, leaseMs: 10_000, owner: 'test' });
-  assert.is(lease?.id, id);
-  assert.is(await queue.fail(lease, new Error('boom'), { retryable: false }), 'dead');
-}
+const kill = deadLetter;
 
 const test = suite('http: pause, resume, forget');
 

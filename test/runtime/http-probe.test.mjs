@@ -4,30 +4,13 @@
 import { connect } from 'node:net';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createOperatorServer, TaskQueue } from '../../dist/index.js';
-import { realRedisUrl, sleep, uniqueName } from '../helpers/backends.mjs';
+import { sleep } from '../helpers/backends.mjs';
 import { Rng, hostileIds } from '../helpers/fuzz-values.mjs';
 import { send } from '../helpers/http.mjs';
+import { deadLetter, serveQueue } from '../helpers/operator.mjs';
 
-async function serve(options = {}) {
-  const queue = new TaskQueue({ redis: realRedisUrl(), name: uniqueName('probe') });
-  queue.on('queue:warning', () => {});
-  const server = createOperatorServer({ queue, port: 0, ...options });
-  const { url } = await server.listen();
-  const json = (body) => ({ headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  const close = async () => {
-    await server.close();
-    await queue.close();
-  };
-  return { queue, url, json, close };
-}
-
-async function kill(queue, id) {
-  await queue.enqueue({ id, type: 'job' });
-  const [lease] = await queue.claim('short', { max: 1, leaseMs: 10_000, owner: 'test' });
-  assert.is(lease?.id, id);
-  assert.is(await queue.fail(lease, new Error('boom'), { retryable: false }), 'dead');
-}
+const serve = (options) => serveQueue(options);
+const kill = deadLetter;
 
 /** A path segment for `id`: percent-encoded, with dots as %2E (so no segment is `.` or `..`). */
 const segment = (id) => encodeURIComponent(id).replaceAll('.', '%2E');
