@@ -1,25 +1,10 @@
 // `tasklane enqueue`, `get` and `stats` against the harness's redis-server.
-import { Redis } from 'ioredis';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { TaskQueue } from '../../dist/index.js';
 import { realRedisUrl } from '../helpers/backends.mjs';
-import { cli, target } from '../helpers/cli.mjs';
+import { cli, target, withQueue } from '../helpers/cli.mjs';
 
 const test = suite('tasklane enqueue, get, stats');
-
-/** A library queue on the same Redis, to check what the CLI stored. */
-async function withQueue(name, fn) {
-  const client = new Redis(realRedisUrl(), { maxRetriesPerRequest: null });
-  const queue = new TaskQueue({ redis: client, name });
-  queue.on('queue:warning', () => {});
-  try {
-    return await fn(queue);
-  } finally {
-    await queue.close();
-    client.disconnect();
-  }
-}
 
 test('enqueue stores every flag; a second enqueue of the id is a duplicate (exit 0)', async () => {
   const { queue, flags } = target();
