@@ -80,6 +80,19 @@ await describeBackends('TaskQueue pause and resume', (test, backend) => {
     await cleanup();
   });
 
+  test('with both lanes paused, a claim still promotes due delayed tasks (claiming none)', async () => {
+    const { queue, cleanup } = openQueue(backend);
+    await queue.pause();
+    await queue.enqueueMany([{ id: 'ds', delayMs: 20 }, { id: 'dl', delayMs: 20, lane: 'long' }]);
+    await sleep(50);
+    const batch = await queue.claimBatch('short', opts());
+    assert.equal([batch.leases.length, batch.paused, batch.nextDueInMs], [0, true, null]);
+    assert.equal([(await queue.get('ds')).state, (await queue.get('dl')).state], ['waiting', 'waiting']);
+    const stats = await queue.stats();
+    assert.equal([stats.delayed, stats.waiting.short, stats.waiting.long], [0, 1, 1]);
+    await cleanup();
+  });
+
   test('pause state lives in Redis: a second TaskQueue on the same queue sees it', async () => {
     const { queue, client, cleanup } = openQueue(backend);
     const { TaskQueue } = await import('../../dist/index.js');
