@@ -86,6 +86,19 @@ ids('the collection routes with ?id= act on that id alone (what the dashboard se
   }
 });
 
+ids('routing on the path as sent still serves no file outside the dashboard for raw dot segments', async () => {
+  const s = await serve();
+  try {
+    for (const path of ['/dashboard/../server.js', '/dashboard/./../../package.json', '/dashboard/%2E%2E/server.js', '/assets/../../package.json']) {
+      const r = await send(s.url, 'GET', path);
+      assert.is(r.status, 404, `${path}: ${r.status}`);
+      assert.not.match(r.text, /"name":\s*"tasklane"|createServer/, `${path} served a file`);
+    }
+  } finally {
+    await s.close();
+  }
+});
+
 ids.run();
 
 const body = suite('http: request bodies');
