@@ -13,12 +13,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { TaskQueue } from '../dist/index.js';
 import { redactUrl } from '../dist/runtime/logger.js';
-import { abortable, DemoChildren, describeExit, INTERRUPTED_EXIT, onInterrupt, within } from './lib/demo-children.mjs';
+import { abortable, DemoChildren, describeExit, expected, INTERRUPTED_EXIT, onInterrupt, within } from './lib/demo-children.mjs';
 import { closeBooks, renderBooks, workerCounters } from './lib/demo-report.mjs';
 import { formatMs, isSettled, LiveStats, progressWriter } from './lib/demo-progress.mjs';
 import { PERMANENT_KINDS, planWorkload, SHORT_TIMEOUT_MS } from './lib/demo-workload.mjs';
 import { startFlakyApi } from './lib/flaky-api.mjs';
-import { startRedisServer } from './lib/redis-server.mjs';
+import { redisServerInstalled, startRedisServer } from './lib/redis-server.mjs';
 import { startSupervisorChild } from './lib/supervisor-child.mjs';
 
 /** How long the supervisor may take to drain and exit after SIGTERM before it is killed. */
@@ -67,6 +67,9 @@ async function run() {
   if (url) {
     say(`  redis       REDIS_URL ${redactUrl(url)}: queue ${queueName} of its own; nothing is flushed`);
   } else {
+    if (!redisServerInstalled()) {
+      throw expected('no redis-server on PATH, and no REDIS_URL. Install one with `apt-get install redis-server` (Debian/Ubuntu; `brew install redis` on macOS), or set REDIS_URL to a Redis you run (the demo uses a queue of its own there and flushes nothing).');
+    }
     own.redis = await startRedisServer({ detached: true });
     url = own.redis.url;
     say(`  redis       no REDIS_URL: started a private redis-server at ${url} (throwaway dir ${own.redis.dir})`);

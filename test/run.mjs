@@ -1,20 +1,51 @@
 // `npm test`: starts a private redis-server, runs every uvu suite against it (and
 // against ioredis-mock), then stops the server. Extra arguments filter test files:
 //   node test/run.mjs infra        # only files whose path matches /infra/
+// The last line of the run is always `N passed, N failed` (`, N skipped` may follow), and
+// the exit code is non-zero unless every declared test ran and passed.
 import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startRedisServer } from './helpers/redis-server.mjs';
 
 const pattern = process.argv[2] ?? '.';
 const WATCHDOG_MS = 15 * 60_000;
-const redis = await startRedisServer();
-console.log(`test redis-server: ${redis.url} (dir ${redis.dir})`);
+const scratch = mkdtempSync(join(tmpdir(), 'tasklane-test-run-'));
+const resultsFile = join(scratch, 'results.json');
 
-let code = 1;
+let results = null;
+let exitCode = 1;
+let failure = null;
 try {
-  code = await new Promise((resolve) => {
-    const uvu = spawn(process.execPath, ['test/helpers/uvu-main.mjs', 'test', `${pattern}.*\\.test\\.mjs$`], {
+  const redis = await startRedisServer();
+  console.log(`test redis-server: ${redis.url} (dir ${redis.dir})`);
+  try {
+    exitCode = await runSuites(redis.url);
+  } finally {
+    await redis.stop();
+  }
+  results = JSON.parse(readFileSync(resultsFile, 'utf8'));
+} catch (error) {
+  failure = error instanceof Error ? error.message : String(error);
+} finally {
+  rmSync(scratch, { recursive: true, force: true });
+}
+
+if (!results) {
+  console.error(`the test run did not finish: ${failure ?? `the runner exited with code ${exitCode}`}`);
+  results = { passed: 0, failed: 1, skipped: 0 };
+}
+// The runner's own exit code and its books must agree; a run that ends in an error fails.
+const failed = exitCode !== 0 && results.failed === 0 ? 1 : results.failed;
+console.log(`\n${results.passed} passed, ${failed} failed${results.skipped ? `, ${results.skipped} skipped` : ''}`);
+process.exit(failed > 0 ? 1 : 0);
+
+function runSuites(redisUrl) {
+  return new Promise((resolve) => {
+    const uvu = spawn(process.execPath, ['test/helpers/uvu-main.mjs', 'test', `${pattern}.*\\.test\\.mjs$`, resultsFile], {
       stdio: 'inherit',
-      env: { ...process.env, FORCE_COLOR: process.env.FORCE_COLOR ?? '0', TASKLANE_TEST_REDIS_URL: redis.url },
+      env: { ...process.env, FORCE_COLOR: process.env.FORCE_COLOR ?? '0', TASKLANE_TEST_REDIS_URL: redisUrl },
     });
     // A test that never settles must fail the run, not hang CI.
     const watchdog = setTimeout(() => {
@@ -26,7 +57,4 @@ try {
       resolve(status ?? (signal ? 1 : 0));
     });
   });
-} finally {
-  await redis.stop();
 }
-process.exit(code);

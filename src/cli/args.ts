@@ -24,10 +24,11 @@ export type FlagValues = Record<string, string | boolean | undefined>;
  * as the supervisor's, so one environment serves both.
  *
  * @example
- * Object.keys(COMMON_FLAGS) // ['redis', 'queue', 'json', 'help']
+ * Object.keys(COMMON_FLAGS) // ['redis', 'redis-tls-ca', 'queue', 'json', 'help']
  */
 export const COMMON_FLAGS: Readonly<Record<string, FlagSpec>> = {
-  redis: { type: 'string', value: 'URL', help: 'Redis to use; env REDIS_URL, default redis://127.0.0.1:6379' },
+  redis: { type: 'string', value: 'URL', help: 'Redis to use (rediss:// for TLS); env REDIS_URL (preferred: a flag shows its password in `ps`), default redis://127.0.0.1:6379' },
+  'redis-tls-ca': { type: 'string', value: 'PATH', help: 'PEM file of the CA that signed the Redis certificate; env TASKLANE_REDIS_TLS_CA, default Node\'s trust store' },
   queue: { type: 'string', value: 'NAME', help: 'queue name; env TASKLANE_QUEUE, default `default`' },
   json: { type: 'boolean', help: 'print one JSON document on stdout (on failure: {"error":{code,message,field?}})' },
   help: { type: 'boolean', short: 'h', help: 'show this help' },

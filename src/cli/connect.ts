@@ -9,6 +9,7 @@ import type { RedisOptions } from 'ioredis';
 import { defaultRedisUrl, isRedisAddress, redactUrl, resolveRedis } from '../infra/connection.js';
 import { OptionError } from '../infra/errors.js';
 import { QueueKeys } from '../infra/keys.js';
+import { checkTlsTarget, readTlsCa } from '../infra/tls.js';
 import { TaskQueue } from '../infra/task-queue.js';
 import { TIMED_OUT, within } from '../runtime/shutdown.js';
 import { stringFlag, type FlagValues } from './args.js';
@@ -44,10 +45,13 @@ const FAIL_FAST: RedisOptions = {
 export interface Target {
   readonly url: string;
   readonly queue: string;
+  /** PEM of the CA to trust over TLS, from --redis-tls-ca; undefined: Node's default store. */
+  readonly tlsCa?: string;
 }
 
 /**
- * Reads `--redis` and `--queue`, falling back to REDIS_URL and TASKLANE_QUEUE, and checks both.
+ * Reads `--redis`, `--redis-tls-ca` and `--queue`, falling back to REDIS_URL,
+ * TASKLANE_REDIS_TLS_CA and TASKLANE_QUEUE, and checks them (the CA file is read here).
  *
  * @example
  * resolveTarget({ queue: 'emails' }, {}) // { url: 'redis://127.0.0.1:6379', queue: 'emails' }
@@ -64,7 +68,11 @@ export function resolveTarget(values: FlagValues, env: NodeJS.ProcessEnv): Targe
     if (!(err instanceof OptionError)) throw err;
     throw new OptionError('--queue', `--queue (TASKLANE_QUEUE) must be 1 to 128 characters without braces or spaces, got ${JSON.stringify(queue)}`);
   }
-  return { url, queue };
+  const caPath = stringFlag(values, 'redis-tls-ca') ?? (env.TASKLANE_REDIS_TLS_CA || undefined);
+  if (caPath === undefined) return { url, queue };
+  const source = { option: '--redis-tls-ca', label: '--redis-tls-ca (TASKLANE_REDIS_TLS_CA)' };
+  checkTlsTarget(url, source);
+  return { url, queue, tlsCa: readTlsCa(caPath, source) };
 }
 
 /** An open queue and the way to close it and its client. */
@@ -82,7 +90,7 @@ export interface Session {
  * try { console.log(await queue.stats()); } finally { await close(); }
  */
 export async function openSession(target: Target, warn: (message: string) => void): Promise<Session> {
-  const { client } = resolveRedis(target.url, FAIL_FAST);
+  const { client } = resolveRedis(target.url, target.tlsCa === undefined ? FAIL_FAST : { ...FAIL_FAST, tls: { ca: target.tlsCa } });
   let lastError: Error | undefined;
   let socketUp = false;
   // ioredis reports the cause (ECONNREFUSED, ENOTFOUND, WRONGPASS...) only as an event;

@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { OptionError } from '../infra/errors.js';
 import { COMMON_FLAGS, VALUE_FLAGS, parseFlags } from './args.js';
+import { cancelCommand, listCommand } from './browse-commands.js';
 import { commandHelp, commandRows, groupHelp, type Command, type CommandGroup } from './command.js';
 import { openSession, resolveTarget, type Session } from './connect.js';
 import { deadGroup } from './dead-commands.js';
@@ -14,7 +15,7 @@ import { Output, type Io } from './output.js';
 import { enqueueCommand, getCommand, statsCommand } from './task-commands.js';
 import { forgetCommand, pauseCommand, resumeCommand } from './control-commands.js';
 
-const COMMANDS: readonly Command[] = [enqueueCommand, getCommand, statsCommand, pauseCommand, resumeCommand, forgetCommand];
+const COMMANDS: readonly Command[] = [enqueueCommand, getCommand, statsCommand, listCommand, cancelCommand, pauseCommand, resumeCommand, forgetCommand];
 const GROUPS: readonly CommandGroup[] = [deadGroup];
 const SUPERVISOR = 'supervisor';
 const ALL_NAMES = [...COMMANDS.map((c) => c.name), ...GROUPS.map((g) => g.name), SUPERVISOR, 'help'];
@@ -145,7 +146,8 @@ function topHelp(): string {
     `  ${'supervisor [flags]'.padEnd(28)}Runs worker processes; the same program and flags as \`node dist/supervisor.js\``,
     '',
     'Every command but supervisor takes:',
-    '  --redis URL                 Redis to use; env REDIS_URL, default redis://127.0.0.1:6379',
+    '  --redis URL                 Redis to use (rediss:// for TLS); env REDIS_URL, default redis://127.0.0.1:6379',
+    '  --redis-tls-ca PATH         PEM file of a private CA for rediss://; env TASKLANE_REDIS_TLS_CA',
     '  --queue NAME                queue name; env TASKLANE_QUEUE, default `default`',
     '  --json                      print one JSON document on stdout (on failure: {"error":{code,message,field?}})',
     '  -h, --help                  show help; works for every command and group',

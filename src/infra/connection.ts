@@ -43,12 +43,15 @@ export function isRedisAddress(text: string): boolean {
 export function redactUrl(url: string): string {
   try {
     const parsed = new URL(url);
-    if (!parsed.password) return url;
-    parsed.password = '***';
-    return parsed.toString();
+    if (parsed.password) {
+      parsed.password = '***';
+      return parsed.toString();
+    }
   } catch {
-    return url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@');
+    // Not a URL: masked by pattern below.
   }
+  // Also a slip such as `user:secret@db:6379` (no scheme), which URL reads as scheme `user:`.
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)?([^:@/]*):[^@/]+@/i, '$1$2:***@');
 }
 
 /**
@@ -79,19 +82,39 @@ function isClient(input: unknown): input is Redis {
 }
 
 /**
- * Evicted keys mean lost tasks, so anything but `noeviction` deserves a warning.
- * Returns the warning text, or null when the policy is safe or cannot be read
- * (managed Redis services often disable CONFIG).
+ * Evicted keys mean lost tasks, so anything but `noeviction` deserves a warning. The policy
+ * is read from `INFO memory` (which a least-privilege ACL user may run, unlike CONFIG, whose
+ * GET would also reveal secrets such as `requirepass`), else from `CONFIG GET`. Returns the
+ * warning text, or null when the policy is safe. When neither answers (NOPERM, or a managed
+ * service that renames both), the warning says the policy could not be checked.
  */
 export async function checkEvictionPolicy(client: Redis): Promise<string | null> {
+  let policy: string | undefined;
+  let refusal: string | undefined;
+  // Only a reply from Redis says the check is refused; a lost connection says nothing.
+  const refused = (err: unknown) => (err as Error)?.name === 'ReplyError';
   try {
-    const reply = (await client.config('GET', 'maxmemory-policy')) as unknown as string[];
-    const policy = reply?.[1];
-    if (policy && policy !== 'noeviction') {
-      return `Redis maxmemory-policy is \`${policy}\`; use \`noeviction\`, or Redis may evict task records under memory pressure and lose tasks`;
+    policy = /^maxmemory_policy:(\S+)/m.exec(await client.info('memory'))?.[1];
+  } catch (err) {
+    if (!refused(err)) return null;
+    refusal = (err as Error).message;
+  }
+  if (policy === undefined) {
+    try {
+      const reply = (await client.config('GET', 'maxmemory-policy')) as unknown as string[];
+      policy = reply?.[1];
+    } catch (err) {
+      if (!refused(err)) return null;
+      refusal ??= (err as Error).message;
     }
-  } catch {
-    // CONFIG is unavailable: nothing to check.
+  }
+  if (policy === undefined) {
+    if (refusal === undefined) return null; // answered, without the field: nothing to check
+    const why = ` (${refusal.split('\n')[0]})`;
+    return `could not check Redis maxmemory-policy: neither INFO memory nor CONFIG GET answered${why}; make sure it is \`noeviction\`, or Redis may evict task records under memory pressure and lose tasks`;
+  }
+  if (policy !== 'noeviction') {
+    return `Redis maxmemory-policy is \`${policy}\`; use \`noeviction\`, or Redis may evict task records under memory pressure and lose tasks`;
   }
   return null;
 }

@@ -74,6 +74,29 @@ export class QueueKeys {
     return `${this.prefix}wake`;
   }
 
+  /**
+   * Keys of the guard of one external API: `scope` is `http` for the built-in handler, or
+   * the name a handlers module gives its own guard. Every worker of the queue shares them.
+   *
+   * @example
+   * new QueueKeys('emails').api('http').pause // 'tl:{emails}:api:http:pause'
+   */
+  api(scope: string): ApiGuardKeys {
+    if (!/^[\w.-]{1,64}$/.test(scope)) {
+      throw new OptionError('scope', `Expected an API guard's name to be 1 to 64 letters, digits, '_', '.' or '-', got ${JSON.stringify(scope)}`);
+    }
+    const base = `${this.prefix}api:${scope}:`;
+    return {
+      calls: `${base}calls`,
+      inflight: `${base}inflight`,
+      breaker: `${base}breaker`,
+      window: `${base}window`,
+      reporters: `${base}reporters`,
+      callers: `${base}callers`,
+      pause: `${base}pause`,
+    };
+  }
+
   task(id: string): string {
     return `${this.prefix}t:${id}`;
   }
@@ -82,4 +105,22 @@ export class QueueKeys {
   dedup(id: string): string {
     return `${this.prefix}d:${id}`;
   }
+}
+
+/** The Redis keys of one API guard (see {@link QueueKeys.api}). */
+export interface ApiGuardKeys {
+  /** Sorted set: permit id → call time; the sliding window of the rate limit. */
+  readonly calls: string;
+  /** Sorted set: permit id → lease expiry; calls in flight. */
+  readonly inflight: string;
+  /** Hash: the circuit breaker's state, cooldown, probe and operator override. */
+  readonly breaker: string;
+  /** Hash: outcome counts per bucket of the breaker's rolling window. */
+  readonly window: string;
+  /** Sorted set: reporter (host) → last failure in the window. */
+  readonly reporters: string;
+  /** Sorted set: reporter (host) → last call in the window. */
+  readonly callers: string;
+  /** String whose TTL is the pause every worker keeps after a 429. */
+  readonly pause: string;
 }

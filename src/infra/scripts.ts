@@ -27,6 +27,11 @@ export const SCRIPTS = {
   resume: 1,
   refusal: 2,
   forget: 2,
+  listTasks: 2,
+  apiAcquire: 4,
+  apiSettle: 6,
+  apiForce: 3,
+  apiState: 5,
 } as const;
 
 export type ScriptName = keyof typeof SCRIPTS;

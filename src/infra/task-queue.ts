@@ -1,10 +1,14 @@
 import { EventEmitter } from 'eventemitter3';
 import type { Redis } from 'ioredis';
+import type { ConnectionOptions } from 'node:tls';
 import { backoffDelay, type BackoffOptions } from './backoff.js';
 import { checkEvictionPolicy, resolveRedis, type RedisInput } from './connection.js';
+import { readDeadLetters, readDeadSummaries, type DeadLetterSummary } from './dead-letters.js';
 import { decodeLeases, decodeTask, errorInfo } from './decode.js';
 import { ClosedError, IdInUseError, OptionError, UnexpectedReplyError, ValidationError, toError } from './errors.js';
 import { QueueKeys } from './keys.js';
+import { planList, readPage, type ListOptions, type TaskPage } from './list-tasks.js';
+import { mergeTls } from './tls.js';
 import { defineScripts, type ScriptName } from './scripts.js';
 import { LANES, type ClaimBatch, type ClaimOptions, type EnqueueResult, type FailOptions, type FailOutcome, type IdRefusal, type Lane, type Lease, type QueueStats, type TaskInfo, type TaskInput } from './types.js';
 import { checkId, checkInt, checkLane, normalizeInput, normalizeInputs, serializePayload, type NormalizedTask } from './validate.js';
@@ -16,6 +20,12 @@ const MAX_RETRY_DELAY_MS = 365 * 24 * HOUR;
 export interface TaskQueueOptions {
   /** URL, ioredis options or client. Default: REDIS_URL, else redis://127.0.0.1:6379. */
   redis?: RedisInput;
+  /**
+   * TLS settings over those of `redis`, e.g. `{ ca: readFileSync('ca.pem') }` for a Redis whose
+   * certificate a private CA signed. A rediss:// URL alone trusts Node's default CA store.
+   * Ignored when `redis` is a client.
+   */
+  tls?: ConnectionOptions;
   /** Queue name; all its keys share the hash tag `{name}`. Default `default`. */
   name?: string;
   /** First part of every key. Default `tl`. */
@@ -64,7 +74,7 @@ export class TaskQueue extends EventEmitter<TaskQueueEvents> {
   readonly #owned: boolean;
   readonly #run: (name: ScriptName, keys: readonly (string | number)[], argv: readonly (string | number)[]) => Promise<unknown>;
   readonly #wake: WakeSignal;
-  readonly #opts: Required<Omit<TaskQueueOptions, 'redis' | 'name' | 'namespace' | 'backoff'>> & { backoff: BackoffOptions };
+  readonly #opts: Required<Omit<TaskQueueOptions, 'redis' | 'tls' | 'name' | 'namespace' | 'backoff'>> & { backoff: BackoffOptions };
   #closed = false;
 
   constructor(options: TaskQueueOptions = {}) {
@@ -80,7 +90,8 @@ export class TaskQueue extends EventEmitter<TaskQueueEvents> {
       leaseMarginMs: option(options, 'leaseMarginMs', 5000, 0),
       backoff: options.backoff ?? {},
     };
-    const { client, owned } = resolveRedis(options.redis);
+    const tls = mergeTls(options.redis, options.tls);
+    const { client, owned } = resolveRedis(options.redis, tls ? { tls } : {});
     this.redis = client;
     this.#owned = owned;
     this.#run = defineScripts(client);
@@ -227,6 +238,23 @@ export class TaskQueue extends EventEmitter<TaskQueueEvents> {
     return counts.map(Number);
   }
 
+  /**
+   * One page of the tasks in a state, read-only: waiting in claim order (one lane, or both
+   * merged), delayed by due time, active by lease expiry, completed and dead most recent
+   * first. Rows leave out payload and result (load those with `get`). Pass `nextCursor` back
+   * as `cursor` for the next page; it is null at the end. A page may be short, even empty,
+   * with a cursor: filters look at a bounded number of index entries per call.
+   *
+   * @example
+   * let page = await queue.list({ state: 'waiting', lane: 'short', limit: 50 });
+   * while (page.nextCursor) page = await queue.list({ state: 'waiting', lane: 'short', limit: 50, cursor: page.nextCursor });
+   */
+  async list(options: ListOptions): Promise<TaskPage> {
+    this.#assertOpen();
+    const { keys, argv } = planList(this.keys, options);
+    return readPage(await this.#run('listTasks', keys, argv), options);
+  }
+
   /** Withdraws a waiting or delayed task. True only when it was waiting or delayed. */
   async cancel(id: string): Promise<boolean> {
     this.#assertOpen();
@@ -236,14 +264,25 @@ export class TaskQueue extends EventEmitter<TaskQueueEvents> {
     return Number(reply) === 1;
   }
 
-  /** Dead letters, most recent first. */
+  /** Dead letters, most recent first, read 100 records per round trip. */
   async deadLetters({ limit = 100, offset = 0 }: { limit?: number; offset?: number } = {}): Promise<TaskInfo[]> {
     this.#assertOpen();
     checkInt(limit, 'limit', 1, 10_000);
     checkInt(offset, 'offset', 0, Number.MAX_SAFE_INTEGER);
-    const ids = await this.redis.zrevrange(this.keys.dead, offset, offset + limit - 1);
-    const hashes = await Promise.all(ids.map((id) => this.redis.hgetall(this.keys.task(id))));
-    return ids.map((id, i) => decodeTask(id, hashes[i]!)).filter((t): t is TaskInfo => t?.state === 'dead');
+    return readDeadLetters(this.redis, this.keys, { limit, offset });
+  }
+
+  /**
+   * The latest dead letters without payload or result (id, type, lane, priority, attempts,
+   * error, finishedAt), for a view polled often.
+   *
+   * @example
+   * const latest = await queue.deadSummaries(50);
+   */
+  async deadSummaries(limit = 50): Promise<DeadLetterSummary[]> {
+    this.#assertOpen();
+    checkInt(limit, 'limit', 1, 1000);
+    return readDeadSummaries(this.redis, this.keys, limit);
   }
 
   /** Replays a dead letter: back to waiting with attempts reset. */

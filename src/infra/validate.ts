@@ -150,7 +150,8 @@ export function checkId(id: unknown, field = 'id'): string {
   return id;
 }
 
-function checkType(type: unknown, field: string): string {
+/** Throws unless `type` is a task type: 1 to 128 well-formed characters. */
+export function checkType(type: unknown, field: string): string {
   if (typeof type !== 'string' || type.length === 0 || type.length > MAX_TYPE_LENGTH || !type.isWellFormed()) {
     throw new ValidationError(field, `Expected \`${field}\` to be a string of 1 to ${MAX_TYPE_LENGTH} characters, got ${describe(type)}`);
   }

@@ -10,6 +10,7 @@ import { OptionError } from '../infra/errors.js';
 import { LOG_LEVELS } from './logger.js';
 import { tokenProblem } from './http/auth.js';
 import { parseListen, type ListenAddress } from './http/listen.js';
+import { loadTlsFiles, type TlsMaterial } from './http/tls.js';
 import { resolveOptions, type RuntimeOptions } from './options.js';
 
 type Kind = 'string' | 'count' | 'duration' | 'boolean' | 'level' | 'listen' | 'secret';
@@ -18,7 +19,13 @@ type Kind = 'string' | 'count' | 'duration' | 'boolean' | 'level' | 'listen' | '
 interface ProgramOptions {
   http?: ListenAddress;
   httpToken?: string;
+  httpReadToken?: string;
+  httpTlsCert?: string;
+  httpTlsKey?: string;
 }
+
+/** The HTTP server the command line asked for. */
+export type HttpRequest = ListenAddress & { token: string | null; readToken: string | null; tls: TlsMaterial | null };
 
 interface Flag {
   readonly env: string;
@@ -33,7 +40,8 @@ interface Flag {
 export const FLAGS: Readonly<Record<string, Flag>> = {
   short: { env: 'TASKLANE_SHORT', option: 'short', kind: 'count', value: 'N', help: 'short-lane actors (deadline per task)', fallback: '4' },
   long: { env: 'TASKLANE_LONG', option: 'long', kind: 'count', value: 'N', help: 'long-lane actors (heartbeats, no deadline)', fallback: '1' },
-  redis: { env: 'REDIS_URL', option: 'redis', kind: 'string', value: 'URL', help: 'Redis to use', fallback: 'redis://127.0.0.1:6379' },
+  redis: { env: 'REDIS_URL', option: 'redis', kind: 'string', value: 'URL', help: 'Redis to use (redis:// or rediss:// for TLS; prefer the variable: a flag shows its password in `ps`)', fallback: 'redis://127.0.0.1:6379' },
+  'redis-tls-ca': { env: 'TASKLANE_REDIS_TLS_CA', option: 'redisTlsCa', kind: 'string', value: 'PATH', help: 'PEM file of the CA that signed the Redis certificate (with rediss://)', fallback: 'Node\'s default trust store' },
   queue: { env: 'TASKLANE_QUEUE', option: 'queue', kind: 'string', value: 'NAME', help: 'queue name', fallback: 'default' },
   'api-url': { env: 'EXTERNAL_API_URL', option: 'apiUrl', kind: 'string', value: 'URL', help: 'external API endpoint; registers the `http` task type', fallback: 'none' },
   handlers: { env: 'TASKLANE_HANDLERS', option: 'handlers', kind: 'string', value: 'PATH', help: 'module whose default export maps task type → handler', fallback: 'none' },
@@ -45,14 +53,19 @@ export const FLAGS: Readonly<Record<string, Flag>> = {
   'drain-timeout': { env: 'TASKLANE_DRAIN_TIMEOUT', option: 'drainTimeoutMs', kind: 'duration', value: 'TIME', help: 'on SIGTERM/SIGINT, how long in-flight tasks may finish (ms, or 500ms/30s/2m/1h)', fallback: '25s' },
   'log-level': { env: 'LOG_LEVEL', option: 'logLevel', kind: 'level', value: 'LEVEL', help: LOG_LEVELS.join('|'), fallback: 'info' },
   http: { env: 'TASKLANE_HTTP', option: 'http', kind: 'listen', value: 'HOST:PORT', help: 'serve the operator HTTP API, /metrics and the dashboard on HOST:PORT, or PORT on 127.0.0.1 (0 picks a free port)', fallback: 'off' },
-  'http-token': { env: 'TASKLANE_HTTP_TOKEN', option: 'httpToken', kind: 'secret', value: 'TOKEN', help: 'bearer token required by POST/DELETE on the HTTP API; mandatory when --http binds beyond loopback', fallback: 'none' },
+  'http-token': { env: 'TASKLANE_HTTP_TOKEN', option: 'httpToken', kind: 'secret', value: 'TOKEN', help: 'bearer token required by POST/DELETE on the HTTP API, and by reads beyond loopback; mandatory when --http binds beyond loopback', fallback: 'none' },
+  'http-read-token': { env: 'TASKLANE_HTTP_READ_TOKEN', option: 'httpReadToken', kind: 'secret', value: 'TOKEN', help: 'read-only bearer token (GET routes, /metrics); guards reads on loopback too; needs --http-token', fallback: 'none' },
+  'http-tls-cert': { env: 'TASKLANE_HTTP_TLS_CERT', option: 'httpTlsCert', kind: 'string', value: 'PATH', help: 'PEM certificate (chain) file: serve HTTPS; needs --http-tls-key', fallback: 'none (plain HTTP)' },
+  'http-tls-key': { env: 'TASKLANE_HTTP_TLS_KEY', option: 'httpTlsKey', kind: 'string', value: 'PATH', help: 'PEM private key file of --http-tls-cert', fallback: 'none' },
 };
 
 /** Runtime settings take these; the rest of the flags are the program's own. */
-const PROGRAM_OPTIONS: ReadonlySet<string> = new Set<keyof ProgramOptions>(['http', 'httpToken']);
+const PROGRAM_OPTIONS: ReadonlySet<string> = new Set<keyof ProgramOptions>(['http', 'httpToken', 'httpReadToken', 'httpTlsCert', 'httpTlsKey']);
+/** Flags that mean nothing without --http. */
+const HTTP_ONLY_FLAGS = ['http-token', 'http-read-token', 'http-tls-cert', 'http-tls-key'] as const;
 
 /** What the command line asked for: runtime `options`, and the HTTP server (`http`, null when off). */
-export type CliRequest = { help: true } | { help: false; options: RuntimeOptions; http: (ListenAddress & { token: string | null }) | null };
+export type CliRequest = { help: true } | { help: false; options: RuntimeOptions; http: HttpRequest | null };
 
 /**
  * Parses the supervisor's arguments and environment, and validates the result.
@@ -86,24 +99,35 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv): CliRe
   } catch (err) {
     throw err instanceof OptionError ? asFlagError(err) : err;
   }
-  return { help: false, options: options as RuntimeOptions, http: httpRequest(program, values['http-token'] !== undefined) };
+  return { help: false, options: options as RuntimeOptions, http: httpRequest(program, HTTP_ONLY_FLAGS.filter((name) => values[name] !== undefined)) };
 }
 
 /**
- * The HTTP server's settings; anyone who can reach a non-loopback address must present the
- * token. A `--http-token` flag without a server is refused: the operator meant to protect
- * something, and a silently unused token hides that nothing is served. (TASKLANE_HTTP_TOKEN
- * alone is ignored then: an environment is often shared with programs that serve nothing.)
+ * The HTTP server's settings; anyone who can reach a non-loopback address must present a
+ * token. A `--http-token` (or read token, or TLS) flag without a server is refused: the
+ * operator meant to protect something, and a silently unused setting hides that nothing is
+ * served. (The variables alone are ignored then: an environment is often shared with
+ * programs that serve nothing.) A read-only token without the full one is refused: reads
+ * would be guarded while anyone could change the queue.
  */
-function httpRequest({ http, httpToken }: ProgramOptions, tokenFlag: boolean): (ListenAddress & { token: string | null }) | null {
+function httpRequest(p: ProgramOptions, flagsGiven: readonly string[]): HttpRequest | null {
+  const { http, httpToken, httpReadToken } = p;
   if (!http) {
-    if (tokenFlag) throw new OptionError('--http-token', '--http-token needs --http (TASKLANE_HTTP): without it no HTTP server runs, so the token would protect nothing; add --http PORT or drop the token');
+    const [flag] = flagsGiven;
+    if (flag) throw new OptionError(`--${flag}`, `--${flag} needs --http (TASKLANE_HTTP): without it no HTTP server runs, so the setting would protect nothing; add --http PORT or drop --${flag}`);
     return null;
   }
   if (tokenProblem(httpToken ?? null, http.host) === 'missing') {
-    throw new OptionError('--http-token', `--http binds ${http.host}, beyond loopback: set a token with --http-token (TASKLANE_HTTP_TOKEN) so that only holders can enqueue, cancel or replay tasks, or bind 127.0.0.1`);
+    throw new OptionError('--http-token', `--http binds ${http.host}, beyond loopback: set a token with --http-token (TASKLANE_HTTP_TOKEN) so that only holders can read tasks or enqueue, cancel or replay them, or bind 127.0.0.1`);
   }
-  return { ...http, token: httpToken ?? null };
+  if (httpReadToken !== undefined && httpToken === undefined) {
+    throw new OptionError('--http-read-token', '--http-read-token (TASKLANE_HTTP_READ_TOKEN) needs --http-token (TASKLANE_HTTP_TOKEN): a read-only token alone would guard reads and leave enqueue, cancel and replay open; set both');
+  }
+  if (httpReadToken !== undefined && httpReadToken === httpToken) {
+    throw new OptionError('--http-read-token', '--http-read-token (TASKLANE_HTTP_READ_TOKEN) must differ from --http-token (TASKLANE_HTTP_TOKEN): one secret cannot be both read-only and full');
+  }
+  const tls = loadTlsFiles({ cert: p.httpTlsCert, key: p.httpTlsKey });
+  return { ...http, token: httpToken ?? null, readToken: httpReadToken ?? null, tls };
 }
 
 /**

@@ -22,7 +22,7 @@ export class ControlQueue {
   readonly #unwatch: () => void;
 
   constructor(options: ResolvedOptions, log: Logger, hooks: { onDown: (reason: string) => void; onUp: () => void }) {
-    this.queue = new TaskQueue({ redis: options.redis, name: options.queue });
+    this.queue = new TaskQueue({ redis: options.redis, tls: options.tls, name: options.queue });
     this.#ownsClient = this.queue.redis !== options.redis;
     this.queue.on('queue:warning', (message) => log.warn({}, message));
     this.#unwatch = watchRedis(this.queue.redis, { label: options.redisLabel, log, ...hooks });

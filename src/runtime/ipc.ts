@@ -66,6 +66,8 @@ export interface WorkerInit {
   lanes: LaneCounts;
   /** A URL or plain ioredis options (a client cannot cross processes). */
   redis: string | Record<string, unknown> | null;
+  /** Path of the CA file the worker reads itself (a bundle can outgrow an environment variable). */
+  redisTlsCa: string | null;
   queue: string;
   concurrency: number;
   leaseMs: number;
@@ -136,7 +138,7 @@ const WORKER_SHAPES: Readonly<Record<WorkerMessage['type'], Shape>> = {
 };
 
 const INIT_SHAPE: Shape = {
-  index: isCount, owner: isText, lanes: laneCounts, redis: nullable((v) => isText(v) || isRecord(v)), queue: isText,
+  index: isCount, owner: isText, lanes: laneCounts, redis: nullable((v) => isText(v) || isRecord(v)), redisTlsCa: nullable(isText), queue: isText,
   concurrency: isCount, leaseMs: isCount, taskTimeoutMs: isCount, drainTimeoutMs: isCount, apiUrl: nullable(isText), handlers: nullable(isText),
   logLevel: isText, statsEveryMs: isCount,
 };

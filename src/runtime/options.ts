@@ -2,6 +2,7 @@ import { resolve as resolvePath } from 'node:path';
 import type { HandlerMap, Logger } from '../actors/types.js';
 import { defaultRedisUrl, isRedisAddress, redactUrl, type RedisInput } from '../infra/connection.js';
 import { OptionError } from '../infra/errors.js';
+import { checkTlsTarget, readTlsCa } from '../infra/tls.js';
 import { LOG_LEVELS, type LogLevel } from './logger.js';
 
 /** How the supervisor restarts crashed workers and when it gives up on one. */
@@ -20,6 +21,11 @@ export interface RestartOptions {
 export interface RuntimeOptions {
   /** Redis URL or ioredis options (or, with `processes: 0`, a client). Default: REDIS_URL, else redis://127.0.0.1:6379. */
   redis?: RedisInput;
+  /**
+   * PEM file of the CA that signed the Redis server's certificate (with a rediss:// URL).
+   * Default: none, so Node's default trust store is used. Every worker process reads it too.
+   */
+  redisTlsCa?: string;
   /** Queue name. Default `default`. */
   queue?: string;
   /** Short-lane actors. Default 4. */
@@ -57,6 +63,10 @@ export interface ResolvedOptions {
   redis: RedisInput;
   /** The Redis URL with its password masked, or `(client)` / `(options)`, for logs. */
   redisLabel: string;
+  /** Absolute path of the CA file, or null. */
+  redisTlsCa: string | null;
+  /** TLS settings over `redis`'s (`{ ca }` from `redisTlsCa`), or undefined. */
+  tls: { ca: string } | undefined;
   queue: string;
   short: number;
   long: number;
@@ -100,6 +110,7 @@ export function resolveOptions(options: RuntimeOptions = {}): ResolvedOptions {
   const restart = options.restart ?? {};
   return {
     ...redisOption(options.redis, processes),
+    ...tlsCaOption(options.redisTlsCa, options.redis),
     queue: text(options.queue, 'queue', 'default'),
     short,
     long,
@@ -128,7 +139,7 @@ function redisOption(redis: RedisInput | undefined, processes: number): { redis:
     return { redis: url, redisLabel: redactUrl(url) };
   }
   if (typeof redis === 'string') {
-    if (!isRedisAddress(redis)) throw new OptionError('redis', `Expected \`redis\` to be a redis:// or rediss:// URL (or a Unix socket path), got ${describe(redis)}`);
+    if (!isRedisAddress(redis)) throw new OptionError('redis', `Expected \`redis\` to be a redis:// or rediss:// URL (or a Unix socket path), got ${describe(redactUrl(redis))}`);
     return { redis, redisLabel: redactUrl(redis) };
   }
   if (typeof redis !== 'object' || redis === null) throw new OptionError('redis', `Expected \`redis\` to be a URL, ioredis options or an ioredis client, got ${describe(redis)}`);
@@ -139,6 +150,15 @@ function redisOption(redis: RedisInput | undefined, processes: number): { redis:
     if (!crossable) throw new OptionError('redis', `Expected \`redis\` to be a URL or plain ioredis options (no client, no functions) when \`processes\` is above 0, since worker processes build their own connection; got ${isClient ? 'a client' : 'options with functions'}. Pass a URL, or \`processes: 0\``);
   }
   return { redis, redisLabel: isClient ? '(client)' : '(options)' };
+}
+
+function tlsCaOption(value: unknown, redis: RedisInput | undefined): { redisTlsCa: string | null; tls: { ca: string } | undefined } {
+  if (value === undefined) return { redisTlsCa: null, tls: undefined };
+  if (typeof value !== 'string' || value.length === 0) throw new OptionError('redisTlsCa', `Expected \`redisTlsCa\` to be the path of a PEM file of CA certificates, got ${describe(value)}`);
+  checkTlsTarget(redis ?? defaultRedisUrl());
+  // Resolved now, so every worker reads the same file whatever its working directory.
+  const path = resolvePath(value);
+  return { redisTlsCa: path, tls: { ca: readTlsCa(path) } };
 }
 
 function handlersOption(handlers: RuntimeOptions['handlers'], processes: number): string | HandlerMap | null {

@@ -13,6 +13,7 @@
 import cluster from 'node:cluster';
 import type { Logger } from '../actors/types.js';
 import { TaskQueue } from '../infra/task-queue.js';
+import { readTlsCa } from '../infra/tls.js';
 import { buildHandlers, type HandlerSet } from './handlers.js';
 import { ActorHost, HOST_EVENT, type TaskEvent } from './host.js';
 import { parsePrimaryMessage, readWorkerInit, toErrorData, TASK_EVENTS, type WorkerInit, type WorkerMessage } from './ipc.js';
@@ -75,7 +76,14 @@ class WorkerProcess {
       return;
     }
     if (this.#stopping) return; // told to drain while the handlers loaded
-    const queue = new TaskQueue({ redis: init.redis ?? undefined, name: init.queue });
+    let tls: { ca: string } | undefined;
+    try {
+      tls = init.redisTlsCa === null ? undefined : { ca: readTlsCa(init.redisTlsCa) };
+    } catch (err) {
+      this.#die(err, 'could not read the Redis CA file');
+      return;
+    }
+    const queue = new TaskQueue({ redis: init.redis ?? undefined, tls, name: init.queue });
     this.#queue = queue;
     queue.on('queue:warning', (message) => this.#log.warn({}, message));
     const label = typeof init.redis === 'string' ? redactUrl(init.redis) : '(redis options)';

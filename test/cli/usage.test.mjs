@@ -15,7 +15,7 @@ test('tasklane --help lists every command, the common flags and the exit codes',
   for (const args of [['--help'], ['-h'], ['help']]) {
     const run = await cli(args);
     assert.is(run.code, 0, args.join(' '));
-    for (const name of ['enqueue', 'get ID', 'stats', 'dead list', 'dead retry (ID | --all)', 'dead purge (ID | --all)', 'supervisor', '--redis URL', '--queue NAME', '--json', 'REDIS_URL', 'TASKLANE_QUEUE']) {
+    for (const name of ['enqueue', 'get ID', 'stats', 'list --state STATE', 'cancel ID', 'dead list', 'dead retry (ID | --all)', 'dead purge (ID | --all)', 'supervisor', '--redis URL', '--redis-tls-ca PATH', 'TASKLANE_REDIS_TLS_CA', '--queue NAME', '--json', 'REDIS_URL', 'TASKLANE_QUEUE']) {
       assert.ok(run.stdout.includes(name), `${name} missing from tasklane ${args.join(' ')}`);
     }
     assert.ok(run.stdout.includes(EXIT_LINE));
@@ -63,14 +63,14 @@ test('unknown commands and flags exit 2 with the allowed ones', async () => {
     cli(['help', 'nothing']),
   ]);
   assert.is(command.code, 2);
-  assert.match(command.stderr, /Unknown command `frobnicate`; commands: enqueue, get, stats, pause, resume, forget, dead, supervisor/);
+  assert.match(command.stderr, /Unknown command `frobnicate`; commands: enqueue, get, stats, list, cancel, pause, resume, forget, dead, supervisor/);
   assert.match(command.stderr, /Run `tasklane --help` for usage/);
   assert.is(sub.code, 2);
   assert.match(sub.stderr, /Unknown command `dead resurrect`; commands: dead list, dead retry, dead purge/);
   assert.is(groupOnly.code, 2);
   assert.match(groupOnly.stderr, /`tasklane dead` needs a command: list, retry, purge/);
   assert.is(flag.code, 2);
-  assert.match(flag.stderr, /Unknown flag `--verbose` for `tasklane stats`; allowed flags: --redis, --queue, --json, --help/);
+  assert.match(flag.stderr, /Unknown flag `--verbose` for `tasklane stats`; allowed flags: --redis, --redis-tls-ca, --queue, --json, --help/);
   assert.is(help.code, 2);
 });
 

@@ -1,6 +1,8 @@
 // Runs the built `tasklane` CLI (`node dist/cli.js`) as a real process.
 import { spawn } from 'node:child_process';
+import { Redis } from 'ioredis';
 import { fileURLToPath } from 'node:url';
+import { TaskQueue } from '../../dist/index.js';
 import { realRedisUrl, uniqueName } from './backends.mjs';
 import { cleanEnv } from './supervisor.mjs';
 
@@ -78,10 +80,8 @@ export function target(label = 'cli') {
   return { queue, flags: ['--redis', realRedisUrl(), '--queue', queue] };
 }
 
-/** A library queue on the test Redis under `name`, for checking what the CLI stored; closed after `fn`. */
+/** A library queue on the harness's redis-server named `name`, to set up or check what the CLI sees. */
 export async function withQueue(name, fn) {
-  const { Redis } = await import('ioredis');
-  const { TaskQueue } = await import('../../dist/index.js');
   const client = new Redis(realRedisUrl(), { maxRetriesPerRequest: null });
   const queue = new TaskQueue({ redis: client, name });
   queue.on('queue:warning', () => {});

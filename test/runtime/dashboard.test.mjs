@@ -1,7 +1,8 @@
-// The dashboard page in headless Chromium against a real supervisor (--http, with a token)
-// on the test redis-server: live numbers, depth per band, dead letters shown as text, the
-// token flow for retry and purge, no console errors or failed requests, and "disconnected"
-// once the server is gone. Saves test-artifacts/dashboard.png.
+// The dashboard page in headless Chromium against a real supervisor (--http, with a full and
+// a read-only token, so reads are guarded) on the test redis-server: the page asks for a
+// token and keeps it, live numbers, depth per band, dead letters shown as text, the token
+// flow for retry and purge, no console errors or failed requests, and "disconnected" once
+// the server is gone. Saves test-artifacts/dashboard.png.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,44 +12,50 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { TaskQueue } from '../../dist/index.js';
 import { realRedisUrl, uniqueName } from '../helpers/backends.mjs';
+import { requireChromium } from '../helpers/requirements.mjs';
 import { eventually, killAll, sleep, startSupervisor } from '../helpers/supervisor.mjs';
 
 const HANDLERS = fileURLToPath(new URL('../fixtures/handlers-dashboard.mjs', import.meta.url));
 const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/', import.meta.url));
 const TOKEN = `token-${Math.random().toString(36).slice(2)}`;
+const READ_TOKEN = `read-${Math.random().toString(36).slice(2)}`;
 
 /** "12,345" (any locale's grouping) → 12345. */
 const parseCount = (text) => Number(String(text).replace(/[^\d]/g, ''));
 
 const test = suite('dashboard in Chromium');
-/** @type {{ sup: any, url: string, queue: TaskQueue, browser: import('playwright-core').Browser, page: import('playwright-core').Page, dir: string, problems: string[], unauthorized: string[], watching: boolean }} */
-const ctx = { problems: [], unauthorized: [], watching: true };
+/** @type {{ sup: any, url: string, queue: TaskQueue, browser: import('playwright-core').Browser, page: import('playwright-core').Page, dir: string, problems: string[], unauthorized: string[], forbidden: string[], watching: boolean }} */
+const ctx = { problems: [], unauthorized: [], forbidden: [], watching: true };
 
 test.before(async () => {
+  const executablePath = requireChromium();
   ctx.dir = mkdtempSync(join(tmpdir(), 'tasklane-dash-'));
   const name = uniqueName('dash');
-  ctx.sup = startSupervisor(['--http', '127.0.0.1:0', '--http-token', TOKEN, '--redis', realRedisUrl(), '--queue', name,
+  ctx.sup = startSupervisor(['--http', '127.0.0.1:0', '--http-token', TOKEN, '--http-read-token', READ_TOKEN, '--redis', realRedisUrl(), '--queue', name,
     '--handlers', HANDLERS, '--short', '2', '--long', '1', '--concurrency', '2', '--drain-timeout', '500ms']);
   const line = await ctx.sup.waitForLog((l) => l.msg === 'http listening', 20_000, 'http listening');
   ctx.url = line.url;
   ctx.queue = new TaskQueue({ redis: realRedisUrl(), name });
   ctx.queue.on('queue:warning', () => {});
 
-  ctx.browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true });
+  ctx.browser = await chromium.launch({ executablePath, headless: true });
   ctx.page = await ctx.browser.newPage({ viewport: { width: 1280, height: 800 } });
   const { page } = ctx;
   // Everything that goes wrong in the page is collected and asserted empty at the end; the
-  // one 401 the token test provokes is recorded apart, and checked to be exactly that.
+  // 401s of reads before a token is entered and the 403 of the read-only token's retry are
+  // recorded apart, and checked to be exactly those.
   page.on('pageerror', (err) => ctx.watching && ctx.problems.push(`pageerror: ${err.message}`));
   page.on('console', (msg) => {
     if (!ctx.watching || msg.type() !== 'error') return;
     if (/status of 401/.test(msg.text())) ctx.unauthorized.push(msg.text());
+    else if (/status of 403/.test(msg.text())) ctx.forbidden.push(msg.text());
     else ctx.problems.push(`console: ${msg.text()}`);
   });
   page.on('requestfailed', (req) => ctx.watching && ctx.problems.push(`requestfailed: ${req.method()} ${req.url()} ${req.failure()?.errorText}`));
   page.on('response', (res) => {
     if (!ctx.watching || res.status() < 400) return;
     if (res.status() === 401) ctx.unauthorized.push(`${res.request().method()} ${res.url()}`);
+    else if (res.status() === 403) ctx.forbidden.push(`${res.request().method()} ${res.url()}`);
     else ctx.problems.push(`HTTP ${res.status()}: ${res.request().method()} ${res.url()}`);
   });
 });
@@ -64,15 +71,44 @@ test.after(async () => {
 const text = (selector) => ctx.page.locator(selector).textContent();
 const deadRow = (id) => ctx.page.locator('#dead tr').filter({ hasText: id });
 
-test('the page loads and goes live on the queue', async () => {
-  const response = await ctx.page.goto(ctx.url);
+test('the page loads without a token, asks for one when reads answer 401, and goes live with the read-only token', async () => {
+  const { page } = ctx;
+  const response = await page.goto(ctx.url);
   assert.is(response?.status(), 200);
   // Served under a policy without inline script: a violation would show up as a console error.
   assert.match(response.headers()['content-security-policy'] ?? '', /default-src 'self'/);
-  await ctx.page.locator('#conn', { hasText: 'live' }).waitFor({ timeout: 10_000 });
+  await page.locator('#conn', { hasText: 'token needed' }).waitFor({ timeout: 10_000 });
+  assert.ok(await page.locator('#token.invalid').isVisible(), 'the token field is not offered and flagged');
+  assert.match(await text('#notice'), /needs a token to show the queue/);
+  assert.is(await text('#queue'), '…', 'queue data shown without a token');
+  assert.ok(ctx.unauthorized.some((u) => /GET .*\/overview$/.test(u)), 'the refused overview was not seen');
+  // It keeps asking (polling goes on) until a token is entered.
+  const refused = ctx.unauthorized.length;
+  await eventually(async () => ctx.unauthorized.length > refused, { what: 'a second refused poll' });
+
+  await page.locator('#token').fill(READ_TOKEN);
+  await page.locator('#conn', { hasText: 'live' }).waitFor({ timeout: 10_000 });
+  // The task list, refused before the token, loads once the token is accepted.
+  await eventually(async () => (await text('#tasks-status')) === '', { what: 'the task list to load with the token' });
   assert.is(await text('#queue'), ctx.queue.name);
-  // auth is on, so the token field is offered.
-  assert.ok(await ctx.page.locator('#token').isVisible(), 'token field hidden although the server wants a token');
+  assert.ok(await page.locator('#notice').isHidden(), 'the token request stayed on screen');
+  assert.ok(await page.locator('#token').isVisible(), 'token field hidden although the server wants a token');
+  assert.is(await page.locator('#token.invalid').count(), 0);
+  // Kept for the tab: a reload goes live without asking again. (A poll in flight when the
+  // page unloads is aborted, which is not a problem: the collectors pause meanwhile.)
+  const statuses = [];
+  const onResponse = (res) => { if (res.url().endsWith('/overview')) statuses.push(res.status()); };
+  ctx.watching = false;
+  await page.reload();
+  page.on('response', onResponse);
+  await page.locator('#conn', { hasText: 'live' }).waitFor({ timeout: 10_000 });
+  ctx.watching = true;
+  page.off('response', onResponse);
+  assert.is(await page.locator('#token').inputValue(), READ_TOKEN);
+  assert.ok(statuses.length >= 1 && statuses.every((st) => st === 200), `overview after the reload: ${statuses.join(', ')}`);
+});
+
+test('the workers table lists the supervisor\'s worker slots', async () => {
   // The workers table lists the supervisor's worker slots, each running.
   await eventually(async () => (await ctx.page.locator('#workers tr').count()) === 2, { what: 'two worker rows' });
   await ctx.page.locator('#workers .pill', { hasText: 'running' }).nth(1).waitFor({ timeout: 10_000 });
@@ -132,23 +168,23 @@ test('dead letters show their error as text, with attempts', async () => {
   await ctx.page.screenshot({ path: join(ARTIFACTS, 'dashboard.png'), fullPage: true });
 });
 
-test('retry without the token says 401; with it the task leaves the dead list and completes', async () => {
+test('retry with the read-only token is refused (403, said on the page); with the full token the task leaves the dead list and completes', async () => {
   const { page } = ctx;
   await deadRow(ctx.gated).getByRole('button', { name: 'Retry' }).click();
-  await page.locator('#notice', { hasText: '401' }).waitFor({ timeout: 5000 });
-  assert.match(await text('#notice'), /needs a token/);
-  assert.ok(await page.locator('#token.invalid').isVisible(), 'token field not flagged');
+  await page.locator('#notice', { hasText: 'read-only' }).waitFor({ timeout: 5000 });
+  assert.match(await text('#notice'), /Could not retry/);
   assert.is((await ctx.queue.get(ctx.gated))?.state, 'dead');
-  assert.ok(ctx.unauthorized.length >= 1, 'the refused request was not seen');
+  // The page names the id in the query (`/dead/retry?id=…`): a path segment `.` would not survive the browser.
+  assert.ok(ctx.forbidden.some((u) => u === `POST ${ctx.url}/dead/retry?id=${encodeURIComponent(ctx.gated)}`), `the refused request was not seen: ${ctx.forbidden}`);
 
   writeFileSync(ctx.unlock, 'open');
   await page.locator('#token').fill(TOKEN);
   assert.is(await page.evaluate(() => sessionStorage.getItem('tasklane.token')), TOKEN);
-  const before = ctx.unauthorized.length;
+  const before = ctx.unauthorized.length + ctx.forbidden.length;
   await deadRow(ctx.gated).getByRole('button', { name: 'Retry' }).click();
   await deadRow(ctx.gated).waitFor({ state: 'detached', timeout: 5000 });
   await eventually(async () => (await ctx.queue.get(ctx.gated))?.state === 'completed', { what: 'the replayed task to complete' });
-  assert.is(ctx.unauthorized.length, before, 'the token was not sent');
+  assert.is(ctx.unauthorized.length + ctx.forbidden.length, before, 'the token was not sent');
   assert.match(await text('#notice'), /Retried/);
 });
 
@@ -182,8 +218,11 @@ test('"Retry all" replays every dead letter', async () => {
 
 test('no console errors, no failed requests, no horizontal scroll at 1280×800', async () => {
   assert.equal(ctx.problems, []);
-  // Exactly the refused retry: its response and Chromium's console line about it.
-  assert.ok(ctx.unauthorized.every((u) => /401|\/dead\//.test(u)), ctx.unauthorized.join('\n'));
+  // Exactly the reads refused before a token was entered (the overview's polls and the task
+  // list's first page) and the read-only token's retry: their responses and Chromium's
+  // console lines about them.
+  assert.ok(ctx.unauthorized.every((u) => /status of 401|GET .*\/overview$|GET .*\/tasks\?state=waiting&limit=25$/.test(u)), ctx.unauthorized.join('\n'));
+  assert.ok(ctx.forbidden.length >= 1 && ctx.forbidden.every((u) => /status of 403/.test(u) || u === `POST ${ctx.url}/dead/retry?id=${encodeURIComponent(ctx.gated)}`), ctx.forbidden.join('\n'));
   const width = await ctx.page.evaluate(() => document.documentElement.scrollWidth);
   assert.ok(width <= 1280, `page is ${width}px wide`);
 });

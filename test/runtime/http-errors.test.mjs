@@ -34,6 +34,7 @@ async function startServers() {
   const servers = {
     open: createOperatorServer({ queue, port: 0, bodyLimitBytes: 200 }),
     token: createOperatorServer({ queue, port: 0, token: 'the-token' }),
+    guarded: createOperatorServer({ queue, port: 0, token: 'the-token', readToken: 'read-token' }),
     stalled: createOperatorServer({ queue: stalledQueue(), port: 0, routeTimeoutMs: 100 }),
     closed: createOperatorServer({ queue: closedQueue, port: 0 }),
   };
@@ -64,10 +65,14 @@ const TABLE = [
   ['batch over 1000 inputs', 'token', 'POST', '/tasks', { headers: { ...json, authorization: 'Bearer the-token' }, body: JSON.stringify(Array.from({ length: 1001 }, () => ({}))) }, 400, ErrorCode.InvalidInput, 'body'],
   ['limit not a number', 'open', 'GET', '/dead?limit=x', {}, 400, ErrorCode.InvalidInput, 'limit'],
   ['limit out of range', 'open', 'GET', '/dead?limit=0', {}, 400, ErrorCode.InvalidInput, 'limit'],
+  ['limit over a page of 1000', 'open', 'GET', '/dead?limit=1001', {}, 400, ErrorCode.InvalidInput, 'limit'],
   ['id not percent-encoded UTF-8', 'open', 'GET', '/tasks/%E0%A4%A', {}, 400, ErrorCode.InvalidInput, 'id'],
   ['malformed request target', 'open', 'GET', '//[', {}, 400, ErrorCode.InvalidInput, 'url'],
   ['mutation without a token', 'token', 'DELETE', '/dead', {}, 401, ErrorCode.Unauthorized],
   ['mutation with a wrong token', 'token', 'POST', '/dead/retry', { headers: { authorization: 'Bearer nope' } }, 401, ErrorCode.Unauthorized],
+  ['guarded read without a token', 'guarded', 'GET', '/metrics', {}, 401, ErrorCode.Unauthorized],
+  ['guarded read with a wrong token', 'guarded', 'GET', '/tasks/gone', { headers: { authorization: 'Bearer nope' } }, 401, ErrorCode.Unauthorized],
+  ['mutation with the read-only token', 'guarded', 'DELETE', '/dead', { headers: { authorization: 'Bearer read-token' } }, 403, ErrorCode.Forbidden],
   ['cross-origin mutation on a tokenless server', 'open', 'POST', '/dead/retry', { headers: { origin: 'http://evil.example' } }, 403, ErrorCode.Forbidden],
   ['opaque-origin mutation on a tokenless server', 'open', 'POST', '/dead/retry', { headers: { origin: 'null' } }, 403, ErrorCode.Forbidden],
   ['read naming a foreign Host (DNS rebinding)', 'open', 'GET', '/overview', { headers: (u) => ({ host: `evil.example:${port(u)}` }) }, 403, ErrorCode.Forbidden],

@@ -283,9 +283,10 @@ bodies('an unknown route is 404 and a wrong method 405 with Allow, both coded', 
     let r = await s.call('GET', '/nope');
     assert.is(r.status, 404);
     assert.is(r.json.error.code, 'TASKLANE_ERR_NOT_FOUND');
-    r = await s.call('GET', '/tasks');
+    // GET /tasks lists tasks by state (browse-routes); PUT is still no method of it.
+    r = await s.call('PUT', '/tasks');
     assert.is(r.status, 405);
-    assert.is(r.headers.get('allow'), 'POST');
+    assert.equal(r.headers.get('allow').split(', ').sort(), ['GET', 'HEAD', 'POST']);
     assert.is(r.json.error.code, 'TASKLANE_ERR_METHOD_NOT_ALLOWED');
     r = await s.call('PUT', '/tasks/x');
     assert.is(r.status, 405);
@@ -574,8 +575,11 @@ review('DNS rebinding: the Host check also guards a loopback server with a token
   const open = await serveStub({ stats: async () => ({ waiting: { short: 0, long: 0 }, delayed: 0, active: 0, completed: 0, dead: 0 }) }, { host: '0.0.0.0', token: 'tok' });
   try {
     const port = new URL(open.url).port;
-    const r = await send(`http://127.0.0.1:${port}`, 'GET', '/stats', { headers: { host: `tasks.example.com:${port}` } });
+    // Off loopback the Host is not checked; the token is (reads included).
+    let r = await send(`http://127.0.0.1:${port}`, 'GET', '/stats', { headers: { host: `tasks.example.com:${port}`, authorization: 'Bearer tok' } });
     assert.is(r.status, 200);
+    r = await send(`http://127.0.0.1:${port}`, 'GET', '/stats', { headers: { host: `tasks.example.com:${port}` } });
+    assert.equal([r.status, r.json.error.code], [401, 'TASKLANE_ERR_UNAUTHORIZED']);
   } finally {
     await open.close();
   }

@@ -17,10 +17,11 @@ const cli = suite('supervisor --http flags');
 cli.after.each(killAll);
 
 cli('parseCli: --http takes PORT, HOST:PORT or [IPv6]:PORT; the runtime options are unaffected', () => {
-  assert.equal(parseCli(['--http', '9464'], {}), { help: false, options: {}, http: { host: '127.0.0.1', port: 9464, token: null } });
-  assert.equal(parseCli([], { TASKLANE_HTTP: '[::1]:0' }).http, { host: '::1', port: 0, token: null });
-  assert.equal(parseCli(['--http', '0.0.0.0:80', '--http-token', 'abc'], {}).http, { host: '0.0.0.0', port: 80, token: 'abc' });
-  assert.equal(parseCli(['--http', 'localhost:1'], { TASKLANE_HTTP_TOKEN: 't' }).http, { host: 'localhost', port: 1, token: 't' });
+  const plain = { readToken: null, tls: null };
+  assert.equal(parseCli(['--http', '9464'], {}), { help: false, options: {}, http: { host: '127.0.0.1', port: 9464, token: null, ...plain } });
+  assert.equal(parseCli([], { TASKLANE_HTTP: '[::1]:0' }).http, { host: '::1', port: 0, token: null, ...plain });
+  assert.equal(parseCli(['--http', '0.0.0.0:80', '--http-token', 'abc'], {}).http, { host: '0.0.0.0', port: 80, token: 'abc', ...plain });
+  assert.equal(parseCli(['--http', 'localhost:1'], { TASKLANE_HTTP_TOKEN: 't' }).http, { host: 'localhost', port: 1, token: 't', ...plain });
   assert.is(parseCli([], {}).http, null);
   for (const bad of ['70000', 'host:', ':80', 'a b:1', '[zz]:1', '1.2.3.4']) {
     assert.throws(() => parseCli(['--http', bad], {}), (err) => err.option === '--http' && /PORT or HOST:PORT/.test(err.message), bad);
@@ -43,6 +44,23 @@ cli('--http-token without --http is refused naming both flags; TASKLANE_HTTP_TOK
   const sup = startSupervisor(['--http-token', 'abc', '--redis', realRedisUrl(), '--short', '0', '--long', '0'], { env: {} });
   assert.is((await sup.exited).code, 2);
   assert.match(sup.stderr, /--http-token needs --http/);
+});
+
+cli('--http-read-token: with --http-token it is passed on; without it, or equal to it, the supervisor exits 2', async () => {
+  assert.equal(parseCli(['--http', '0.0.0.0:0', '--http-token', 'full', '--http-read-token', 'watch'], {}).http, { host: '0.0.0.0', port: 0, token: 'full', readToken: 'watch', tls: null });
+  assert.is(parseCli(['--http', '0'], { TASKLANE_HTTP_TOKEN: 'full', TASKLANE_HTTP_READ_TOKEN: 'watch' }).http.readToken, 'watch');
+  assert.throws(() => parseCli(['--http', '0', '--http-token', 'same', '--http-read-token', 'same'], {}), (err) => err.option === '--http-read-token' && /differ/.test(err.message) && !err.message.includes('same'));
+  assert.throws(() => parseCli(['--http', '0', '--http-token', 'full', '--http-read-token', 'has space'], {}), (err) => err.option === '--http-read-token' && /printable ASCII/.test(err.message));
+  assert.throws(() => parseCli(['--http-read-token', 'watch'], {}), (err) => err.option === '--http-read-token' && /needs --http/.test(err.message));
+  for (const [args, env] of [[['--http', '127.0.0.1:0', '--http-read-token', 'watch'], {}], [['--http', '0.0.0.0:0'], { TASKLANE_HTTP_READ_TOKEN: 'watch' }]]) {
+    const sup = startSupervisor([...args, '--redis', realRedisUrl(), '--short', '0', '--long', '0'], { env });
+    assert.is((await sup.exited).code, 2, args.join(' '));
+    assert.match(sup.stderr, /--http-token/);
+    assert.not.match(sup.stdout, /http listening/);
+  }
+  const sup = startSupervisor(['--http', '127.0.0.1:0', '--http-read-token', 'watch', '--redis', realRedisUrl(), '--short', '0', '--long', '0'], { env: {} });
+  await sup.exited;
+  assert.match(sup.stderr, /--http-read-token \(TASKLANE_HTTP_READ_TOKEN\) needs --http-token \(TASKLANE_HTTP_TOKEN\)/);
 });
 
 cli('the supervisor loads the HTTP server (and prom-client) only with --http', () => {

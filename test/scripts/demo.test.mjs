@@ -43,4 +43,24 @@ test('a 400-task run on REDIS_URL accounts for every task, balances its books an
   }
 });
 
+test('without redis-server on PATH and without REDIS_URL, the demo says how to get one and exits 1', async () => {
+  // A PATH that holds nothing: the demo runs on process.execPath, so only redis-server is missing.
+  const emptyBin = mkdtempSync(join(tmpdir(), 'tasklane-no-redis-'));
+  const out = mkdtempSync(join(tmpdir(), 'tasklane-demo-'));
+  try {
+    const env = { ...process.env, PATH: emptyBin };
+    delete env.REDIS_URL;
+    const started = Date.now();
+    const { code, output } = await runScript('scripts/demo.mjs', ['--tasks', '10', '--out', out], { watchdogMs: WATCHDOG_MS, env });
+    assert.is(code, 1, output);
+    assert.match(output, /no redis-server on PATH, and no REDIS_URL/);
+    assert.match(output, /apt-get install redis-server/);
+    assert.match(output, /set REDIS_URL/);
+    assert.ok(Date.now() - started < 10_000, `the demo should fail at once, took ${Date.now() - started} ms`);
+  } finally {
+    rmSync(emptyBin, { recursive: true, force: true });
+    rmSync(out, { recursive: true, force: true });
+  }
+});
+
 test.run();

@@ -11,7 +11,8 @@ export type TokenProblem = 'malformed' | 'missing';
  * The token rules, for every place a token is configured (the server's options, the
  * supervisor's flags): a token is 1 to 512 printable ASCII characters without spaces (it
  * travels as `Authorization: Bearer <token>`), and a server bound beyond loopback must have
- * one, since anyone who can reach it could otherwise enqueue, cancel or replay tasks.
+ * one, since anyone who can reach it could otherwise read payloads and results, or enqueue,
+ * cancel or replay tasks.
  * Without `host`, only the token's form is checked. Returns null when the rules hold; each
  * caller words the refusal in its own terms (option or flag).
  *
@@ -25,21 +26,37 @@ export function tokenProblem(token: unknown, host?: string): TokenProblem | null
   return typeof token === 'string' && /^[\x21-\x7e]{1,512}$/.test(token) ? null : 'malformed';
 }
 
+/** What a request needs: `read` (GET on a guarded server) or `full` (POST, DELETE). */
+export type Need = 'read' | 'full';
+
 /**
- * Checks `Authorization: Bearer <token>`. Both sides are hashed first, so the comparison is
- * constant-time whatever the lengths, and the token's length does not leak either.
+ * Checks `Authorization: Bearer <token>` against the full token and, when there is one, the
+ * read-only token. Both sides are hashed first, so the comparison is constant-time whatever
+ * the lengths, the token's length does not leak either, and both tokens are always compared
+ * so the time does not say which one was close. It runs before the body is read. A missing
+ * or wrong token is 401; the read-only token on a mutation is 403 (it was recognised, and
+ * is not enough).
  *
  * @example
- * const check = bearerCheck('s3cret');
- * check(req); // throws a 401 HttpProblem unless the header carries the token
+ * const check = bearerCheck('s3cret', 'watch-only');
+ * check(req, 'read'); // passes with either token
+ * check(req, 'full'); // 403 with the read-only token, 401 without the full one
  */
-export function bearerCheck(token: string): (req: IncomingMessage) => void {
-  const expected = digest(token);
-  return (req) => {
+export function bearerCheck(token: string, readToken: string | null = null): (req: IncomingMessage, need: Need) => void {
+  const full = digest(token);
+  const read = readToken === null ? null : digest(readToken);
+  return (req, need) => {
     const header = req.headers.authorization;
     const match = typeof header === 'string' ? /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header) : null;
-    if (!match) throw unauthorized('This request changes the queue: send `Authorization: Bearer <token>` (the supervisor\'s --http-token)');
-    if (!timingSafeEqual(digest(match[1]!), expected)) throw unauthorized('The bearer token is not the server\'s token');
+    if (!match) throw unauthorized(need === 'full'
+      ? 'This request changes the queue: send `Authorization: Bearer <token>` (the supervisor\'s --http-token)'
+      : 'This server guards reads: send `Authorization: Bearer <token>` (the supervisor\'s --http-token or --http-read-token)');
+    const presented = digest(match[1]!);
+    const isFull = timingSafeEqual(presented, full);
+    const isRead = read !== null && timingSafeEqual(presented, read);
+    if (isFull || (isRead && need === 'read')) return;
+    if (isRead) throw new HttpProblem(403, ErrorCode.Forbidden, 'The read-only token (--http-read-token) cannot change the queue: use the full token (--http-token)');
+    throw unauthorized('The bearer token is not one of the server\'s tokens');
   };
 }
 
@@ -86,8 +103,8 @@ export function checkOrigin(req: IncomingMessage): void {
  * the operator's browser as same-origin, so it could read every answer (task payloads, dead
  * letters' errors) and, without a token, change the queue; its requests still name
  * `evil.example` in `Host`, which is what this checks. Returns the check, or null when the
- * server is not on loopback (off loopback a token guards mutations and reads are open to
- * whoever reaches the port).
+ * server is not on loopback (off loopback a token guards every route but the probes and
+ * the dashboard's static files).
  *
  * @example
  * const check = hostCheck('127.0.0.1');

@@ -43,11 +43,12 @@ export function isLoopback(host: string): boolean {
 }
 
 /**
- * The URL of a bound address, with IPv6 in brackets.
+ * The URL of a bound address, with IPv6 in brackets; https:// when it serves TLS.
  *
  * @example
- * urlOf('::1', 9464) // 'http://[::1]:9464'
+ * urlOf('::1', 9464)       // 'http://[::1]:9464'
+ * urlOf('::1', 9464, true) // 'https://[::1]:9464'
  */
-export function urlOf(host: string, port: number): string {
-  return `http://${isIP(host) === 6 ? `[${host}]` : host}:${port}`;
+export function urlOf(host: string, port: number, tls = false): string {
+  return `${tls ? 'https' : 'http'}://${isIP(host) === 6 ? `[${host}]` : host}:${port}`;
 }

@@ -1,6 +1,7 @@
 import { ErrorCode } from '../../infra/errors.js';
+import type { DeadLetterSummary } from '../../infra/dead-letters.js';
 import type { TaskQueue } from '../../infra/task-queue.js';
-import { LANES, type Lane, type QueueStats, type TaskInfo } from '../../infra/types.js';
+import { LANES, type Lane, type QueueStats } from '../../infra/types.js';
 import type { LatencySummary, ThroughputPoint } from '../metrics/recent.js';
 import type { OperatorMetrics } from '../metrics/registry.js';
 import type { Runtime, RuntimeStats } from '../types.js';
@@ -27,9 +28,9 @@ export interface Overview {
   /** Over the last 60 s. */
   latency: LatencySummary;
   runtime: RuntimeStats | null;
-  /** The 50 most recent dead letters. */
-  dead: TaskInfo[];
-  /** Whether mutations need a bearer token. */
+  /** The 50 most recent dead letters, without payload or result. */
+  dead: DeadLetterSummary[];
+  /** Whether mutations need a bearer token (reads may too: then this answer itself needed one). */
   auth: boolean;
 }
 
@@ -42,6 +43,12 @@ export const PRIORITY_BANDS: ReadonlyArray<Omit<PriorityBand, 'waiting'>> = [
   { label: 'low', min: 10_000, max: 2_147_483_647 },
 ];
 
+/**
+ * Dead letters in each snapshot. They are read as summaries (HMGET of eight small fields):
+ * a full record carries a payload and a result of up to 1 MiB each, and every open
+ * dashboard asks once a second. Not cached: the read is bounded (50 short rows, one round
+ * trip), and a cache would show a retried or purged dead letter for a while after the action.
+ */
 const DEAD_SHOWN = 50;
 
 /**
@@ -54,7 +61,7 @@ const DEAD_SHOWN = 50;
  * const body = await buildOverview({ queue, runtime, metrics, auth: true });
  */
 export async function buildOverview({ queue, runtime, metrics, auth }: { queue: TaskQueue; runtime: Runtime | null; metrics: OperatorMetrics; auth: boolean }): Promise<Overview> {
-  const [snapshot, bands, dead] = await Promise.all([metrics.queueSnapshot(), priorityBands(queue), queue.deadLetters({ limit: DEAD_SHOWN })]);
+  const [snapshot, bands, dead] = await Promise.all([metrics.queueSnapshot(), priorityBands(queue), queue.deadSummaries(DEAD_SHOWN)]);
   const { stats } = snapshot;
   if (!stats) throw new HttpProblem(503, ErrorCode.RedisUnavailable, 'Redis did not answer the queue counts in time');
   const { recent } = metrics;

@@ -1,3 +1,4 @@
+import * as browse from './browse-routes.js';
 import type { RouteHandler } from './context.js';
 import * as control from './control-routes.js';
 import * as ops from './ops-routes.js';
@@ -21,6 +22,13 @@ export interface Route {
   readonly body?: readonly Method[];
   /** Methods whose JSON body may also be absent (empty): the route then sees `undefined`. */
   readonly optionalBody?: readonly Method[];
+  /**
+   * Served without a token even where reads are guarded: the probes (a load balancer or an
+   * orchestrator has no token) and the dashboard's static files (a browser cannot attach a
+   * bearer token to a page load; the files hold no queue data, and every request the page
+   * makes for data needs the token).
+   */
+  readonly open?: true;
 }
 
 /**
@@ -31,7 +39,7 @@ export interface Route {
  * ROUTES.find((r) => r.path.test('/stats'))?.methods.GET // ops.stats
  */
 export const ROUTES: readonly Route[] = [
-  { path: /^\/tasks$/, methods: { POST: tasks.postTasks }, body: ['POST'] },
+  { path: /^\/tasks$/, methods: { GET: browse.listTasks, POST: tasks.postTasks }, body: ['POST'] },
   { path: /^\/tasks\/([^/]+)$/, methods: { GET: tasks.getTask, DELETE: tasks.deleteTask } },
   { path: /^\/tasks\/([^/]+)\/marker$/, methods: { DELETE: control.forget } },
   { path: /^\/pause$/, methods: { POST: control.pause }, body: ['POST'], optionalBody: ['POST'] },
@@ -42,17 +50,18 @@ export const ROUTES: readonly Route[] = [
   { path: /^\/dead\/([^/]+)$/, methods: { DELETE: tasks.purgeDead } },
   { path: /^\/stats$/, methods: { GET: ops.stats } },
   { path: /^\/overview$/, methods: { GET: ops.overview } },
-  { path: /^\/healthz$/, methods: { GET: ops.healthz } },
-  { path: /^\/readyz$/, methods: { GET: ops.readyz } },
+  { path: /^\/healthz$/, methods: { GET: ops.healthz }, open: true },
+  { path: /^\/readyz$/, methods: { GET: ops.readyz }, open: true },
   { path: /^\/metrics$/, methods: { GET: ops.metrics } },
-  { path: /^\/$/, methods: { GET: ops.dashboardIndex } },
-  { path: /^\/dashboard\/(.+)$/, methods: { GET: ops.dashboardFile } },
-  { path: /^\/assets\/([^/]+)$/, methods: { GET: ops.asset } },
+  { path: /^\/$/, methods: { GET: ops.dashboardIndex }, open: true },
+  { path: /^\/dashboard\/(.+)$/, methods: { GET: ops.dashboardFile }, open: true },
+  { path: /^\/assets\/([^/]+)$/, methods: { GET: ops.asset }, open: true },
 ];
 
 /**
  * What a request resolves to: a handler (`mutation` for POST and DELETE; `timed` unless the
- * route is a bulk operation exempt from the route timeout; `body` when it takes a JSON body),
+ * route is a bulk operation exempt from the route timeout; `body` when it takes a JSON body;
+ * `open` when it needs no token even where reads are guarded),
  * a known path with other methods, or nothing.
  *
  * @example
@@ -60,7 +69,7 @@ export const ROUTES: readonly Route[] = [
  * if (match.kind === 'method') res.setHeader('allow', match.allow.join(', '));
  */
 export type Match =
-  | { kind: 'handler'; handler: RouteHandler; params: string[]; mutation: boolean; timed: boolean; body: boolean; optionalBody: boolean }
+  | { kind: 'handler'; handler: RouteHandler; params: string[]; mutation: boolean; timed: boolean; body: boolean; optionalBody: boolean; open: boolean }
   | { kind: 'method'; allow: string[] }
   | { kind: 'none' };
 
@@ -81,7 +90,7 @@ export function matchRoute(method: string, pathname: string): Match {
       const timed = !(route.untimed ?? []).includes(wanted as Method);
       const body = (route.body ?? []).includes(wanted as Method);
       const optionalBody = (route.optionalBody ?? []).includes(wanted as Method);
-      return { kind: 'handler', handler, params: m.slice(1), mutation: wanted === 'POST' || wanted === 'DELETE', timed, body, optionalBody };
+      return { kind: 'handler', handler, params: m.slice(1), mutation: wanted === 'POST' || wanted === 'DELETE', timed, body, optionalBody, open: route.open === true };
     }
     for (const key of Object.keys(route.methods)) allow.add(key);
   }

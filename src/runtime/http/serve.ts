@@ -4,7 +4,7 @@ import type { RuntimeOptions } from '../options.js';
 import { resolveOptions } from '../options.js';
 import { closeQueue } from '../shutdown.js';
 import type { Runtime } from '../types.js';
-import type { ListenAddress } from './listen.js';
+import type { HttpRequest } from '../config.js';
 import { createOperatorServer } from './server.js';
 
 /**
@@ -14,20 +14,22 @@ import { createOperatorServer } from './server.js';
  * Logs `http listening` with the bound URL, which tests and operators read the port from.
  *
  * @example
- * const http = await serveOperatorHttp({ host: '127.0.0.1', port: 0, token: null }, options, runtime, log);
+ * const http = await serveOperatorHttp({ host: '127.0.0.1', port: 0, token: null, readToken: null, tls: null }, options, runtime, log);
  * runtime.on('runtime:stopped', () => void http.close().then(() => process.exit(0)));
  */
 export async function serveOperatorHttp(
-  address: ListenAddress & { token: string | null },
+  address: HttpRequest,
   options: RuntimeOptions,
   runtime: Runtime,
   log: Logger,
 ): Promise<{ url: string; close(): Promise<void> }> {
   const resolved = resolveOptions(options);
-  const queue = new TaskQueue({ redis: resolved.redis, name: resolved.queue });
+  const queue = new TaskQueue({ redis: resolved.redis, tls: resolved.tls, name: resolved.queue });
   queue.on('queue:warning', () => {}); // the runtime's own queue reports it already
   const ownsClient = queue.redis !== resolved.redis;
-  const server = createOperatorServer({ queue, runtime, host: address.host, port: address.port, token: address.token, log: log.child({ component: 'http' }) });
+  const server = createOperatorServer({
+    queue, runtime, host: address.host, port: address.port, token: address.token, readToken: address.readToken, tls: address.tls, log: log.child({ component: 'http' }),
+  });
   let url: string;
   try {
     ({ url } = await server.listen());
@@ -36,7 +38,7 @@ export async function serveOperatorHttp(
     await closeQueue(queue, { ownsClient });
     throw err;
   }
-  log.info({ url, auth: address.token !== null }, 'http listening');
+  log.info({ url, auth: address.token !== null, readToken: address.readToken !== null, tls: address.tls !== null }, 'http listening');
   return {
     url,
     close: async () => {

@@ -2,12 +2,15 @@
  * The operator HTTP server: the queue's operations, health and readiness probes,
  * Prometheus metrics and the dashboard, on node:http with no framework.
  *
- * Reads are open; mutations (POST, DELETE) need `Authorization: Bearer <token>` when a
- * token is set, and a token is mandatory on any address beyond loopback. On loopback every
- * request must name a loopback `Host` (DNS rebinding). Every refusal is
- * `{ error: { code, message, field? } }` with a `TASKLANE_ERR_*` code.
+ * Mutations (POST, DELETE) need `Authorization: Bearer <token>` when a token is set, and a
+ * token is mandatory on any address beyond loopback. Reads are guarded too (the full or the
+ * read-only token) beyond loopback or when a read-only token is set; the probes and the
+ * dashboard's static files never are. On loopback every request must name a loopback `Host`
+ * (DNS rebinding). Every refusal is `{ error: { code, message, field? } }` with a
+ * `TASKLANE_ERR_*` code. HTTPS when `tls` is given; connection limits always.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../../actors/types.js';
 import { ErrorCode, OptionError, ValidationError } from '../../infra/errors.js';
@@ -18,10 +21,12 @@ import type { Runtime } from '../types.js';
 import { bearerCheck, checkOrigin, hostCheck, tokenProblem } from './auth.js';
 import { ClientAbortError, DEFAULT_BODY_LIMIT_BYTES, readJsonBody } from './body.js';
 import type { RouteContext } from './context.js';
-import { DEFAULT_HTTP_HOST, urlOf } from './listen.js';
+import { checkingIntervalMs, resolveLimits, type ServerLimits } from './limits.js';
+import { DEFAULT_HTTP_HOST, isLoopback, urlOf } from './listen.js';
 import { HttpProblem, sendError } from './respond.js';
 import { rawPathname } from './raw-path.js';
 import { matchRoute } from './routes.js';
+import { checkTls, type TlsMaterial } from './tls.js';
 
 /** Options of {@link createOperatorServer}. */
 export interface OperatorServerOptions {
@@ -33,8 +38,18 @@ export interface OperatorServerOptions {
   host?: string;
   /** Default 9464; 0 picks a free port (see the URL `listen()` resolves with). */
   port?: number;
-  /** Bearer token for mutations. Required unless `host` is loopback. */
+  /** Bearer token for mutations (and reads when they are guarded). Required unless `host` is loopback. */
   token?: string | null;
+  /**
+   * A read-only bearer token: it opens every read (a Prometheus scraper, a dashboard
+   * viewer) and no mutation. Setting it guards reads on loopback too. Needs `token`, and
+   * must differ from it.
+   */
+  readToken?: string | null;
+  /** Serve HTTPS with this PEM certificate and key instead of plain HTTP. */
+  tls?: TlsMaterial | null;
+  /** Connection limits (headers and request timeouts, keep-alive, connection cap); see {@link ServerLimits}. */
+  limits?: ServerLimits;
   /** Largest request body. Default 1 MiB + 64 KiB. */
   bodyLimitBytes?: number;
   /**
@@ -88,9 +103,12 @@ const CLOSE_GRACE_MS = 3000;
 export function createOperatorServer(options: OperatorServerOptions): OperatorServer {
   const o = resolveServerOptions(options);
   const metrics = new OperatorMetrics({ queue: o.queue, runtime: o.runtime });
-  const authorize = o.token ? bearerCheck(o.token) : null;
+  const authorize = o.token ? bearerCheck(o.token, o.readToken) : null;
+  // Off loopback anyone who reaches the port could read payloads, results and errors; a
+  // read-only token is a request to guard reads wherever the server is.
+  const guardReads = o.readToken !== null || !isLoopback(o.host);
   const checkHost = hostCheck(o.host);
-  const server: Server = createServer((req, res) => void handle(req, res));
+  const server: Server = createListener(o, (req, res) => void handle(req, res));
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     // On every answer, errors included: a browser must not sniff JSON or text into markup.
@@ -106,8 +124,11 @@ export function createOperatorServer(options: OperatorServerOptions): OperatorSe
       if (match.mutation) {
         // A bearer token is something a forged cross-site request cannot carry, so the origin
         // check guards tokenless servers only (and would break proxies that rewrite Host).
-        if (authorize) authorize(req);
+        if (authorize) authorize(req, 'full');
         else checkOrigin(req);
+      } else if (guardReads && !match.open) {
+        // guardReads implies a token: resolveServerOptions refuses either case without one.
+        authorize!(req, 'read');
       }
       // Read before the timed section: the route timeout bounds the wait on Redis, and a slow
       // upload that never reached Redis must not be answered 504 "outcome unknown".
@@ -143,7 +164,7 @@ export function createOperatorServer(options: OperatorServerOptions): OperatorSe
         server.off('error', onError);
         server.on('error', (err) => o.log?.error({ err }, 'http server error'));
         const address = server.address() as AddressInfo;
-        resolve({ url: urlOf(address.address, address.port) });
+        resolve({ url: urlOf(address.address, address.port, o.tls !== null) });
       });
     }),
     close: () => (closing ??= closeServer(server, metrics)),
@@ -185,7 +206,25 @@ async function closeServer(server: Server, metrics: OperatorMetrics): Promise<vo
   }
 }
 
-type Resolved = Required<Omit<OperatorServerOptions, 'runtime' | 'token' | 'log'>> & { runtime: Runtime | null; token: string | null; log: Logger | undefined };
+/**
+ * A plain or TLS server with the connection limits set. Node checks the headers and request
+ * timeouts on a timer; see checkingIntervalMs for why it is not left at 30 s.
+ */
+function createListener(o: Resolved, handler: (req: IncomingMessage, res: ServerResponse) => void): Server {
+  const settings = {
+    headersTimeout: o.limits.headersTimeoutMs,
+    requestTimeout: o.limits.requestTimeoutMs,
+    keepAliveTimeout: o.limits.keepAliveTimeoutMs,
+    connectionsCheckingInterval: checkingIntervalMs(o.limits),
+  };
+  const server: Server = o.tls ? createTlsServer({ ...settings, cert: o.tls.cert, key: o.tls.key }, handler) : createServer(settings, handler);
+  server.maxConnections = o.limits.maxConnections;
+  return server;
+}
+
+type Resolved = Required<Omit<OperatorServerOptions, 'runtime' | 'token' | 'readToken' | 'tls' | 'limits' | 'log'>> & {
+  runtime: Runtime | null; token: string | null; readToken: string | null; tls: TlsMaterial | null; limits: Required<ServerLimits>; log: Logger | undefined;
+};
 
 function resolveServerOptions(options: OperatorServerOptions): Resolved {
   if (typeof options !== 'object' || options === null || typeof options.queue?.stats !== 'function') {
@@ -199,12 +238,21 @@ function resolveServerOptions(options: OperatorServerOptions): Resolved {
   const problem = tokenProblem(token, host);
   if (problem === 'malformed') throw new OptionError('token', 'Expected `token` to be 1 to 512 printable ASCII characters without spaces');
   if (problem === 'missing') {
-    throw new OptionError('token', `Expected a \`token\` (--http-token, TASKLANE_HTTP_TOKEN) when the server binds ${host}, beyond loopback: otherwise anyone who can reach it could enqueue, cancel or replay tasks`);
+    throw new OptionError('token', `Expected a \`token\` (--http-token, TASKLANE_HTTP_TOKEN) when the server binds ${host}, beyond loopback: otherwise anyone who can reach it could read payloads and results, or enqueue, cancel or replay tasks`);
   }
+  const readToken = options.readToken ?? null;
+  if (readToken !== null) {
+    if (tokenProblem(readToken) === 'malformed') throw new OptionError('readToken', 'Expected `readToken` to be 1 to 512 printable ASCII characters without spaces');
+    if (token === null) throw new OptionError('readToken', 'Expected a `token` (--http-token, TASKLANE_HTTP_TOKEN) with `readToken`: a read-only token on a server whose mutations are open would guard reads and leave changes open');
+    if (readToken === token) throw new OptionError('readToken', 'Expected `readToken` to differ from `token`: the same secret cannot be both read-only and full');
+  }
+  const tls = options.tls ?? null;
+  if (tls !== null) checkTls(tls);
+  const limits = resolveLimits(options.limits);
   const bodyLimitBytes = options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
   if (!Number.isInteger(bodyLimitBytes) || bodyLimitBytes < 1) throw new OptionError('bodyLimitBytes', `Expected \`bodyLimitBytes\` to be an integer from 1 up, got \`${String(bodyLimitBytes)}\``);
   const routeTimeoutMs = options.routeTimeoutMs ?? DEFAULT_ROUTE_TIMEOUT_MS;
   if (!Number.isInteger(routeTimeoutMs) || routeTimeoutMs < 1) throw new OptionError('routeTimeoutMs', `Expected \`routeTimeoutMs\` to be an integer from 1 up, got \`${String(routeTimeoutMs)}\``);
-  return { queue: options.queue, runtime: options.runtime ?? null, host, port, token, bodyLimitBytes, routeTimeoutMs, log: options.log };
+  return { queue: options.queue, runtime: options.runtime ?? null, host, port, token, readToken, tls, limits, bodyLimitBytes, routeTimeoutMs, log: options.log };
 }
 

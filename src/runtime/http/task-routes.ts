@@ -95,13 +95,22 @@ export async function deleteTask(ctx: RouteContext): Promise<void> {
 const CANCELLABLE: ReadonlySet<string> = new Set(['waiting', 'delayed']);
 
 /**
- * GET /dead?limit=&offset= → `{ tasks, limit, offset }`, most recent first (limit 1–10000, default 100).
+ * Dead letters per GET /dead. Each is a full record (payload and result up to 1 MiB each),
+ * so a page is bounded; a client pages with `offset` for more.
+ */
+export const MAX_DEAD_PAGE = 1000;
+
+/**
+ * GET /dead?limit=&offset= → `{ tasks, limit, offset }`, most recent first (limit 1–1000, default 100).
  *
  * @example
  * curl '$URL/dead?limit=20&offset=40'
  */
 export async function listDead(ctx: RouteContext): Promise<void> {
   const limit = queryInt(ctx.url, 'limit', 100);
+  if (limit < 1 || limit > MAX_DEAD_PAGE) {
+    throw new ValidationError('limit', `Expected \`limit\` to be a whole number from 1 to ${MAX_DEAD_PAGE}, got \`${limit}\`; page with \`offset\` for more`);
+  }
   const offset = queryInt(ctx.url, 'offset', 0);
   const tasks = await ctx.queue.deadLetters({ limit, offset });
   sendJson(ctx.res, 200, { tasks, limit, offset });

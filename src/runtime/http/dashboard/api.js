@@ -1,5 +1,6 @@
-// Talks to the tasklane HTTP server: the overview, and the dead-letter mutations, which
-// carry the token as a Bearer header when the server asks for one.
+// Talks to the tasklane HTTP server: the overview, and the dead-letter mutations. Every
+// request carries the token (when one was entered) as a Bearer header: a server beyond
+// loopback, or one with a read-only token, wants it for reads too.
 
 const TOKEN_KEY = 'tasklane.token';
 const TIMEOUT_MS = 5000;
@@ -41,10 +42,10 @@ export function setToken(token) {
   }
 }
 
-async function request(method, path, { auth = false } = {}) {
+async function request(method, path) {
   const headers = { accept: 'application/json' };
   const token = getToken();
-  if (auth && token) headers.authorization = `Bearer ${token}`;
+  if (token) headers.authorization = `Bearer ${token}`;
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), TIMEOUT_MS);
   let response;
@@ -64,11 +65,15 @@ async function request(method, path, { auth = false } = {}) {
 }
 
 export const fetchOverview = () => request('GET', '/overview');
-// Per-id actions name the id in the query, never as a path segment: the browser's URL parser
-// turns `/dead/%2E/retry` into `/dead/retry` (every dead letter) and `/dead/%2E%2E` into `/`.
+// Per-id dead-letter actions name the id in the query, never as a path segment: the browser's
+// URL parser turns `/dead/%2E/retry` into `/dead/retry` (every dead letter) and `/dead/%2E%2E` into `/`.
 const idQuery = (id) => `?id=${encodeURIComponent(id)}`;
-export const retryDead = (id) => request('POST', `/dead/retry${idQuery(id)}`, { auth: true });
-export const retryAllDead = () => request('POST', '/dead/retry', { auth: true });
-export const purgeDead = (id) => request('DELETE', `/dead${idQuery(id)}`, { auth: true });
-export const pauseLane = (lane) => request('POST', `/pause?lane=${encodeURIComponent(lane)}`, { auth: true });
-export const resumeLane = (lane) => request('POST', `/resume?lane=${encodeURIComponent(lane)}`, { auth: true });
+export const retryDead = (id) => request('POST', `/dead/retry${idQuery(id)}`);
+export const retryAllDead = () => request('POST', '/dead/retry');
+export const purgeDead = (id) => request('DELETE', `/dead${idQuery(id)}`);
+export const pauseLane = (lane) => request('POST', `/pause?lane=${encodeURIComponent(lane)}`);
+export const resumeLane = (lane) => request('POST', `/resume?lane=${encodeURIComponent(lane)}`);
+// The task browser (tasks.js): pages of a state, one task by id, and cancelling one.
+export const listTasks = (query) => request('GET', `/tasks?${new URLSearchParams(query)}`);
+export const getTask = (id) => request('GET', `/tasks/${encodeURIComponent(id)}`);
+export const cancelTask = (id) => request('DELETE', `/tasks/${encodeURIComponent(id)}`);

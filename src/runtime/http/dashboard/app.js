@@ -8,6 +8,7 @@ import { bindDeadActions, renderDead } from './dead.js';
 import { setPill, setText } from './dom.js';
 import { ago, count } from './format.js';
 import { renderBands, renderLatency, renderTotals, renderWorkers } from './panels.js';
+import { initTasks } from './tasks.js';
 
 const POLL_MS = 1000;
 const NOTICE_MS = 5000;
@@ -55,6 +56,13 @@ function render(overview) {
   last = overview;
   lastOkAt = Date.now();
   setPill($('conn'), 'live', 'ok');
+  if (asking) {
+    // The token entered was accepted for reads: the task list refused earlier loads now.
+    asking = false;
+    $('token').classList.remove('invalid');
+    $('notice').hidden = true;
+    tasks.reload();
+  }
   document.body.classList.remove('stale');
   setText($('updated'), `updated ${new Date(overview.time).toLocaleTimeString()}`);
   setText($('queue'), overview.queue);
@@ -73,10 +81,19 @@ function renderDeadNow() {
   if (last) renderDead(last.dead ?? [], { total: last.stats.dead, now: last.time, pending });
 }
 
+/** True while the server refuses reads for want of a token and the page asks for one. */
+let asking = false;
+/** The token the last request for one was about, so a poll does not repeat the notice. */
+let askedWith = null;
+
 function showFailure(err) {
   // Keep the last data on screen: stale numbers, clearly labelled, beat an empty page.
   const since = lastOkAt ? ` · last update ${ago(lastOkAt, Date.now())}` : '';
-  if (err instanceof OfflineError) {
+  if (err instanceof ApiError && err.status === 401) {
+    askForToken(err);
+    setPill($('conn'), 'token needed', 'bad');
+    setText($('updated'), `${err.message}${since}`);
+  } else if (err instanceof OfflineError) {
     setPill($('conn'), 'disconnected', 'bad');
     setText($('updated'), `retrying${since}`);
   } else {
@@ -99,11 +116,23 @@ function notice(text, tone) {
 }
 $('notice-close').addEventListener('click', () => { $('notice').hidden = true; });
 
+/** Reads need a token: show the field, flag it, and say so once (not on every poll). */
+function askForToken(err) {
+  $('token-field').hidden = false;
+  $('token').classList.add('invalid');
+  if (asking && askedWith === getToken()) return;
+  asking = true;
+  askedWith = getToken();
+  $('token').focus();
+  const hint = getToken() ? 'The token was refused: check it in the header.' : 'This server needs a token to show the queue: enter it in the header (the read-only or the full token).';
+  notice(`${hint} (401: ${err.message})`, 'bad');
+}
+
 function actionFailed(what, err) {
   if (err instanceof ApiError && err.status === 401) {
     $('token').classList.add('invalid');
     $('token').focus();
-    const hint = getToken() ? 'The token was refused: check it in the header and try again.' : 'This server needs a token to change dead letters: enter it in the header.';
+    const hint = getToken() ? 'The token was refused: check it in the header and try again.' : 'This server needs a token to change the queue: enter it in the header.';
     return notice(`${hint} (401: ${err.message})`, 'bad');
   }
   if (err instanceof OfflineError) return notice(`Could not ${what}: the server did not answer.`, 'bad');
@@ -137,6 +166,8 @@ bindLaneActions({
   resume: (lane) => act(`lane:${lane}`, `resume the ${lane} lane`, () => resumeLane(lane), () => `Resumed the ${lane} lane.`),
 });
 
+const tasks = initTasks($('tasks'), { notice, failed: actionFailed });
+
 // ---- token ---------------------------------------------------------------------------
 const tokenInput = $('token');
 // The token is kept as it is typed; Enter must not reload the page.
@@ -145,6 +176,8 @@ tokenInput.value = getToken();
 tokenInput.addEventListener('input', () => {
   setToken(tokenInput.value.trim());
   tokenInput.classList.remove('invalid');
+  // Asked for: try it at once rather than on the next tick. A refusal asks again.
+  if (asking) poll();
 });
 
 poll();

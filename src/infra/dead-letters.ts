@@ -1,0 +1,90 @@
+/**
+ * Reading dead letters: full records for a page of them, and a light summary of the latest
+ * for a dashboard that polls every second. Both read in bounded chunks, so a large page
+ * never sends thousands of commands in one burst or holds their replies all at once.
+ */
+import type { Redis } from 'ioredis';
+import { decodeTask } from './decode.js';
+import type { QueueKeys } from './keys.js';
+import type { Lane, TaskErrorInfo, TaskInfo } from './types.js';
+
+/** Records read per round trip. */
+export const DEAD_READ_CHUNK = 100;
+
+/** A dead letter without its payload or result: what a list of them needs to show. */
+export interface DeadLetterSummary {
+  id: string;
+  type: string;
+  lane: Lane;
+  priority: number;
+  attempts: number;
+  maxAttempts: number;
+  error?: TaskErrorInfo;
+  finishedAt?: number;
+}
+
+/** The hash fields a summary reads (see the key table in the README for their meaning). */
+const SUMMARY_FIELDS = ['state', 'type', 'lane', 'pri', 'att', 'max', 'err', 'ft'] as const;
+
+/**
+ * Full records of the dead letters ranked `offset` to `offset + limit - 1`, most recent
+ * first, read {@link DEAD_READ_CHUNK} at a time. A record that expired or left the dead
+ * state since the ranking was read is skipped.
+ *
+ * @example
+ * await readDeadLetters(redis, keys, { limit: 1000, offset: 0 }) // 10 round trips of 100 HGETALLs
+ */
+export async function readDeadLetters(redis: Redis, keys: QueueKeys, { limit, offset }: { limit: number; offset: number }): Promise<TaskInfo[]> {
+  const ids = await redis.zrevrange(keys.dead, offset, offset + limit - 1);
+  const tasks: TaskInfo[] = [];
+  for (let start = 0; start < ids.length; start += DEAD_READ_CHUNK) {
+    const chunk = ids.slice(start, start + DEAD_READ_CHUNK);
+    const hashes = await Promise.all(chunk.map((id) => redis.hgetall(keys.task(id))));
+    chunk.forEach((id, i) => {
+      const task = decodeTask(id, hashes[i]!);
+      if (task?.state === 'dead') tasks.push(task);
+    });
+  }
+  return tasks;
+}
+
+/**
+ * Summaries of the `limit` most recent dead letters: HMGET of eight small fields instead of
+ * HGETALL, so neither a payload nor a result (up to 1 MiB each) is read or sent.
+ *
+ * @example
+ * await readDeadSummaries(redis, keys, 50) // [{ id, type, lane, priority, attempts, maxAttempts, error, finishedAt }, …]
+ */
+export async function readDeadSummaries(redis: Redis, keys: QueueKeys, limit: number): Promise<DeadLetterSummary[]> {
+  const ids = await redis.zrevrange(keys.dead, 0, limit - 1);
+  const out: DeadLetterSummary[] = [];
+  for (let start = 0; start < ids.length; start += DEAD_READ_CHUNK) {
+    const chunk = ids.slice(start, start + DEAD_READ_CHUNK);
+    const rows = await Promise.all(chunk.map((id) => redis.hmget(keys.task(id), ...SUMMARY_FIELDS)));
+    chunk.forEach((id, i) => {
+      const summary = decodeSummary(id, rows[i]!);
+      if (summary) out.push(summary);
+    });
+  }
+  return out;
+}
+
+function decodeSummary(id: string, row: (string | null)[]): DeadLetterSummary | null {
+  const [state, type, lane, pri, att, max, err, ft] = row;
+  if (state !== 'dead') return null;
+  const summary: DeadLetterSummary = { id, type: type ?? '', lane: (lane ?? 'short') as Lane, priority: Number(pri ?? 0), attempts: Number(att ?? 0), maxAttempts: Number(max ?? 0) };
+  if (err !== null && err !== undefined) summary.error = parseError(err);
+  if (ft !== null && ft !== undefined) summary.finishedAt = Number(ft);
+  return summary;
+}
+
+function parseError(text: string): TaskErrorInfo {
+  try {
+    const value = JSON.parse(text) as TaskErrorInfo;
+    if (typeof value === 'object' && value !== null) return value;
+  } catch {
+    // shown as stored below
+  }
+  // A corrupt record is shown as it is stored rather than hidden, as decodeTask does.
+  return { name: 'Error', message: text };
+}
