@@ -1,4 +1,4 @@
-import type { ClaimBatch, ClaimOptions, FailOptions, FailOutcome, Lane, Lease } from '../infra/types.js';
+import type { ClaimBatch, ClaimOptions, FailOptions, FailOutcome, Lane, Lease, ReleaseOptions } from '../infra/types.js';
 
 /**
  * The narrow slice of TaskQueue an actor needs. TaskQueue satisfies it as is;
@@ -9,7 +9,7 @@ export interface LeaseStore {
   heartbeat(lease: Lease, leaseMs?: number): Promise<boolean>;
   completeMany(entries: ReadonlyArray<{ lease: Lease; result?: unknown }>): Promise<boolean[]>;
   fail(lease: Lease, error: unknown, options?: FailOptions): Promise<FailOutcome>;
-  release(lease: Lease): Promise<boolean>;
+  release(lease: Lease, options?: ReleaseOptions): Promise<boolean>;
   wakeGeneration(lane: Lane): number;
   waitForWork(lane: Lane, options?: { since?: number; timeoutMs?: number; signal?: AbortSignal }): Promise<boolean>;
   /**
@@ -18,6 +18,8 @@ export interface LeaseStore {
    */
   resumeGeneration?(lane: Lane): number;
   waitForResume?(lane: Lane, options?: { since?: number; timeoutMs?: number; signal?: AbortSignal }): Promise<boolean>;
+  /** The delay `fail` would pick for this attempt's retry when the error names none (the queue's backoff). Optional: without it the retry line has no `delayMs`. */
+  backoffFor?(lease: Lease): number;
 }
 
 /** Structured logger; pino's instances fit. */
@@ -27,6 +29,10 @@ export interface Logger {
   warn(obj: object, msg?: string): void;
   error(obj: object, msg?: string): void;
   child(bindings: object): Logger;
+  /** Optional (pino has it): lets hot paths skip building a line the level drops. Missing means every level is enabled. */
+  isLevelEnabled?(level: string): boolean;
+  /** Optional (pino has it): the keys bound so far, so that a child binds each key once. */
+  bindings?(): Record<string, unknown>;
 }
 
 /** What a handler receives besides the task. */

@@ -17,7 +17,7 @@ export const ErrorCode = {
   HttpStatus: 'TASKLANE_ERR_HTTP_STATUS',
   HttpRequest: 'TASKLANE_ERR_HTTP_REQUEST',
   Handler: 'TASKLANE_ERR_HANDLER',
-  UnknownTaskType: 'TASKLANE_ERR_UNKNOWN_TASK_TYPE',
+  UnknownTaskType: 'TASKLANE_ERR_UNKNOWN_TYPE',
   CrashLoop: 'TASKLANE_ERR_CRASH_LOOP',
   // The `tasklane` CLI could not connect to Redis (exit code 3); the HTTP server's reads
   // that Redis did not answer in time (503).
@@ -146,11 +146,18 @@ export class LeaseLostError extends TasklaneError {
   }
 }
 
-/** No handler is registered for a task's `type`. Not retryable. */
+/**
+ * No handler is registered for a task's `type`. Not retryable as such; the runtime parks
+ * such a task (uncounted) for a grace period first, and `graceMs` says how long that was.
+ */
 export class UnknownTaskTypeError extends NonRetryableError {
-  constructor(type: string, known: readonly string[]) {
-    super(`no handler for task type \`${type}\`; registered types: ${known.map((t) => `\`${t}\``).join(', ') || 'none'}`, undefined, ErrorCode.UnknownTaskType);
+  readonly type: string;
+
+  constructor(type: string, known: readonly string[], { graceMs }: { graceMs?: number } = {}) {
+    const waited = graceMs ? ` after parking it for ${graceMs} ms (the unknown-type grace) with no worker that handles it` : '';
+    super(`no handler for task type \`${type}\`${waited}; registered types: ${known.map((t) => `\`${t}\``).join(', ') || 'none'}`, undefined, ErrorCode.UnknownTaskType);
     this.name = 'UnknownTaskTypeError';
+    this.type = type;
   }
 }
 

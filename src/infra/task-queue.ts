@@ -10,7 +10,7 @@ import { QueueKeys } from './keys.js';
 import { planList, readPage, type ListOptions, type TaskPage } from './list-tasks.js';
 import { mergeTls } from './tls.js';
 import { defineScripts, type ScriptName } from './scripts.js';
-import { LANES, type ClaimBatch, type ClaimOptions, type EnqueueResult, type FailOptions, type FailOutcome, type IdRefusal, type Lane, type Lease, type QueueStats, type TaskInfo, type TaskInput } from './types.js';
+import { LANES, type ClaimBatch, type ClaimOptions, type EnqueueResult, type FailOptions, type FailOutcome, type IdRefusal, type Lane, type Lease, type QueueStats, type ReleaseOptions, type TaskInfo, type TaskInput } from './types.js';
 import { checkId, checkInt, checkLane, normalizeInput, normalizeInputs, serializePayload, type NormalizedTask } from './validate.js';
 import { WakeSignal } from './wake.js';
 
@@ -419,11 +419,27 @@ export class TaskQueue extends EventEmitter<TaskQueueEvents> {
     throw new UnexpectedReplyError('fail', reply);
   }
 
-  /** Gives a task back unfinished, without counting the attempt. False: the lease was already lost. */
-  async release(lease: Lease): Promise<boolean> {
+  /**
+   * The delay `fail` schedules for this attempt's retry when given no `retryInMs`: the
+   * queue's exponential backoff with jitter (a fresh draw on every call). An actor draws it
+   * once and passes it as `retryInMs`, so the retry it logs is the retry it scheduled.
+   */
+  backoffFor(lease: Lease): number {
+    return backoffDelay(lease.attempt, this.#opts.backoff);
+  }
+
+  /**
+   * Gives a task back unfinished, without counting the attempt. False: the lease was already lost.
+   * With `delayMs` the task is parked: delayed like a retry (claimable again after the delay, at
+   * its priority), but its attempts are left as they were.
+   *
+   * @example
+   * await queue.release(lease, { delayMs: 30_000 }); // no worker handles lease.type yet
+   */
+  async release(lease: Lease, { delayMs = 0 }: ReleaseOptions = {}): Promise<boolean> {
     this.#assertOpen();
     const k = this.keys;
-    return Number(await this.#run('release', [k.active, k.waiting('short'), k.waiting('long')], [k.prefix, k.wakeChannel, lease.id, lease.fence])) === 1;
+    return Number(await this.#run('release', [k.active, k.waiting('short'), k.waiting('long'), k.delayed], [k.prefix, k.wakeChannel, lease.id, lease.fence, parkDelay(delayMs)])) === 1;
   }
 
   /** Puts every task leased by `owner` (a worker known to be dead) back to waiting at once. Returns how many moved. */
@@ -508,6 +524,13 @@ function option(options: TaskQueueOptions, name: keyof TaskQueueOptions, fallbac
 function retryDelay(ms: number): number {
   if (typeof ms !== 'number' || Number.isNaN(ms) || ms < 0) {
     throw new ValidationError('retryInMs', `Expected \`retryInMs\` to be a number from 0 and up, got \`${String(ms)}\` (${typeof ms})`);
+  }
+  return Math.min(Math.ceil(ms), MAX_RETRY_DELAY_MS);
+}
+
+function parkDelay(ms: number): number {
+  if (typeof ms !== 'number' || Number.isNaN(ms) || ms < 0) {
+    throw new ValidationError('delayMs', `Expected \`delayMs\` to be a number from 0 and up, got \`${String(ms)}\` (${typeof ms})`);
   }
   return Math.min(Math.ceil(ms), MAX_RETRY_DELAY_MS);
 }

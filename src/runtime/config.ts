@@ -44,6 +44,7 @@ export const FLAGS: Readonly<Record<string, Flag>> = {
   'redis-tls-ca': { env: 'TASKLANE_REDIS_TLS_CA', option: 'redisTlsCa', kind: 'string', value: 'PATH', help: 'PEM file of the CA that signed the Redis certificate (with rediss://)', fallback: 'Node\'s default trust store' },
   queue: { env: 'TASKLANE_QUEUE', option: 'queue', kind: 'string', value: 'NAME', help: 'queue name', fallback: 'default' },
   'api-url': { env: 'EXTERNAL_API_URL', option: 'apiUrl', kind: 'string', value: 'URL', help: 'external API endpoint; registers the `http` task type', fallback: 'none' },
+  'api-timeout': { env: 'TASKLANE_API_TIMEOUT', option: 'apiTimeoutMs', kind: 'duration', value: 'TIME', help: 'long-lane `http` tasks: how long the external API may take to answer (ms, or 500ms/30s/2m/1h)', fallback: '5m' },
   handlers: { env: 'TASKLANE_HANDLERS', option: 'handlers', kind: 'string', value: 'PATH', help: 'module whose default export maps task type → handler', fallback: 'none' },
   concurrency: { env: 'TASKLANE_CONCURRENCY', option: 'concurrency', kind: 'count', value: 'N', help: 'tasks in flight per actor', fallback: '10' },
   processes: { env: 'TASKLANE_PROCESSES', option: 'processes', kind: 'count', value: 'N', help: 'worker processes the actors are spread over; 0 runs them all in the supervisor', fallback: 'one per lane that has actors (1 if none)' },
@@ -51,6 +52,8 @@ export const FLAGS: Readonly<Record<string, Flag>> = {
   'lease-ms': { env: 'TASKLANE_LEASE_MS', option: 'leaseMs', kind: 'count', value: 'MS', help: 'lease length in milliseconds', fallback: '30000' },
   'task-timeout': { env: 'TASKLANE_TASK_TIMEOUT', option: 'taskTimeoutMs', kind: 'duration', value: 'TIME', help: 'short-lane deadline for tasks that set no timeoutMs (ms, or 500ms/30s/2m/1h)', fallback: '30s' },
   'drain-timeout': { env: 'TASKLANE_DRAIN_TIMEOUT', option: 'drainTimeoutMs', kind: 'duration', value: 'TIME', help: 'on SIGTERM/SIGINT, how long in-flight tasks may finish (ms, or 500ms/30s/2m/1h)', fallback: '25s' },
+  'redis-wait': { env: 'TASKLANE_REDIS_WAIT', option: 'redisWaitMs', kind: 'duration', value: 'TIME', help: 'exit 3 when Redis has not answered within TIME at start-up (ms, or 500ms/30s/2m/1h); no worker starts before it answers', fallback: 'wait as long as it takes' },
+  'unknown-type-grace': { env: 'TASKLANE_UNKNOWN_TYPE_GRACE', option: 'unknownTypeGraceMs', kind: 'duration', value: 'TIME', help: 'park tasks of a type no worker handles (uncounted) this long after their creation before dead-lettering them (0: at once)', fallback: '15m' },
   'log-level': { env: 'LOG_LEVEL', option: 'logLevel', kind: 'level', value: 'LEVEL', help: LOG_LEVELS.join('|'), fallback: 'info' },
   http: { env: 'TASKLANE_HTTP', option: 'http', kind: 'listen', value: 'HOST:PORT', help: 'serve the operator HTTP API, /metrics and the dashboard on HOST:PORT, or PORT on 127.0.0.1 (0 picks a free port)', fallback: 'off' },
   'http-token': { env: 'TASKLANE_HTTP_TOKEN', option: 'httpToken', kind: 'secret', value: 'TOKEN', help: 'bearer token required by POST/DELETE on the HTTP API, and by reads beyond loopback; mandatory when --http binds beyond loopback', fallback: 'none' },
@@ -153,7 +156,8 @@ export function helpText(): string {
     `${'  -h, --help'.padEnd(26)}show this help`,
     '',
     'Exit codes: 0 after a graceful stop; 1 when no worker can run (crash loop);',
-    '2 for invalid flags; 130/143 after a forced stop (second SIGINT/SIGTERM).',
+    '2 for invalid flags or a --handlers module that does not load; 3 when Redis did not',
+    'answer within --redis-wait; 130/143 after a forced stop (second SIGINT/SIGTERM).',
     '',
   ].join('\n');
 }

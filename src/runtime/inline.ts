@@ -1,13 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { EventEmitter } from 'eventemitter3';
+import { childOnce } from '../actors/log-bindings.js';
 import type { Logger } from '../actors/types.js';
 import { emptyApiCalls } from '../infra/api-calls.js';
 import { ControlQueue } from './control.js';
+import { RedisWaitError } from './errors.js';
 import { buildHandlers, type HandlerSet } from './handlers.js';
 import { ActorHost, HOST_EVENT } from './host.js';
 import { TASK_EVENTS } from './ipc.js';
 import type { ResolvedOptions } from './options.js';
+import { awaitRedis, warnIfHttpTasksWait } from './startup.js';
 import { EMPTY_STATS, type Runtime, type RuntimeEvents, type RuntimeState, type RuntimeStats, type WorkerInfo } from './types.js';
 
 /**
@@ -30,6 +33,8 @@ export class InlineRuntime extends EventEmitter<RuntimeEvents> implements Runtim
   #handlers: HandlerSet | undefined;
   #host: ActorHost | undefined;
   #stopped: Promise<void> | undefined;
+  /** Aborted by stop(), to end a start-up still waiting for Redis. */
+  readonly #halt = new AbortController();
 
   constructor(options: ResolvedOptions, log: Logger) {
     super();
@@ -49,23 +54,41 @@ export class InlineRuntime extends EventEmitter<RuntimeEvents> implements Runtim
     this.#log.info({ redis: o.redisLabel, queue: o.queue, lanes, concurrency: o.concurrency, owner: this.#owner }, 'runtime starting in this process');
     this.#control = new ControlQueue(o, this.#log, { onDown: (reason) => this.emit('redis:down', reason), onUp: () => this.emit('redis:up') });
     try {
-      this.#handlers = await buildHandlers({ apiUrl: o.apiUrl, handlers: o.handlers });
+      this.#handlers = await buildHandlers({ apiUrl: o.apiUrl, apiTimeoutMs: o.apiTimeoutMs, handlers: o.handlers });
     } catch (err) {
       await this.#control.close();
       this.#state = 'stopped';
       throw err;
     }
+    const waited = await awaitRedis(this.#control.queue.redis, { waitMs: o.redisWaitMs, signal: this.#halt.signal });
+    if (waited === 'timeout') {
+      const failure = new RedisWaitError({ redis: o.redisLabel, waitedMs: o.redisWaitMs ?? 0, reason: this.#control.lastRedisError() });
+      this.#log.error({ code: failure.code }, failure.message);
+      await this.#handlers.close();
+      await this.#control.close();
+      this.#state = 'stopped';
+      this.emit('runtime:failed', failure);
+      this.emit('runtime:stopped');
+      throw failure;
+    }
     if (this.#state !== 'starting') {
-      // stop() ran while the handlers loaded; it has closed the queue already.
+      // stop() ran while the handlers loaded or Redis was awaited; it has closed the queue already.
       await this.#handlers.close();
       return;
     }
+    await warnIfHttpTasksWait(this.#control.queue, new Set(Object.keys(this.#handlers.handlers)), this.#log);
     const host = new ActorHost({
       store: this.#control.queue, handlers: this.#handlers.handlers, owner: this.#owner, lanes,
-      concurrency: o.concurrency, leaseMs: o.leaseMs, taskTimeoutMs: o.taskTimeoutMs, log: this.#log.child({ owner: this.#owner }),
+      concurrency: o.concurrency, leaseMs: o.leaseMs, taskTimeoutMs: o.taskTimeoutMs, unknownTypeGraceMs: o.unknownTypeGraceMs, log: childOnce(this.#log, { owner: this.#owner }),
     });
     this.#host = host;
     for (const event of TASK_EVENTS) host.on(HOST_EVENT[event], (e) => this.emit(HOST_EVENT[event], e));
+    // No process to replace here: the wedged actor runs nothing until its handlers settle.
+    // The app hears of it (and may restart itself); the other actors go on.
+    host.on('actor:wedged', ({ lane, stuck, concurrency }) => {
+      this.#log.warn({ lane, stuck, concurrency }, 'handlers that ignore their deadline hold every slot of an actor; in-process there is no worker to replace, so it runs nothing until they settle');
+      this.emit('worker:wedged', { ...this.#info(), lane, stuck, concurrency, replaced: false });
+    });
     host.start();
     this.#state = 'running';
     this.emit('worker:ready', this.#info());
@@ -79,6 +102,7 @@ export class InlineRuntime extends EventEmitter<RuntimeEvents> implements Runtim
     }
     // A forced stop during a graceful one cannot shorten it: an actor's stop() is single-shot.
     // The CLI bounds the wait itself (signals.ts); in-process there are no workers to kill.
+    this.#halt.abort();
     this.#stopped ??= this.#stop(force ? 0 : this.#options.drainTimeoutMs);
     return this.#stopped;
   }
@@ -87,7 +111,8 @@ export class InlineRuntime extends EventEmitter<RuntimeEvents> implements Runtim
     const stats = this.#host?.stats() ?? { ...EMPTY_STATS };
     const ready = this.#state === 'running' || this.#state === 'stopping';
     const apiCalls = this.#handlers?.apiCalls() ?? emptyApiCalls();
-    return { state: this.#state, workers: [{ ...this.#info(), ready, restarts: 0, stats }], totals: stats, apiCalls };
+    const stuck = this.#host?.stuck() ?? { short: 0, long: 0 };
+    return { state: this.#state, workers: [{ ...this.#info(), ready, restarts: 0, stats }], totals: stats, apiCalls, stuck };
   }
 
   async #stop(drainTimeoutMs: number): Promise<void> {

@@ -3,6 +3,7 @@ import type { HandlerMap, Logger } from '../actors/types.js';
 import { defaultRedisUrl, isRedisAddress, redactUrl, type RedisInput } from '../infra/connection.js';
 import { OptionError } from '../infra/errors.js';
 import { checkTlsTarget, readTlsCa } from '../infra/tls.js';
+import { DEFAULT_API_TIMEOUT_MS } from '../infra/external-api.js';
 import { LOG_LEVELS, type LogLevel } from './logger.js';
 
 /** How the supervisor restarts crashed workers and when it gives up on one. */
@@ -38,6 +39,8 @@ export interface RuntimeOptions {
   handlers?: string | HandlerMap;
   /** Base URL of the external API; registers the `http` task type. */
   apiUrl?: string;
+  /** Long-lane `http` tasks: how long the API may take to answer (headers, then between body chunks). Default 5 min. */
+  apiTimeoutMs?: number;
   /**
    * Worker processes the actors are spread over; 0 runs every actor in this process.
    * Default: one per lane that has actors (so 2 when both lanes have actors; 1 when none has).
@@ -51,6 +54,19 @@ export interface RuntimeOptions {
   taskTimeoutMs?: number;
   /** How long a graceful stop lets in-flight tasks finish before they are aborted and released. Default 25 s. */
   drainTimeoutMs?: number;
+  /**
+   * How long a task whose type no running worker handles is parked (released with a delay,
+   * its attempts untouched) before it is dead-lettered with TASKLANE_ERR_UNKNOWN_TYPE,
+   * counted from the task's creation. Covers a rolling deploy, where a new type can arrive
+   * before the workers that handle it. 0 dead-letters at once. Default 15 min.
+   */
+  unknownTypeGraceMs?: number;
+  /**
+   * How long `start()` waits for Redis to answer before it fails (a RedisWaitError, code
+   * TASKLANE_ERR_REDIS_UNAVAILABLE; the supervisor exits 3). Default: wait as long as it takes.
+   * Either way no worker starts before Redis answers.
+   */
+  redisWaitMs?: number;
   /** Default `info`; ignored when `logger` is given (worker processes still use it). */
   logLevel?: LogLevel;
   /** A pino-compatible logger for this process. */
@@ -74,11 +90,15 @@ export interface ResolvedOptions {
   /** An absolute module path, a map (in-process only), or null. */
   handlers: string | HandlerMap | null;
   apiUrl: string | null;
+  apiTimeoutMs: number;
   processes: number;
   shareLanes: boolean;
   leaseMs: number;
   taskTimeoutMs: number;
   drainTimeoutMs: number;
+  unknownTypeGraceMs: number;
+  /** null: wait for Redis as long as it takes. */
+  redisWaitMs: number | null;
   logLevel: LogLevel;
   logger: Logger | null;
   restart: Required<RestartOptions>;
@@ -117,11 +137,14 @@ export function resolveOptions(options: RuntimeOptions = {}): ResolvedOptions {
     concurrency: int(options.concurrency, 'concurrency', 10, 1, 10_000),
     handlers: handlersOption(options.handlers, processes),
     apiUrl: apiUrlOption(options.apiUrl),
+    apiTimeoutMs: int(options.apiTimeoutMs, 'apiTimeoutMs', DEFAULT_API_TIMEOUT_MS, 1, DAY),
     processes,
     shareLanes,
     leaseMs,
     taskTimeoutMs: int(options.taskTimeoutMs, 'taskTimeoutMs', 30_000, 1, DAY),
     drainTimeoutMs: int(options.drainTimeoutMs, 'drainTimeoutMs', 25_000, 0, DAY),
+    unknownTypeGraceMs: int(options.unknownTypeGraceMs, 'unknownTypeGraceMs', 15 * 60_000, 0, 365 * DAY),
+    redisWaitMs: options.redisWaitMs === undefined ? null : int(options.redisWaitMs, 'redisWaitMs', 0, 1, DAY),
     logLevel: logLevelOption(options.logLevel),
     logger: options.logger ?? null,
     restart: {

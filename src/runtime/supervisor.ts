@@ -9,6 +9,11 @@
  * is already claiming. Restarts back off, and a slot whose workers keep crashing right
  * after start is given up (restart-policy.ts); when every slot is given up the runtime
  * fails and stops.
+ *
+ * A worker that reports itself `wedged` (handlers that ignore their deadline hold every
+ * slot of one of its actors) is replaced: a new process takes its slot at once, and the
+ * old one is drained with the drain timeout, killed if it is still there after the exit
+ * grace, and its leases released like any dead worker's.
  */
 import cluster, { type Worker } from 'node:cluster';
 import { randomBytes } from 'node:crypto';
@@ -18,13 +23,15 @@ import { EventEmitter } from 'eventemitter3';
 import type { Logger } from '../actors/types.js';
 import { ControlQueue } from './control.js';
 import { addApiCalls, emptyApiCalls, type ApiCallCounts } from '../infra/api-calls.js';
-import { CrashLoopError } from './errors.js';
+import { CrashLoopError, RedisWaitError } from './errors.js';
+import { checkHandlers } from './handlers.js';
 import { HOST_EVENT } from './host.js';
-import { fromErrorData, parseWorkerMessage, WORKER_INIT_ENV, type LaneCounts, type WorkerInit, type WorkerMessage, type WorkerStats } from './ipc.js';
+import { fromErrorData, parseWorkerMessage, WORKER_INIT_ENV, type LaneCounts, type TaskMessage, type WedgedMessage, type WorkerInit, type WorkerMessage, type WorkerStats } from './ipc.js';
 import type { ResolvedOptions } from './options.js';
 import { planWorkers } from './plan.js';
 import { RestartPolicy } from './restart-policy.js';
 import { TIMED_OUT, within } from './shutdown.js';
+import { awaitRedis, warnIfHttpTasksWait } from './startup.js';
 import { sumStats, type Runtime, type RuntimeEvents, type RuntimeState, type RuntimeStats, type TaskEvent, type WorkerInfo } from './types.js';
 
 const WORKER_ENTRY = fileURLToPath(new URL('./worker-main.js', import.meta.url));
@@ -51,7 +58,16 @@ interface Slot {
   stats: WorkerStats | null;
   /** The current process's cumulative external API calls (from its latest report). */
   apiCalls: ApiCallCounts | null;
+  /** The current process's stuck handlers per lane (from its latest report). */
+  stuck: LaneCounts | null;
   restartTimer: NodeJS.Timeout | undefined;
+}
+
+/** A wedged process already replaced in its slot, draining until it exits. */
+interface Retiring {
+  readonly slot: Slot;
+  readonly info: WorkerInfo;
+  readonly killTimer: NodeJS.Timeout;
 }
 
 /**
@@ -69,6 +85,7 @@ export class ClusterRuntime extends EventEmitter<RuntimeEvents> implements Runti
   /** Distinguishes this primary's owners from those of an earlier primary with a reused pid. */
   readonly #ownerPrefix = `${hostname()}/${process.pid}-${randomBytes(3).toString('hex')}`;
   readonly #releases = new Set<Promise<unknown>>();
+  readonly #retiring = new Map<Worker, Retiring>();
   #state: RuntimeState = 'idle';
   #control: ControlQueue | undefined;
   #started: { resolve: () => void; reject: (error: Error) => void } | undefined;
@@ -76,6 +93,8 @@ export class ClusterRuntime extends EventEmitter<RuntimeEvents> implements Runti
   #finishStop: (() => void) | undefined;
   #killTimer: NodeJS.Timeout | undefined;
   #force = false;
+  /** Aborted by stop(), to end a start-up still waiting for Redis. */
+  readonly #halt = new AbortController();
   /** API calls of processes that have ended, so the runtime's totals never go down on a restart. */
   #exitedApiCalls = emptyApiCalls();
 
@@ -85,7 +104,7 @@ export class ClusterRuntime extends EventEmitter<RuntimeEvents> implements Runti
     this.#log = log;
     this.#slots = planWorkers(options).map((lanes, index) => ({
       index, name: `w${index}`, lanes, policy: new RestartPolicy(options.restart), generation: 0, worker: undefined,
-      owner: '', pid: 0, startedAt: 0, ready: false, everReady: false, abandoned: false, lastError: undefined, stats: null, apiCalls: null, restartTimer: undefined,
+      owner: '', pid: 0, startedAt: 0, ready: false, everReady: false, abandoned: false, lastError: undefined, stats: null, apiCalls: null, stuck: null, restartTimer: undefined,
     }));
   }
 
@@ -98,14 +117,37 @@ export class ClusterRuntime extends EventEmitter<RuntimeEvents> implements Runti
     this.#state = 'starting';
     const o = this.#options;
     this.#log.info({ redis: o.redisLabel, queue: o.queue, short: o.short, long: o.long, concurrency: o.concurrency, processes: this.#slots.map((s) => s.lanes) }, 'supervisor starting');
+    let handlerTypes: ReadonlySet<string>;
+    try {
+      // Checked here, once: a module that cannot load would otherwise crash every worker in turn.
+      handlerTypes = await checkHandlers(o);
+    } catch (err) {
+      this.#state = 'stopped';
+      throw err;
+    }
+    if (this.#state !== 'starting') return; // stop() ran while the module loaded
     this.#control = new ControlQueue(o, this.#log, { onDown: (reason) => this.emit('redis:down', reason), onUp: () => this.emit('redis:up') });
     if (this.#slots.length === 0) this.#log.warn({}, 'no actors configured (--short 0 --long 0): only sweeping expired leases');
     const started = new Promise<void>((resolve, reject) => {
       this.#started = { resolve, reject };
     });
+    void this.#startWhenRedisAnswers(this.#control, handlerTypes);
+    return started;
+  }
+
+  /** Forks the workers once Redis answers, so that nothing reports ready while it cannot work. */
+  async #startWhenRedisAnswers(control: ControlQueue, handlerTypes: ReadonlySet<string>): Promise<void> {
+    const o = this.#options;
+    const waited = await awaitRedis(control.queue.redis, { waitMs: o.redisWaitMs, signal: this.#halt.signal });
+    if (waited === 'aborted' || this.#state !== 'starting') return;
+    if (waited === 'timeout') {
+      this.#fail(new RedisWaitError({ redis: o.redisLabel, waitedMs: o.redisWaitMs ?? 0, reason: control.lastRedisError() }));
+      return;
+    }
+    await warnIfHttpTasksWait(control.queue, handlerTypes, this.#log);
+    if (this.#state !== 'starting') return;
     for (const slot of this.#slots) this.#fork(slot);
     this.#checkStarted();
-    return started;
   }
 
   stop({ force = false }: { force?: boolean } = {}): Promise<void> {
@@ -118,12 +160,14 @@ export class ClusterRuntime extends EventEmitter<RuntimeEvents> implements Runti
       this.#force = true;
       this.#log.warn({}, 'forced stop: killing workers');
       for (const slot of this.#slots) slot.worker?.process.kill('SIGKILL');
+      for (const worker of this.#retiring.keys()) worker.process.kill('SIGKILL');
     }
     return this.#stopped!;
   }
 
   #beginStop(force: boolean): void {
     this.#state = 'stopping';
+    this.#halt.abort();
     this.#stopped = new Promise<void>((resolve) => {
       this.#finishStop = resolve;
     });
@@ -139,6 +183,7 @@ export class ClusterRuntime extends EventEmitter<RuntimeEvents> implements Runti
     this.#killTimer = setTimeout(() => {
       this.#log.warn({ drainTimeoutMs: timeoutMs }, 'workers did not exit after the drain timeout; killing them');
       for (const slot of this.#slots) slot.worker?.process.kill('SIGKILL');
+      for (const worker of this.#retiring.keys()) worker.process.kill('SIGKILL');
     }, timeoutMs + EXIT_GRACE_MS);
     void this.#maybeStopped();
   }
@@ -146,7 +191,13 @@ export class ClusterRuntime extends EventEmitter<RuntimeEvents> implements Runti
   stats(): RuntimeStats {
     const workers = this.#slots.map((s) => ({ ...this.#info(s), ready: s.ready, restarts: Math.max(0, s.generation - 1), stats: s.stats }));
     const apiCalls = this.#slots.reduce((sum, s) => addApiCalls(sum, s.apiCalls), this.#exitedApiCalls);
-    return { state: this.#state, workers, totals: sumStats(this.#slots.map((s) => (s.worker ? s.stats : null))), apiCalls };
+    const stuck: LaneCounts = { short: 0, long: 0 };
+    for (const s of this.#slots) {
+      if (!s.worker || !s.stuck) continue;
+      stuck.short += s.stuck.short;
+      stuck.long += s.stuck.long;
+    }
+    return { state: this.#state, workers, totals: sumStats(this.#slots.map((s) => (s.worker ? s.stats : null))), apiCalls, stuck };
   }
 
   #fork(slot: Slot): void {
@@ -155,12 +206,13 @@ export class ClusterRuntime extends EventEmitter<RuntimeEvents> implements Runti
     slot.ready = false;
     slot.stats = null;
     slot.apiCalls = null;
+    slot.stuck = null;
     slot.startedAt = Date.now();
     const o = this.#options;
     const init: WorkerInit = {
       type: 'init', index: slot.index, owner: slot.owner, lanes: slot.lanes,
       redis: o.redis as WorkerInit['redis'], redisTlsCa: o.redisTlsCa, queue: o.queue, concurrency: o.concurrency, leaseMs: o.leaseMs, taskTimeoutMs: o.taskTimeoutMs,
-      drainTimeoutMs: o.drainTimeoutMs, apiUrl: o.apiUrl, handlers: typeof o.handlers === 'string' ? o.handlers : null,
+      drainTimeoutMs: o.drainTimeoutMs, unknownTypeGraceMs: o.unknownTypeGraceMs, apiUrl: o.apiUrl, apiTimeoutMs: o.apiTimeoutMs, handlers: typeof o.handlers === 'string' ? o.handlers : null,
       logLevel: o.logLevel, statsEveryMs: STATS_EVERY_MS,
     };
     // setupPrimary is global to node:cluster; setting it before each fork keeps an app's own cluster use from redirecting ours.
@@ -182,6 +234,12 @@ export class ClusterRuntime extends EventEmitter<RuntimeEvents> implements Runti
       return;
     }
     const message = parsed.message;
+    if (slot.owner !== owner && message.owner === owner && [...this.#retiring.values()].some((r) => r.info.owner === owner)) {
+      // A replaced wedged process no longer speaks for its slot, but the outcomes of the
+      // tasks it drains are still this runtime's.
+      if (message.type === 'task') this.#emitTask(message);
+      return;
+    }
     if (message.owner !== owner || slot.owner !== owner) {
       this.#log.warn({ worker: slot.name, claimed: message.owner, owner }, 'ignored a message naming another owner');
       return;
@@ -202,19 +260,20 @@ export class ClusterRuntime extends EventEmitter<RuntimeEvents> implements Runti
         this.#checkStarted();
         break;
       case 'stats':
+        slot.stuck = message.stuck ?? null;
+        slot.stats = message.stats;
+        if (message.apiCalls) slot.apiCalls = message.apiCalls;
+        break;
       case 'drained':
         slot.stats = message.stats;
         if (message.apiCalls) slot.apiCalls = message.apiCalls;
         break;
-      case 'task': {
-        const event: TaskEvent = { owner: message.owner, task: message.task };
-        if (message.durationMs !== undefined) event.durationMs = message.durationMs;
-        if (message.waitMs !== undefined) event.waitMs = message.waitMs;
-        if (message.retryInMs !== undefined) event.retryInMs = message.retryInMs;
-        if (message.error) event.error = fromErrorData(message.error);
-        this.emit(HOST_EVENT[message.event], event);
+      case 'wedged':
+        this.#replaceWedged(slot, message);
         break;
-      }
+      case 'task':
+        this.#emitTask(message);
+        break;
       case 'fatal':
         slot.lastError = `${message.error.name}: ${message.error.message}`;
         this.#log.error({ worker: slot.name, owner: slot.owner, error: message.error }, 'worker reported a fatal error');
@@ -222,7 +281,48 @@ export class ClusterRuntime extends EventEmitter<RuntimeEvents> implements Runti
     }
   }
 
+  #emitTask(message: TaskMessage): void {
+    const event: TaskEvent = { owner: message.owner, task: message.task };
+    if (message.durationMs !== undefined) event.durationMs = message.durationMs;
+    if (message.waitMs !== undefined) event.waitMs = message.waitMs;
+    if (message.retryInMs !== undefined) event.retryInMs = message.retryInMs;
+    if (message.error) event.error = fromErrorData(message.error);
+    this.emit(HOST_EVENT[message.event], event);
+  }
+
+  /**
+   * Forks the replacement first, so the slot's lanes keep claiming, then drains the wedged
+   * process. Its stuck handlers are not waited for (they ignore their signal), but its
+   * other tasks get the drain timeout to finish; a process still there after the exit
+   * grace is killed.
+   */
+  #replaceWedged(slot: Slot, { lane, stuck, concurrency }: WedgedMessage): void {
+    const worker = slot.worker;
+    if (!worker || (this.#state !== 'starting' && this.#state !== 'running')) return; // stopping drains it anyway
+    const info = this.#info(slot);
+    this.#log.warn({ ...info, workerPid: info.pid, lane, stuck, concurrency, drainTimeoutMs: this.#options.drainTimeoutMs },
+      'handlers that ignore their deadline hold every slot of an actor; replacing the worker process');
+    // Its calls from now on go unreported; counters stay monotonic, a little behind.
+    this.#exitedApiCalls = addApiCalls(this.#exitedApiCalls, slot.apiCalls);
+    const killTimer = setTimeout(() => worker.process.kill('SIGKILL'), this.#options.drainTimeoutMs + EXIT_GRACE_MS);
+    this.#retiring.set(worker, { slot, info, killTimer });
+    this.#fork(slot);
+    this.#sendTo(worker, slot, { type: 'drain', timeoutMs: this.#options.drainTimeoutMs });
+    this.emit('worker:wedged', { ...info, lane, stuck, concurrency, replaced: true });
+  }
+
+  async #onRetiredExit(worker: Worker, { slot, info, killTimer }: Retiring, code: number | null, signal: string | null): Promise<void> {
+    this.#retiring.delete(worker);
+    clearTimeout(killTimer);
+    const released = await this.#release(info.owner);
+    this.#log.info({ worker: slot.name, owner: info.owner, workerPid: info.pid, code, signal, released }, 'replaced wedged worker exited');
+    this.emit('worker:exit', { ...info, code, signal, ready: true, uptimeMs: 0, released, restartInMs: null });
+    await this.#maybeStopped();
+  }
+
   async #onExit(slot: Slot, worker: Worker, owner: string, code: number | null, signal: string | null): Promise<void> {
+    const retiring = this.#retiring.get(worker);
+    if (retiring) return this.#onRetiredExit(worker, retiring, code, signal);
     if (slot.worker !== worker) return;
     slot.worker = undefined;
     // Calls made after its last report are not known; counters stay monotonic, a little behind.
@@ -284,8 +384,12 @@ export class ClusterRuntime extends EventEmitter<RuntimeEvents> implements Runti
       this.#checkStarted();
       return;
     }
-    const failure = new CrashLoopError({ workers: this.#slots.map((s) => s.name), crashes, lastError: slot.lastError, all: true });
-    this.#log.error({ lastError: slot.lastError }, failure.message);
+    this.#fail(new CrashLoopError({ workers: this.#slots.map((s) => s.name), crashes, lastError: slot.lastError, all: true }));
+  }
+
+  /** The runtime cannot run: reported once (log, `runtime:failed`, start() rejects), then stopped. */
+  #fail(failure: CrashLoopError | RedisWaitError): void {
+    this.#log.error({ code: failure.code }, failure.message);
     this.emit('runtime:failed', failure);
     this.#started?.reject(failure);
     this.#started = undefined;
@@ -302,7 +406,7 @@ export class ClusterRuntime extends EventEmitter<RuntimeEvents> implements Runti
   }
 
   async #maybeStopped(): Promise<void> {
-    if (this.#state !== 'stopping' || this.#slots.some((s) => s.worker) || !this.#finishStop) return;
+    if (this.#state !== 'stopping' || this.#slots.some((s) => s.worker) || this.#retiring.size > 0 || !this.#finishStop) return;
     const finish = this.#finishStop;
     this.#finishStop = undefined;
     clearTimeout(this.#killTimer);
@@ -315,8 +419,11 @@ export class ClusterRuntime extends EventEmitter<RuntimeEvents> implements Runti
   }
 
   #send(slot: Slot, message: { type: 'drain'; timeoutMs: number }): void {
-    const worker = slot.worker;
-    if (!worker?.isConnected()) return;
+    if (slot.worker) this.#sendTo(slot.worker, slot, message);
+  }
+
+  #sendTo(worker: Worker, slot: Slot, message: { type: 'drain'; timeoutMs: number }): void {
+    if (!worker.isConnected()) return;
     try {
       worker.send(message);
     } catch (err) {

@@ -17,9 +17,10 @@ import { readTlsCa } from '../infra/tls.js';
 import { buildHandlers, type HandlerSet } from './handlers.js';
 import { ActorHost, HOST_EVENT, type TaskEvent } from './host.js';
 import { parsePrimaryMessage, readWorkerInit, toErrorData, TASK_EVENTS, type WorkerInit, type WorkerMessage } from './ipc.js';
-import { createLogger, redactUrl, type LogLevel } from './logger.js';
+import { createLogger, drainLogs, flushLogs, redactUrl, type LogLevel } from './logger.js';
 import { watchRedis } from './redis-watch.js';
 import { closeQueue } from './shutdown.js';
+import { awaitRedis } from './startup.js';
 
 /** How long a dying worker waits for its last message to reach the primary. */
 const LAST_WORDS_MS = 1000;
@@ -48,6 +49,7 @@ class WorkerProcess {
   #statsTimer: NodeJS.Timeout | undefined;
   #stopping = false;
   #dying = false;
+  readonly #halt = new AbortController();
 
   constructor(init: WorkerInit, log: Logger) {
     this.#init = init;
@@ -70,7 +72,7 @@ class WorkerProcess {
     process.on('disconnect', () => void this.#drain(init.drainTimeoutMs, 'lost the supervisor'));
 
     try {
-      this.#handlers = await buildHandlers({ apiUrl: init.apiUrl, handlers: init.handlers });
+      this.#handlers = await buildHandlers({ apiUrl: init.apiUrl, apiTimeoutMs: init.apiTimeoutMs, handlers: init.handlers });
     } catch (err) {
       this.#die(err, 'could not build the handlers');
       return;
@@ -88,17 +90,23 @@ class WorkerProcess {
     queue.on('queue:warning', (message) => this.#log.warn({}, message));
     const label = typeof init.redis === 'string' ? redactUrl(init.redis) : '(redis options)';
     this.#unwatch = watchRedis(queue.redis, { label, log: this.#log });
+    // The supervisor forks only once Redis answered it; this connection may still lag, and
+    // `ready` must mean this worker can claim. A drain meanwhile aborts the wait.
+    await awaitRedis(queue.redis, { waitMs: null, signal: this.#halt.signal });
+    if (this.#stopping) return;
 
     const host = new ActorHost({
       store: queue, handlers: this.#handlers.handlers, owner: init.owner, lanes: init.lanes,
-      concurrency: init.concurrency, leaseMs: init.leaseMs, taskTimeoutMs: init.taskTimeoutMs, log: this.#log,
+      concurrency: init.concurrency, leaseMs: init.leaseMs, taskTimeoutMs: init.taskTimeoutMs, unknownTypeGraceMs: init.unknownTypeGraceMs, log: this.#log,
     });
     this.#host = host;
     for (const event of TASK_EVENTS) host.on(HOST_EVENT[event], (e: TaskEvent) => this.#sendTask(event, e));
+    // The primary replaces this process: only a new process frees slots held by handlers that ignore their signal.
+    host.on('actor:wedged', ({ lane, stuck, concurrency }) => this.#send({ type: 'wedged', owner: init.owner, lane, stuck, concurrency }));
     host.start();
     this.#send({ type: 'ready', owner: init.owner, pid: process.pid, lanes: init.lanes });
     this.#log.info({ lanes: init.lanes, handlers: Object.keys(this.#handlers.handlers) }, 'worker ready');
-    this.#statsTimer = setInterval(() => this.#send({ type: 'stats', owner: init.owner, stats: host.stats(), apiCalls: this.#handlers!.apiCalls() }), init.statsEveryMs);
+    this.#statsTimer = setInterval(() => this.#send({ type: 'stats', owner: init.owner, stats: host.stats(), apiCalls: this.#handlers!.apiCalls(), stuck: host.stuck() }), init.statsEveryMs);
     this.#statsTimer.unref();
   }
 
@@ -118,6 +126,7 @@ class WorkerProcess {
   async #drain(timeoutMs: number, reason: string): Promise<void> {
     if (this.#stopping) return;
     this.#stopping = true;
+    this.#halt.abort();
     clearInterval(this.#statsTimer);
     this.#log.info({ reason, drainTimeoutMs: timeoutMs, inFlight: this.#host?.stats().inFlight ?? 0 }, 'draining');
     try {
@@ -133,17 +142,23 @@ class WorkerProcess {
     const drained: WorkerMessage = { type: 'drained', owner: this.#init.owner, stats };
     if (this.#handlers) drained.apiCalls = this.#handlers.apiCalls();
     await this.#lastWords(drained);
+    await drainLogs();
     process.exit(0);
   }
 
   #die(thrown: unknown, what: string): void {
     // A second fault while already dying: no more last words.
-    if (this.#dying) process.exit(1);
+    if (this.#dying) {
+      flushLogs();
+      process.exit(1);
+    }
     this.#dying = true;
     this.#stopping = true;
     clearInterval(this.#statsTimer);
     this.#log.error({ err: thrown }, `worker failed: ${what}`);
-    void this.#lastWords({ type: 'fatal', owner: this.#init.owner, error: toErrorData(thrown) }).then(() => process.exit(1));
+    void this.#lastWords({ type: 'fatal', owner: this.#init.owner, error: toErrorData(thrown) })
+      .then(() => drainLogs())
+      .then(() => process.exit(1));
   }
 
   #sendTask(event: (typeof TASK_EVENTS)[number], e: TaskEvent): void {

@@ -159,6 +159,11 @@ export class OperatorMetrics {
       lost.inc(e.task.type);
       observeWait(e);
     });
+    const unknownType = outcome('tasklane_unknown_type_total', 'that found no handler for their type and parked the task (a rolling deploy, or a type no worker handles)');
+    this.#on(runtime, 'task:parked', (e) => {
+      unknownType.inc(e.task.type);
+      observeWait(e);
+    });
 
     new Counter({
       name: 'tasklane_worker_restarts_total', help: 'Worker processes started again after one ended, by worker slot', labelNames: ['worker'], registers: r,
@@ -182,6 +187,15 @@ export class OperatorMetrics {
         this.set(stats().totals.inFlight);
       },
     });
+    new Gauge({
+      name: 'tasklane_stuck_handlers', help: 'Handlers past their deadline (or lost lease, or forced stop) that have not settled and still hold a slot, by lane (from the workers\' latest reports); reaching an actor\'s concurrency gets its worker process replaced', labelNames: ['lane'], registers: r,
+      collect() {
+        // A Runtime of an older build (or a hand-made one) may not report it.
+        const stuck = stats().stuck ?? { short: 0, long: 0 };
+        this.set({ lane: 'short' }, stuck.short);
+        this.set({ lane: 'long' }, stuck.long);
+      },
+    });
     new Counter({
       name: 'tasklane_external_api_calls_total', help: 'HTTP requests of the `http` handler to the external API by outcome class (2xx…5xx, timeout, network, aborted); quick retries count', labelNames: ['class'], registers: r,
       collect() {
@@ -192,7 +206,7 @@ export class OperatorMetrics {
     });
   }
 
-  #on<E extends 'task:completed' | 'task:retrying' | 'task:dead' | 'lease:lost'>(runtime: Runtime, event: E, listener: (e: TaskEvent) => void): void {
+  #on<E extends 'task:completed' | 'task:retrying' | 'task:dead' | 'lease:lost' | 'task:parked'>(runtime: Runtime, event: E, listener: (e: TaskEvent) => void): void {
     runtime.on(event, listener);
     this.#unsubscribe.push(() => runtime.off(event, listener));
   }
