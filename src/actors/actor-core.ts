@@ -52,7 +52,8 @@ const CLAIM_LOOPS = 2;
  *
  * Two claim loops take as many tasks as there are free slots, half of them each at
  * most. When the lane is drained they sleep on `store.waitForWork` (no polling) until
- * a wake-up, the next delayed task's due time, or `idleWaitMs`; when all slots are
+ * a wake-up, the next delayed task's due time, or `idleWaitMs` (while the lane is paused,
+ * on `store.waitForResume` instead: only a resume wakes them early); when all slots are
  * busy they sleep until one frees up and then claim at once. Store errors never stop it: it reports
  * them as `actor:error` and backs off.
  *
@@ -208,6 +209,7 @@ export class Actor extends EventEmitter<ActorEvents> {
         // Read before claiming: a wake-up that lands between this claim and the wait
         // below changes the generation, so the wait returns at once (no lost wake-up).
         const since = store.wakeGeneration(lane);
+        const resumeSince = store.resumeGeneration?.(lane);
         const busySince = this.#busyGeneration;
         this.#reserved += max;
         let batch;
@@ -236,7 +238,11 @@ export class Actor extends EventEmitter<ActorEvents> {
             continue;
           }
           const timeoutMs = Math.max(0, Math.min(idleWaitMs, batch.nextDueInMs ?? idleWaitMs));
-          await store.waitForWork(lane, { since, timeoutMs, signal: this.#halt.signal });
+          // A paused lane: new tasks must not wake this loop (it could not claim them, and each
+          // enqueue would cost a claim); a resume does, at once. The timeout stays, so due
+          // delayed tasks are still promoted and a pause marker deleted by hand is noticed.
+          if (batch.paused && store.waitForResume) await store.waitForResume(lane, { since: resumeSince, timeoutMs, signal: this.#halt.signal });
+          else await store.waitForWork(lane, { since, timeoutMs, signal: this.#halt.signal });
         }
       } catch (error) {
         this.#storeError(error);

@@ -57,7 +57,7 @@ export async function runSupervisor(argv: readonly string[], env: NodeJS.Process
     } catch (err) {
       // Nothing has started yet: an address in use or not ours is a setup problem to fix first.
       log.error({ err, host: request.http.host, port: request.http.port }, 'http server could not listen');
-      process.stderr.write(`tasklane: --http ${request.http.host}:${request.http.port}: ${(err as Error).message}\n`);
+      process.stderr.write(`tasklane: --http ${request.http.host}:${request.http.port}: ${listenProblem(err, request.http.port)}\n`);
       await drainLogs();
       process.exit(1);
     }
@@ -84,4 +84,13 @@ export async function runSupervisor(argv: readonly string[], env: NodeJS.Process
   handleShutdownSignals(runtime, log);
   // A start that fails has been reported (runtime:failed) and stops the runtime, which exits.
   await runtime.start().catch(() => undefined);
+}
+
+/** What went wrong binding --http, in words an operator acts on. */
+function listenProblem(err: unknown, port: number): string {
+  const code = (err as { code?: unknown }).code;
+  if (code === 'EADDRINUSE') return `port ${port} is already in use by another process; stop it or choose another port with --http (TASKLANE_HTTP)`;
+  if (code === 'EADDRNOTAVAIL') return 'this machine has no such address; choose one of its own, or 0.0.0.0 for all';
+  if (code === 'EACCES') return `not allowed to listen on port ${port} (ports below 1024 need privileges); choose another with --http`;
+  return (err as Error).message;
 }

@@ -129,7 +129,7 @@ tasks('GET /stats answers queue.stats()', async () => {
     await s.queue.enqueueMany([{}, { lane: 'long' }, { delayMs: 60_000 }]);
     const r = await s.call('GET', '/stats');
     assert.is(r.status, 200);
-    assert.equal(r.json, { waiting: { short: 1, long: 1 }, delayed: 1, active: 0, completed: 0, dead: 0 });
+    assert.equal(r.json, { waiting: { short: 1, long: 1 }, delayed: 1, active: 0, completed: 0, dead: 0, paused: { short: false, long: false } });
   } finally {
     await s.close();
   }

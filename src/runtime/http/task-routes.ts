@@ -39,7 +39,8 @@ export async function postTasks(ctx: RouteContext): Promise<void> {
 }
 
 /**
- * GET /tasks/:id → the TaskInfo; 404 when unknown or expired.
+ * GET /tasks/:id → the TaskInfo; 404 when unknown or expired: TASKLANE_ERR_ID_REFUSED with
+ * `refusedUntil` (server ms) while enqueue still refuses the id, else TASKLANE_ERR_NOT_FOUND.
  *
  * @example
  * curl $URL/tasks/a
@@ -47,8 +48,18 @@ export async function postTasks(ctx: RouteContext): Promise<void> {
 export async function getTask(ctx: RouteContext): Promise<void> {
   const id = param(ctx, 0);
   const task = await ctx.queue.get(id);
-  if (!task) throw noTask(id);
-  sendJson(ctx.res, 200, task);
+  if (task) {
+    sendJson(ctx.res, 200, task);
+    return;
+  }
+  const refusal = await ctx.queue.refusal(id);
+  if (!refusal) throw noTask(id);
+  const until = refusal.refusedUntil === null ? 'until its marker is removed' : `until ${new Date(refusal.refusedUntil).toISOString()}`;
+  sendJson(ctx.res, 404, { error: {
+    code: ErrorCode.IdRefused,
+    message: `No task \`${id}\`: its record was purged or expired, and enqueue refuses the id ${until} (DELETE /tasks/:id/marker clears that)`,
+    refusedUntil: refusal.refusedUntil,
+  } });
 }
 
 /**
@@ -118,12 +129,18 @@ export async function retryDead(ctx: RouteContext): Promise<void> {
 }
 
 /**
- * POST /dead/retry → 200 `{ retried: n }`.
+ * POST /dead/retry → 200 `{ retried: n }`; with `?id=X`, replays X alone (as POST /dead/X/retry).
  *
  * @example
  * curl -X POST -H "Authorization: Bearer $TOKEN" $URL/dead/retry
  */
 export async function retryAllDead(ctx: RouteContext): Promise<void> {
+  const id = queryId(ctx);
+  if (id !== undefined) {
+    if (!(await ctx.queue.retryDead(id))) throw noDeadLetter(id);
+    sendJson(ctx.res, 200, { id, retried: true });
+    return;
+  }
   sendJson(ctx.res, 200, { retried: await ctx.queue.retryAllDead() });
 }
 
@@ -140,21 +157,48 @@ export async function purgeDead(ctx: RouteContext): Promise<void> {
 }
 
 /**
- * DELETE /dead → 200 `{ purged: n }`.
+ * DELETE /dead → 200 `{ purged: n }`; with `?id=X`, purges X alone (as DELETE /dead/X).
  *
  * @example
  * curl -X DELETE -H "Authorization: Bearer $TOKEN" $URL/dead
  */
 export async function purgeAllDead(ctx: RouteContext): Promise<void> {
+  const id = queryId(ctx);
+  if (id !== undefined) {
+    if (!(await ctx.queue.purgeDead(id))) throw noDeadLetter(id);
+    sendJson(ctx.res, 200, { id, purged: true });
+    return;
+  }
   sendJson(ctx.res, 200, { purged: await ctx.queue.purgeAllDead() });
 }
 
 function param(ctx: RouteContext, index: number): string {
+  return idParam(ctx, index);
+}
+
+/**
+ * The id of a per-id route: its path segment, percent-decoded on its own (the server routes on
+ * the path as sent, so `%2E` is the id `.`, not a dot segment).
+ *
+ * @example
+ * idParam(ctx, 0) // '.' for DELETE /dead/%2E
+ */
+export function idParam(ctx: RouteContext, index: number): string {
   try {
     return decodeURIComponent(ctx.params[index]!);
   } catch {
     throw new ValidationError('id', 'Expected the id in the path to be percent-encoded UTF-8');
   }
+}
+
+/**
+ * The `id` query parameter of a collection route, which then acts on that one id: a client
+ * whose URL layer removed a dot segment (`/dead/%2E/retry` becomes `/dead/retry` in a browser)
+ * still names its id, and the dashboard sends per-id actions this way. Undefined when absent.
+ */
+function queryId(ctx: RouteContext): string | undefined {
+  const id = ctx.url.searchParams.get('id');
+  return id === null ? undefined : id;
 }
 
 function queryInt(url: URL, name: string, fallback: number): number {

@@ -83,6 +83,15 @@ export class OperatorMetrics {
         if (stats) this.set(stats.active);
       },
     });
+    new Gauge({
+      name: 'tasklane_lane_paused', help: '1 while claims on the lane are paused (queue.pause, POST /pause), else 0; kept in Redis, so queue-wide', labelNames: ['lane'], registers: r,
+      async collect() {
+        this.reset();
+        const { stats } = await snapshot();
+        if (!stats) return;
+        for (const lane of ['short', 'long'] as const) this.set({ lane }, stats.paused[lane] ? 1 : 0);
+      },
+    });
     new Counter({
       name: 'tasklane_tasks_enqueued_total', help: 'Tasks added to the queue by type, by any producer (duplicates excluded); kept in Redis, so queue-wide: aggregate supervisors with max, not sum. The first 100 types, the rest as "other"', labelNames: ['type'], registers: r,
       async collect() {
