@@ -99,6 +99,28 @@ ids('routing on the path as sent still serves no file outside the dashboard for 
   }
 });
 
+ids('regression: the dashboard\'s by-query forms reach `.` and `..` (GET and DELETE /tasks?id=X) and act on that id alone', async () => {
+  const s = await serve();
+  try {
+    await s.queue.enqueueMany([{ id: '.' }, { id: '..' }, { id: 'bystander' }]);
+    let r = await send(s.url, 'GET', `/tasks?${new URLSearchParams({ id: '.' })}`);
+    assert.equal([r.status, r.json.id, r.json.state], [200, '.', 'waiting']);
+    r = await send(s.url, 'DELETE', `/tasks?${new URLSearchParams({ id: '..' })}`);
+    assert.equal([r.status, r.json], [200, { id: '..', cancelled: true }]);
+    assert.is((await s.queue.get('..')).state, 'cancelled');
+    assert.is((await s.queue.get('.')).state, 'waiting', 'the cancel acted on `..` alone');
+    assert.is((await s.queue.get('bystander')).state, 'waiting');
+    r = await send(s.url, 'DELETE', '/tasks');
+    assert.equal([r.status, r.json.error.code, r.json.error.field], [400, 'TASKLANE_ERR_INVALID_INPUT', 'id'], 'no bulk cancel');
+    r = await send(s.url, 'GET', `/tasks?${new URLSearchParams({ id: '.', state: 'waiting' })}`);
+    assert.equal([r.status, r.json.error.field], [400, 'id']);
+    r = await send(s.url, 'GET', `/tasks?${new URLSearchParams({ id: 'never-enqueued' })}`);
+    assert.equal([r.status, r.json.error.code], [404, 'TASKLANE_ERR_NOT_FOUND']);
+  } finally {
+    await s.close();
+  }
+});
+
 ids.run();
 
 const body = suite('http: request bodies');

@@ -39,7 +39,7 @@ export interface Route {
  * ROUTES.find((r) => r.path.test('/stats'))?.methods.GET // ops.stats
  */
 export const ROUTES: readonly Route[] = [
-  { path: /^\/tasks$/, methods: { GET: browse.listTasks, POST: tasks.postTasks }, body: ['POST'] },
+  { path: /^\/tasks$/, methods: { GET: browse.listTasks, POST: tasks.postTasks, DELETE: tasks.deleteTaskByQuery }, body: ['POST'] },
   { path: /^\/tasks\/([^/]+)$/, methods: { GET: tasks.getTask, DELETE: tasks.deleteTask } },
   { path: /^\/tasks\/([^/]+)\/marker$/, methods: { DELETE: control.forget } },
   { path: /^\/pause$/, methods: { POST: control.pause }, body: ['POST'], optionalBody: ['POST'] },

@@ -46,7 +46,14 @@ export async function postTasks(ctx: RouteContext): Promise<void> {
  * curl $URL/tasks/a
  */
 export async function getTask(ctx: RouteContext): Promise<void> {
-  const id = param(ctx, 0);
+  await sendTask(ctx, param(ctx, 0));
+}
+
+/**
+ * The task `id` names, as GET /tasks/:id answers it; also GET /tasks?id=X, which reaches ids a
+ * browser's URL layer cannot put in a path (`.` and `..`).
+ */
+export async function sendTask(ctx: RouteContext, id: string): Promise<void> {
   const task = await ctx.queue.get(id);
   if (task) {
     sendJson(ctx.res, 200, task);
@@ -69,7 +76,21 @@ export async function getTask(ctx: RouteContext): Promise<void> {
  * curl -X DELETE -H "Authorization: Bearer $TOKEN" $URL/tasks/a
  */
 export async function deleteTask(ctx: RouteContext): Promise<void> {
-  const id = param(ctx, 0);
+  await cancelTask(ctx, param(ctx, 0));
+}
+
+/**
+ * DELETE /tasks?id=X → cancels X alone, as DELETE /tasks/X does: the form the dashboard sends,
+ * since a browser rewrites `/tasks/%2E` to `/tasks`. 400 naming `id` without one: there is no
+ * bulk cancel.
+ */
+export async function deleteTaskByQuery(ctx: RouteContext): Promise<void> {
+  const id = queryId(ctx);
+  if (id === undefined) throw new ValidationError('id', 'Expected `id` in the query: DELETE /tasks?id=X cancels the task X (there is no bulk cancel)');
+  await cancelTask(ctx, id);
+}
+
+async function cancelTask(ctx: RouteContext, id: string): Promise<void> {
   if (await ctx.queue.cancel(id)) {
     sendJson(ctx.res, 200, { id, cancelled: true });
     return;
@@ -196,7 +217,7 @@ export function idParam(ctx: RouteContext, index: number): string {
  * whose URL layer removed a dot segment (`/dead/%2E/retry` becomes `/dead/retry` in a browser)
  * still names its id, and the dashboard sends per-id actions this way. Undefined when absent.
  */
-function queryId(ctx: RouteContext): string | undefined {
+export function queryId(ctx: RouteContext): string | undefined {
   const id = ctx.url.searchParams.get('id');
   return id === null ? undefined : id;
 }

@@ -75,5 +75,7 @@ export const pauseLane = (lane) => request('POST', `/pause?lane=${encodeURICompo
 export const resumeLane = (lane) => request('POST', `/resume?lane=${encodeURIComponent(lane)}`);
 // The task browser (tasks.js): pages of a state, one task by id, and cancelling one.
 export const listTasks = (query) => request('GET', `/tasks?${new URLSearchParams(query)}`);
-export const getTask = (id) => request('GET', `/tasks/${encodeURIComponent(id)}`);
-export const cancelTask = (id) => request('DELETE', `/tasks/${encodeURIComponent(id)}`);
+// By query, not path: a browser rewrites `/tasks/%2E` to `/tasks`, so the ids `.` and `..` are
+// reachable only this way (the server answers `?id=` exactly as `/tasks/:id`).
+export const getTask = (id) => request('GET', `/tasks?${new URLSearchParams({ id })}`);
+export const cancelTask = (id) => request('DELETE', `/tasks?${new URLSearchParams({ id })}`);
