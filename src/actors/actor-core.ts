@@ -81,6 +81,8 @@ export class Actor extends EventEmitter<ActorEvents> {
    */
   #stuck = 0;
   #wedged = false;
+  /** Runs while every slot is held by a stuck handler, until `wedgedAfterMs` says it is wedged. */
+  #wedgeTimer: NodeJS.Timeout | undefined;
   /** Aborted by stop() to cut short the loop's waits. */
   readonly #halt = new AbortController();
   #state: ActorState = 'idle';
@@ -305,17 +307,28 @@ export class Actor extends EventEmitter<ActorEvents> {
 
   #enterStuck(): void {
     this.#stuck += 1;
-    const { concurrency } = this.#opts;
-    // While draining, handlers aborted by stop() that ignore it are expected; the process is on its way out.
-    if (this.#stuck >= concurrency && !this.#wedged && this.#state === 'running') {
-      this.#wedged = true;
-      this.#notify('actor:wedged', { stuck: this.#stuck, concurrency });
-    }
+    if (this.#stuck < this.#opts.concurrency || this.#wedged || this.#wedgeTimer) return;
+    // Reported only if every slot is still held after a grace: a burst of timeouts whose
+    // handlers let go a little late must not get a worker process replaced.
+    this.#wedgeTimer = setTimeout(() => {
+      this.#wedgeTimer = undefined;
+      const { concurrency } = this.#opts;
+      // While draining, handlers aborted by stop() that ignore it are expected; the process is on its way out.
+      if (this.#stuck >= concurrency && !this.#wedged && this.#state === 'running') {
+        this.#wedged = true;
+        this.#notify('actor:wedged', { stuck: this.#stuck, concurrency });
+      }
+    }, this.#opts.wedgedAfterMs);
+    this.#wedgeTimer.unref?.();
   }
 
   #leaveStuck(): void {
     this.#stuck -= 1;
-    if (this.#stuck < this.#opts.concurrency) this.#wedged = false;
+    if (this.#stuck < this.#opts.concurrency) {
+      this.#wedged = false;
+      clearTimeout(this.#wedgeTimer);
+      this.#wedgeTimer = undefined;
+    }
     this.#wakeSlotWaiters();
   }
 

@@ -77,6 +77,11 @@ export class InlineRuntime extends EventEmitter<RuntimeEvents> implements Runtim
       return;
     }
     await warnIfHttpTasksWait(this.#control.queue, new Set(Object.keys(this.#handlers.handlers)), this.#log);
+    if (this.#state !== 'starting') {
+      // stop() ran during that check (up to 2 s): starting actors now would run them on the closed queue.
+      await this.#handlers.close();
+      return;
+    }
     const host = new ActorHost({
       store: this.#control.queue, handlers: this.#handlers.handlers, owner: this.#owner, lanes,
       concurrency: o.concurrency, leaseMs: o.leaseMs, taskTimeoutMs: o.taskTimeoutMs, unknownTypeGraceMs: o.unknownTypeGraceMs, log: childOnce(this.#log, { owner: this.#owner }),

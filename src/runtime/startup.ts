@@ -32,8 +32,16 @@ export async function awaitRedis(client: Redis, { waitMs, signal }: { waitMs: nu
   const started = Date.now();
   // The PING waits in ioredis's offline queue until the connection is up.
   const answered = client.ping().then(() => 'up' as const, () => 'up-failed' as const);
-  const aborted = new Promise<'aborted'>((resolve) => signal?.addEventListener('abort', () => resolve('aborted'), { once: true }));
-  const outcome = await (waitMs === null ? Promise.race([answered, aborted]) : within(Promise.race([answered, aborted]), waitMs));
+  let onAbort = (): void => undefined;
+  const aborted = new Promise<'aborted'>((resolve) => {
+    onAbort = () => resolve('aborted');
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+  const raced = Promise.race([answered, aborted]);
+  // One listener per PING, removed once it settles: a refused PING is retried every
+  // RETRY_PING_MS for as long as Redis refuses (LOADING, a failing AUTH), and the listeners
+  // would otherwise pile up on the one signal.
+  const outcome = await (waitMs === null ? raced : within(raced, waitMs)).finally(() => signal?.removeEventListener('abort', onAbort));
   if (outcome === TIMED_OUT) return 'timeout';
   if (outcome === 'up-failed') {
     // The PING was refused (a reconnect in progress, or ioredis gave up on it): ask again,

@@ -300,6 +300,12 @@ export class ClusterRuntime extends EventEmitter<RuntimeEvents> implements Runti
     const worker = slot.worker;
     if (!worker || (this.#state !== 'starting' && this.#state !== 'running')) return; // stopping drains it anyway
     const info = this.#info(slot);
+    if ([...this.#retiring.values()].some((r) => r.slot === slot)) {
+      // Its predecessor is still draining: a second replacement would not help handlers that
+      // hang everywhere, and each one more would be another process holding stuck handlers.
+      this.#log.warn({ ...info, workerPid: info.pid, lane, stuck, concurrency }, 'the replacement of a wedged worker is wedged too; not replacing it again until its predecessor has exited');
+      return;
+    }
     this.#log.warn({ ...info, workerPid: info.pid, lane, stuck, concurrency, drainTimeoutMs: this.#options.drainTimeoutMs },
       'handlers that ignore their deadline hold every slot of an actor; replacing the worker process');
     // Its calls from now on go unreported; counters stay monotonic, a little behind.

@@ -22,7 +22,7 @@ function ignoresSignal() {
 
 function setup(handlers, options = {}) {
   const store = new MemoryStore();
-  const actor = createActor({ lane: 'short', store, owner: 'w1', handlers, idleWaitMs: 20, concurrency: 2, defaultTimeoutMs: 50, ...options });
+  const actor = createActor({ lane: 'short', store, owner: 'w1', handlers, idleWaitMs: 20, concurrency: 2, defaultTimeoutMs: 50, wedgedAfterMs: 100, ...options });
   return { store, actor };
 }
 
@@ -82,6 +82,28 @@ test('actor:wedged fires once when stuck handlers reach the concurrency, and aga
   assert.equal(events[1], { stuck: 2, concurrency: 2 });
   await actor.stop({ drainTimeoutMs: 0 });
   stuck.release();
+});
+
+test('regression: a handler that honours its signal but cleans up asynchronously does not wedge the actor', async () => {
+  // Aborted at its deadline, it lets go 30 ms later (a rollback in its finally): briefly
+  // stuck, never for the wedge grace, so its worker must not be replaced.
+  const polite = async (_task, ctx) => {
+    try {
+      await new Promise((resolve, reject) => ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason), { once: true }));
+    } finally {
+      await sleep(30);
+    }
+  };
+  const { store, actor } = setup({ polite }, { concurrency: 1 });
+  const events = [];
+  actor.on('actor:wedged', (info) => events.push(info));
+  store.add({ type: 'polite' }, { type: 'polite' }, { type: 'polite' });
+  actor.start();
+  await until(() => store.failures.length === 3, { what: 'three deadlines' });
+  await until(() => actor.stuck === 0, { what: 'the cleanups' });
+  await sleep(200);
+  assert.equal(events, [], 'no wedge for handlers that let go within the grace');
+  await actor.stop();
 });
 
 test('stop does not wait for handlers that ignore their signal', async () => {
