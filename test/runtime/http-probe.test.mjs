@@ -99,6 +99,39 @@ ids('routing on the path as sent still serves no file outside the dashboard for 
   }
 });
 
+/** One raw HTTP/1.1 request with `target` exactly as given; resolves with the status and body. */
+function rawRequest(url, method, target) {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: hostname, port: Number(port) }, () => {
+      socket.write(`${method} ${target} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`);
+    });
+    let text = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk) => { text += chunk; });
+    socket.on('error', reject);
+    socket.on('close', () => resolve({ status: Number(text.slice(9, 12)), body: text.slice(text.indexOf('\r\n\r\n') + 4) }));
+  });
+}
+
+ids('regression: an absolute-form target (`POST http://host/dead/%2E/retry`) reaches the id `.`, not the bulk route', async () => {
+  const s = await serve();
+  try {
+    await kill(s.queue, 'bystander');
+    await kill(s.queue, '.');
+    const { port } = new URL(s.url);
+    let r = await rawRequest(s.url, 'POST', `http://127.0.0.1:${port}/dead/%2E/retry`);
+    assert.is(r.status, 200, r.body);
+    assert.equal(JSON.parse(r.body), { id: '.', retried: true });
+    assert.is((await s.queue.get('bystander')).state, 'dead', 'the bystander was not replayed');
+    r = await rawRequest(s.url, 'POST', '//x/dead/%2E/retry');
+    assert.is(r.status, 404, 'a `//` target routes on its raw text and matches nothing');
+    assert.is((await s.queue.get('bystander')).state, 'dead');
+  } finally {
+    await s.close();
+  }
+});
+
 ids('regression: the dashboard\'s by-query forms reach `.` and `..` (GET and DELETE /tasks?id=X) and act on that id alone', async () => {
   const s = await serve();
   try {

@@ -7,14 +7,21 @@
  */
 
 /**
- * The path of `target` (a request's `req.url`) as sent, or `fallback` (the parsed URL's path)
- * for targets that are not origin-form (`http://host/path`, `*`).
+ * The path of `target` (a request's `req.url`) as sent. An absolute-form target
+ * (`http://host/dead/%2E/retry`, which HTTP/1.1 servers must accept) is routed on its raw
+ * path too, and a `//…` target on its raw text (no route matches it): handing either to the
+ * URL parser would remove the dot segments again. Only a target with no path at all (`*`)
+ * gets `fallback`, the parsed URL's path.
  *
  * @example
  * rawPathname('/dead/%2E/retry?x=1', '/dead/retry') // '/dead/%2E/retry'
+ * rawPathname('http://h:1/dead/%2E/retry', '/dead/retry') // '/dead/%2E/retry'
  */
 export function rawPathname(target: string, fallback: string): string {
-  if (!target.startsWith('/') || target.startsWith('//')) return fallback;
-  const end = target.search(/[?#]/);
-  return end === -1 ? target : target.slice(0, end);
+  let path = target;
+  const absolute = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i.exec(target);
+  if (absolute) path = target.slice(absolute[0].length) || '/';
+  if (!path.startsWith('/')) return fallback;
+  const end = path.search(/[?#]/);
+  return end === -1 ? path : path.slice(0, end);
 }

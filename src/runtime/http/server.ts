@@ -217,7 +217,12 @@ function createListener(o: Resolved, handler: (req: IncomingMessage, res: Server
     keepAliveTimeout: o.limits.keepAliveTimeoutMs,
     connectionsCheckingInterval: checkingIntervalMs(o.limits),
   };
-  const server: Server = o.tls ? createTlsServer({ ...settings, cert: o.tls.cert, key: o.tls.key }, handler) : createServer(settings, handler);
+  // The headers timeout starts only once the TLS handshake is done; a client that never
+  // starts one is cut off by handshakeTimeout, whose default (120 s) would let idle sockets
+  // hold every connection slot. It gets the same bound as the headers.
+  const server: Server = o.tls
+    ? createTlsServer({ ...settings, handshakeTimeout: o.limits.headersTimeoutMs, cert: o.tls.cert, key: o.tls.key }, handler)
+    : createServer(settings, handler);
   server.maxConnections = o.limits.maxConnections;
   return server;
 }
