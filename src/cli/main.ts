@@ -116,7 +116,7 @@ function takeWord(argv: readonly string[], usage: string): [string | undefined, 
     if (arg.startsWith('-')) {
       const flag = arg.split('=')[0]!;
       if (EARLY_FLAGS.has(flag)) continue;
-      throw new OptionError(flag, `\`${flag}\` goes after the command: \`${usage} <command> ... ${flag} ...\` (only --redis, --queue, --json and --help may come before it)`);
+      throw new OptionError(flag, `\`${flag}\` goes after the command: \`${usage} <command> ... ${flag} ...\` (only ${[...EARLY_FLAGS].filter((f) => f.startsWith('--')).join(', ')} may come before it)`);
     }
     return [arg, [...argv.slice(0, i), ...argv.slice(i + 1)]];
   }

@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import type { ConnectionOptions } from 'node:tls';
 import { backoffDelay, type BackoffOptions } from './backoff.js';
 import { checkEvictionPolicy, resolveRedis, type RedisInput } from './connection.js';
-import { readDeadLetters, readDeadSummaries, type DeadLetterSummary } from './dead-letters.js';
+import { readDeadLetterPage, readDeadLetters, readDeadSummaries, type DeadLetterPage, type DeadLetterSummary } from './dead-letters.js';
 import { decodeLeases, decodeTask, errorInfo } from './decode.js';
 import { ClosedError, IdInUseError, OptionError, UnexpectedReplyError, ValidationError, toError } from './errors.js';
 import { QueueKeys } from './keys.js';
@@ -270,6 +270,22 @@ export class TaskQueue extends EventEmitter<TaskQueueEvents> {
     checkInt(limit, 'limit', 1, 10_000);
     checkInt(offset, 'offset', 0, Number.MAX_SAFE_INTEGER);
     return readDeadLetters(this.redis, this.keys, { limit, offset });
+  }
+
+  /**
+   * A page of dead letters like `deadLetters`, cut short once the records read pass
+   * `maxBytes` (payloads and results are up to `maxPayloadBytes` each), with the offset of
+   * the next page (null when none is left). What an HTTP page uses.
+   *
+   * @example
+   * const { tasks, nextOffset } = await queue.deadLetterPage({ limit: 1000, maxBytes: 16 * 2 ** 20 });
+   */
+  async deadLetterPage({ limit = 100, offset = 0, maxBytes }: { limit?: number; offset?: number; maxBytes: number }): Promise<DeadLetterPage> {
+    this.#assertOpen();
+    checkInt(limit, 'limit', 1, 10_000);
+    checkInt(offset, 'offset', 0, Number.MAX_SAFE_INTEGER);
+    checkInt(maxBytes, 'maxBytes', 1, Number.MAX_SAFE_INTEGER);
+    return readDeadLetterPage(this.redis, this.keys, { limit, offset, maxBytes });
   }
 
   /**

@@ -68,7 +68,7 @@ test('POST /pause and /resume need the token, take the lane from the query or th
 test('POST /pause refuses a bad lane, a lane that differs between query and body, and unknown body fields', async () => {
   const s = await serve();
   try {
-    for (const [path, body, field] of [['/pause?lane=medium', undefined, 'lane'], ['/pause', { lane: 'x' }, 'lane'], ['/pause?lane=short', { lane: 'long' }, 'lane'], ['/pause', { lanes: 'long' }, 'lanes'], ['/pause', ['long'], 'body']]) {
+    for (const [path, body, field] of [['/pause?lane=medium', undefined, 'lane'], ['/pause', { lane: 'x' }, 'lane'], ['/pause?lane=short', { lane: 'long' }, 'lane'], ['/pause', { lanes: 'long' }, 'lanes'], ['/pause', ['long'], 'body'], ['/pause?lane=', undefined, 'lane'], ['/pause', { lane: '' }, 'lane']]) {
       const r = await s.call('POST', path, { body });
       assert.is(r.status, 400, `${path} ${JSON.stringify(body)}`);
       assert.is(r.json.error.code, 'TASKLANE_ERR_INVALID_INPUT');

@@ -151,6 +151,9 @@ dead('GET /dead lists dead letters most recent first, with limit and offset', as
     assert.is(r.json.tasks.length, 2);
     assert.is(r.json.limit, 2);
     assert.is(r.json.offset, 1);
+    assert.is(r.json.nextOffset, 3, 'a full page says where the next one starts');
+    r = await s.call('GET', '/dead?limit=5&offset=1');
+    assert.equal([r.json.tasks.length, r.json.nextOffset], [2, null], 'the last page says none is left');
     r = await s.call('GET', '/dead?limit=abc');
     assert.is(r.status, 400);
     assert.is(r.json.error.code, 'TASKLANE_ERR_INVALID_INPUT');

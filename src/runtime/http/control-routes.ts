@@ -68,7 +68,8 @@ function laneOf(ctx: RouteContext): Lane | undefined {
     throw new ValidationError('lane', `Expected one lane, got \`${fromQuery}\` in the query and ${JSON.stringify(fromBody)} in the body`);
   }
   const lane = fromQuery ?? fromBody;
-  if (lane === undefined || lane === '') return undefined;
+  // Only a lane left out means both: `?lane=$LANE` with the variable unset must not pause everything.
+  if (lane === undefined) return undefined;
   return checkLane(lane, 'lane');
 }
 

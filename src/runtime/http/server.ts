@@ -134,7 +134,9 @@ export function createOperatorServer(options: OperatorServerOptions): OperatorSe
       // upload that never reached Redis must not be answered 504 "outcome unknown".
       const body = match.body ? await readJsonBody(req, o.bodyLimitBytes, { optional: match.optionalBody }) : undefined;
       const ctx: RouteContext = { req, res, url, params: match.params, queue: o.queue, runtime: o.runtime, metrics, auth: !!authorize, body };
-      if (!match.timed) {
+      // A bulk route with `?id=` acts on that one id (the dashboard's per-id form), so it gets
+      // the route timeout like the per-id path does: only a real bulk run may take longer.
+      if (!match.timed && !url.searchParams.has('id')) {
         await match.handler(ctx);
         return;
       }

@@ -122,7 +122,15 @@ const CANCELLABLE: ReadonlySet<string> = new Set(['waiting', 'delayed']);
 export const MAX_DEAD_PAGE = 1000;
 
 /**
- * GET /dead?limit=&offset= → `{ tasks, limit, offset }`, most recent first (limit 1–1000, default 100).
+ * Bytes of records one GET /dead reads before it ends the page early: 1000 full records can
+ * hold 2 GiB, and the read-only token (a metrics scraper's) is enough to ask for them.
+ */
+export const DEAD_PAGE_BYTES = 16 * 1024 * 1024;
+
+/**
+ * GET /dead?limit=&offset= → `{ tasks, limit, offset, nextOffset }`, most recent first (limit
+ * 1–1000, default 100). A page ends early once its records pass DEAD_PAGE_BYTES; `nextOffset`
+ * is where the next page starts (null when none is left).
  *
  * @example
  * curl '$URL/dead?limit=20&offset=40'
@@ -133,8 +141,8 @@ export async function listDead(ctx: RouteContext): Promise<void> {
     throw new ValidationError('limit', `Expected \`limit\` to be a whole number from 1 to ${MAX_DEAD_PAGE}, got \`${limit}\`; page with \`offset\` for more`);
   }
   const offset = queryInt(ctx.url, 'offset', 0);
-  const tasks = await ctx.queue.deadLetters({ limit, offset });
-  sendJson(ctx.res, 200, { tasks, limit, offset });
+  const { tasks, nextOffset } = await ctx.queue.deadLetterPage({ limit, offset, maxBytes: DEAD_PAGE_BYTES });
+  sendJson(ctx.res, 200, { tasks, limit, offset, nextOffset });
 }
 
 /**
