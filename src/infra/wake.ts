@@ -103,7 +103,14 @@ export class WakeSignal {
     for (const waiter of [...this.#waiters]) waiter.wake();
     const subscriber = this.#subscriber;
     this.#subscriber = undefined;
-    if (subscriber) await subscriber.quit().catch(() => subscriber.disconnect());
+    if (!subscriber) return;
+    // A QUIT to a subscriber that is not connected would wait in ioredis's offline queue
+    // until Redis is back, keeping a reconnecting connection alive after close().
+    if (subscriber.status !== 'ready') {
+      subscriber.disconnect();
+      return;
+    }
+    await subscriber.quit().catch(() => subscriber.disconnect());
   }
 
   #bump(lane: Lane): void {

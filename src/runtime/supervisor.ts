@@ -23,6 +23,7 @@ import { EventEmitter } from 'eventemitter3';
 import type { Logger } from '../actors/types.js';
 import { ControlQueue } from './control.js';
 import { addApiCalls, emptyApiCalls, type ApiCallCounts } from '../infra/api-calls.js';
+import { toError } from '../infra/errors.js';
 import { CrashLoopError, RedisWaitError } from './errors.js';
 import { checkHandlers } from './handlers.js';
 import { HOST_EVENT } from './host.js';
@@ -131,7 +132,13 @@ export class ClusterRuntime extends EventEmitter<RuntimeEvents> implements Runti
     const started = new Promise<void>((resolve, reject) => {
       this.#started = { resolve, reject };
     });
-    void this.#startWhenRedisAnswers(this.#control, handlerTypes);
+    // A fork that throws (out of processes, say) fails the start like any other start-up failure.
+    this.#startWhenRedisAnswers(this.#control, handlerTypes).catch((err: unknown) => {
+      this.#log.error({ err }, 'the supervisor could not start its workers');
+      this.#started?.reject(toError(err));
+      this.#started = undefined;
+      void this.stop();
+    });
     return started;
   }
 

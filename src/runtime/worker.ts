@@ -24,6 +24,11 @@ import { awaitRedis } from './startup.js';
 
 /** How long a dying worker waits for its last message to reach the primary. */
 const LAST_WORDS_MS = 1000;
+/**
+ * How long an exiting worker waits for stdout to take its last log lines: well inside the
+ * supervisor's kill timer (drain timeout + 10 s), which the drain itself already eats into.
+ */
+const WORKER_LOG_DRAIN_MS = 3000;
 
 /**
  * Runs this process as a tasklane worker. Call only in a process forked by the supervisor.
@@ -142,7 +147,7 @@ class WorkerProcess {
     const drained: WorkerMessage = { type: 'drained', owner: this.#init.owner, stats };
     if (this.#handlers) drained.apiCalls = this.#handlers.apiCalls();
     await this.#lastWords(drained);
-    await drainLogs();
+    await drainLogs(WORKER_LOG_DRAIN_MS);
     process.exit(0);
   }
 
@@ -157,7 +162,7 @@ class WorkerProcess {
     clearInterval(this.#statsTimer);
     this.#log.error({ err: thrown }, `worker failed: ${what}`);
     void this.#lastWords({ type: 'fatal', owner: this.#init.owner, error: toErrorData(thrown) })
-      .then(() => drainLogs())
+      .then(() => drainLogs(WORKER_LOG_DRAIN_MS))
       .then(() => process.exit(1));
   }
 
