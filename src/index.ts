@@ -17,7 +17,7 @@ export type { LeaseStore, Logger, HandlerContext, TaskHandler, HandlerMap } from
 export { createRuntime } from './runtime/runtime.js';
 export type { RuntimeOptions, RestartOptions } from './runtime/options.js';
 export type { Runtime, RuntimeEvents, RuntimeState, RuntimeStats, WorkerInfo, WorkerExit, TaskEvent } from './runtime/types.js';
-export { CrashLoopError } from './runtime/errors.js';
+export { CrashLoopError, RedisWaitError } from './runtime/errors.js';
 export { createOperatorServer, DEFAULT_HTTP_PORT, type OperatorServer, type OperatorServerOptions } from './runtime/http/server.js';
 export type { Overview, PriorityBand } from './runtime/http/overview.js';
 export { OperatorMetrics, type MetricsSources } from './runtime/metrics/registry.js';

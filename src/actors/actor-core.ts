@@ -77,7 +77,8 @@ export class Actor extends EventEmitter<ActorEvents> {
     this.lane = this.#opts.lane;
     this.#log = this.#opts.log.child({ lane: this.lane, owner: this.#opts.owner });
     this.#queue = new PQueue({ concurrency: this.#opts.concurrency });
-    this.#reporter = new OutcomeReporter(this.#opts.store, this.#log, this.#notify, this.#storeError);
+    this.#reporter = new OutcomeReporter(this.#opts.store, this.#log, this.#notify, this.#storeError,
+      { unknownTypeGraceMs: this.#opts.unknownTypeGraceMs, knownTypes: Object.keys(this.#opts.handlers) });
   }
 
   /** Tasks claimed and not yet settled. */

@@ -17,6 +17,11 @@ export interface ActorEvents {
   'task:retrying': (lease: Lease, error: Error, info: { retryInMs?: number }) => void;
   /** The failure was recorded and the task dead-lettered (not retryable, or out of attempts). */
   'task:dead': (lease: Lease, error: Error) => void;
+  /**
+   * No handler here for the task's type, and it is younger than `unknownTypeGraceMs`: released
+   * for `retryInMs` without counting the attempt, for a worker that handles it (a rolling deploy).
+   */
+  'task:parked': (lease: Lease, error: Error, info: { retryInMs: number }) => void;
   /** The lease was lost (lapsed or taken over); the attempt's outcome was discarded. */
   'lease:lost': (lease: Lease) => void;
   /** Nothing is running and the lane had nothing to claim. Emitted once per idle spell. */

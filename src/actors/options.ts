@@ -37,6 +37,12 @@ export interface ActorOptions {
   heartbeatEveryMs?: number;
   /** Longest wait for a wake-up before claiming again. Default 1 s. */
   idleWaitMs?: number;
+  /**
+   * How long a task whose type has no handler here is parked (released with a delay, its
+   * attempts untouched) in the hope that a worker that handles it starts, counted from the
+   * task's creation; past it the task is dead-lettered. Default 0: dead-lettered at once.
+   */
+  unknownTypeGraceMs?: number;
   /** Default: a logger that drops everything. */
   log?: Logger;
 }
@@ -54,6 +60,7 @@ export interface ResolvedActorOptions {
   readonly defaultTimeoutMs: number;
   readonly heartbeatEveryMs: number;
   readonly idleWaitMs: number;
+  readonly unknownTypeGraceMs: number;
   readonly log: Logger;
 }
 
@@ -111,11 +118,12 @@ export function resolveActorOptions(options: ActorOptions): ResolvedActorOptions
   const heartbeatEveryMs = integer(options, 'heartbeatEveryMs', Math.max(1, Math.floor(leaseMs / 3)), 1, leaseMs - 1);
   // 0 would turn the idle wait into a polling loop.
   const idleWaitMs = integer(options, 'idleWaitMs', 1000, 1, HOUR);
+  const unknownTypeGraceMs = integer(options, 'unknownTypeGraceMs', 0, 0, 365 * 24 * HOUR);
   const claimLeaseMs = lane === 'short' ? Math.max(leaseMs, Math.min(24 * HOUR, defaultTimeoutMs + SHORT_LEASE_MARGIN_MS)) : leaseMs;
-  return { lane, store, handlers, owner, concurrency, leaseMs, claimLeaseMs, defaultTimeoutMs, heartbeatEveryMs, idleWaitMs, log };
+  return { lane, store, handlers, owner, concurrency, leaseMs, claimLeaseMs, defaultTimeoutMs, heartbeatEveryMs, idleWaitMs, unknownTypeGraceMs, log };
 }
 
-type NumericOption = 'concurrency' | 'leaseMs' | 'defaultTimeoutMs' | 'heartbeatEveryMs' | 'idleWaitMs';
+type NumericOption = 'concurrency' | 'leaseMs' | 'defaultTimeoutMs' | 'heartbeatEveryMs' | 'idleWaitMs' | 'unknownTypeGraceMs';
 
 function integer(options: ActorOptions, name: NumericOption, fallback: number, min: number, max: number): number {
   const value: unknown = options[name];

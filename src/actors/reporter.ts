@@ -1,9 +1,10 @@
-import { ValidationError, toError } from '../infra/errors.js';
+import { UnknownTaskTypeError, ValidationError, toError } from '../infra/errors.js';
 import type { Lease } from '../infra/types.js';
 import type { Settlement } from './attempt.js';
 import { CompletionBatcher } from './completion-batcher.js';
 import type { Notify } from './events.js';
 import { failOptionsFor } from './fail-options.js';
+import { parkDelayMs } from './park.js';
 import { withRetries } from './store-retry.js';
 import type { LeaseStore, Logger } from './types.js';
 
@@ -23,13 +24,18 @@ export class OutcomeReporter {
   readonly #notify: Notify;
   readonly #onStoreError: (error: unknown) => void;
   readonly #batcher: CompletionBatcher;
+  readonly #unknownTypeGraceMs: number;
+  readonly #known: readonly string[];
 
-  constructor(store: LeaseStore, log: Logger, notify: Notify, onStoreError: (error: unknown) => void) {
+  constructor(store: LeaseStore, log: Logger, notify: Notify, onStoreError: (error: unknown) => void,
+    { unknownTypeGraceMs = 0, knownTypes = [] }: { unknownTypeGraceMs?: number; knownTypes?: readonly string[] } = {}) {
     this.#store = store;
     this.#log = log;
     this.#notify = notify;
     this.#onStoreError = onStoreError;
     this.#batcher = new CompletionBatcher(store, onStoreError);
+    this.#unknownTypeGraceMs = unknownTypeGraceMs;
+    this.#known = knownTypes;
   }
 
   /** Sends waiting completions now rather than at the end of the batching window. */
@@ -44,6 +50,7 @@ export class OutcomeReporter {
         case 'completed':
           return await this.#complete(lease, settlement.result, durationMs);
         case 'failed':
+          if (settlement.error instanceof UnknownTaskTypeError && this.#unknownTypeGraceMs > 0) return await this.#unknownType(lease, settlement.error);
           return await this.#fail(lease, settlement.error);
         case 'lost':
           this.#notify('lease:lost', lease);
@@ -70,6 +77,25 @@ export class OutcomeReporter {
     }
     if (recorded) this.#notify('task:completed', lease, { durationMs });
     else this.#notify('lease:lost', lease);
+  }
+
+  /**
+   * During a rolling deploy a new task type can arrive before the workers that handle it:
+   * park it (released with a delay, attempt uncounted) until the grace since its creation
+   * is over, then dead-letter it.
+   */
+  async #unknownType(lease: Lease, error: UnknownTaskTypeError): Promise<void> {
+    const delayMs = parkDelayMs(lease, this.#unknownTypeGraceMs);
+    if (delayMs === null) return this.#fail(lease, new UnknownTaskTypeError(lease.type, this.#known, { graceMs: this.#unknownTypeGraceMs }), { retryable: false });
+    const released = await withRetries(() => this.#store.release(lease, { delayMs }), this.#onStoreError);
+    if (!released) {
+      this.#notify('lease:lost', lease);
+      return;
+    }
+    const graceLeftMs = this.#unknownTypeGraceMs - Math.max(0, lease.claimedAt - lease.createdAt);
+    this.#log.warn({ taskId: lease.id, type: lease.type, retryInMs: delayMs, graceLeftMs },
+      `no handler here for task type \`${lease.type}\`; parked for ${delayMs} ms, waiting for a worker that handles it (dead-lettered once the grace is over)`);
+    this.#notify('task:parked', lease, error, { retryInMs: delayMs });
   }
 
   async #fail(lease: Lease, error: Error, options = failOptionsFor(error)): Promise<void> {

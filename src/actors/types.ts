@@ -1,4 +1,4 @@
-import type { ClaimBatch, ClaimOptions, FailOptions, FailOutcome, Lane, Lease } from '../infra/types.js';
+import type { ClaimBatch, ClaimOptions, FailOptions, FailOutcome, Lane, Lease, ReleaseOptions } from '../infra/types.js';
 
 /**
  * The narrow slice of TaskQueue an actor needs. TaskQueue satisfies it as is;
@@ -9,7 +9,7 @@ export interface LeaseStore {
   heartbeat(lease: Lease, leaseMs?: number): Promise<boolean>;
   completeMany(entries: ReadonlyArray<{ lease: Lease; result?: unknown }>): Promise<boolean[]>;
   fail(lease: Lease, error: unknown, options?: FailOptions): Promise<FailOutcome>;
-  release(lease: Lease): Promise<boolean>;
+  release(lease: Lease, options?: ReleaseOptions): Promise<boolean>;
   wakeGeneration(lane: Lane): number;
   waitForWork(lane: Lane, options?: { since?: number; timeoutMs?: number; signal?: AbortSignal }): Promise<boolean>;
 }

@@ -124,11 +124,18 @@ export class LeaseLostError extends TasklaneError {
   }
 }
 
-/** No handler is registered for a task's `type`. Not retryable. */
+/**
+ * No handler is registered for a task's `type`. Not retryable as such; the runtime parks
+ * such a task (uncounted) for a grace period first, and `graceMs` says how long that was.
+ */
 export class UnknownTaskTypeError extends NonRetryableError {
-  constructor(type: string, known: readonly string[]) {
-    super(`no handler for task type \`${type}\`; registered types: ${known.map((t) => `\`${t}\``).join(', ') || 'none'}`, undefined, ErrorCode.UnknownTaskType);
+  readonly type: string;
+
+  constructor(type: string, known: readonly string[], { graceMs }: { graceMs?: number } = {}) {
+    const waited = graceMs ? ` after parking it for ${graceMs} ms (the unknown-type grace) with no worker that handles it` : '';
+    super(`no handler for task type \`${type}\`${waited}; registered types: ${known.map((t) => `\`${t}\``).join(', ') || 'none'}`, undefined, ErrorCode.UnknownTaskType);
     this.name = 'UnknownTaskTypeError';
+    this.type = type;
   }
 }
 

@@ -14,7 +14,7 @@ export const SCRIPTS = {
   heartbeat: 1,
   complete: 2,
   fail: 3,
-  release: 3,
+  release: 4,
   requeueExpired: 4,
   releaseOwner: 4,
   cancel: 3,

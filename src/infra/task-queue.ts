@@ -10,7 +10,7 @@ import { QueueKeys } from './keys.js';
 import { planList, readPage, type ListOptions, type TaskPage } from './list-tasks.js';
 import { mergeTls } from './tls.js';
 import { defineScripts, type ScriptName } from './scripts.js';
-import type { ClaimBatch, ClaimOptions, EnqueueResult, FailOptions, FailOutcome, Lane, Lease, QueueStats, TaskInfo, TaskInput } from './types.js';
+import type { ClaimBatch, ClaimOptions, EnqueueResult, FailOptions, FailOutcome, Lane, Lease, QueueStats, ReleaseOptions, TaskInfo, TaskInput } from './types.js';
 import { checkId, checkInt, checkLane, normalizeInput, normalizeInputs, serializePayload, type NormalizedTask } from './validate.js';
 import { WakeSignal } from './wake.js';
 
@@ -341,11 +341,18 @@ export class TaskQueue extends EventEmitter<TaskQueueEvents> {
     throw new UnexpectedReplyError('fail', reply);
   }
 
-  /** Gives a task back unfinished, without counting the attempt. False: the lease was already lost. */
-  async release(lease: Lease): Promise<boolean> {
+  /**
+   * Gives a task back unfinished, without counting the attempt. False: the lease was already lost.
+   * With `delayMs` the task is parked: delayed like a retry (claimable again after the delay, at
+   * its priority), but its attempts are left as they were.
+   *
+   * @example
+   * await queue.release(lease, { delayMs: 30_000 }); // no worker handles lease.type yet
+   */
+  async release(lease: Lease, { delayMs = 0 }: ReleaseOptions = {}): Promise<boolean> {
     this.#assertOpen();
     const k = this.keys;
-    return Number(await this.#run('release', [k.active, k.waiting('short'), k.waiting('long')], [k.prefix, k.wakeChannel, lease.id, lease.fence])) === 1;
+    return Number(await this.#run('release', [k.active, k.waiting('short'), k.waiting('long'), k.delayed], [k.prefix, k.wakeChannel, lease.id, lease.fence, parkDelay(delayMs)])) === 1;
   }
 
   /** Puts every task leased by `owner` (a worker known to be dead) back to waiting at once. Returns how many moved. */
@@ -415,6 +422,13 @@ function option(options: TaskQueueOptions, name: keyof TaskQueueOptions, fallbac
 function retryDelay(ms: number): number {
   if (typeof ms !== 'number' || Number.isNaN(ms) || ms < 0) {
     throw new ValidationError('retryInMs', `Expected \`retryInMs\` to be a number from 0 and up, got \`${String(ms)}\` (${typeof ms})`);
+  }
+  return Math.min(Math.ceil(ms), MAX_RETRY_DELAY_MS);
+}
+
+function parkDelay(ms: number): number {
+  if (typeof ms !== 'number' || Number.isNaN(ms) || ms < 0) {
+    throw new ValidationError('delayMs', `Expected \`delayMs\` to be a number from 0 and up, got \`${String(ms)}\` (${typeof ms})`);
   }
   return Math.min(Math.ceil(ms), MAX_RETRY_DELAY_MS);
 }

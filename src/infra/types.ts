@@ -115,6 +115,11 @@ export interface ClaimBatch {
 
 export type FailOutcome = 'retrying' | 'dead' | 'stale';
 
+export interface ReleaseOptions {
+  /** Park the task: claimable again only after this delay (ms), its attempts left as they were. Default 0: waiting at once. */
+  delayMs?: number;
+}
+
 export interface FailOptions {
   /** Default true. False dead-letters at once. */
   retryable?: boolean;

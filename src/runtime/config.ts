@@ -51,6 +51,8 @@ export const FLAGS: Readonly<Record<string, Flag>> = {
   'lease-ms': { env: 'TASKLANE_LEASE_MS', option: 'leaseMs', kind: 'count', value: 'MS', help: 'lease length in milliseconds', fallback: '30000' },
   'task-timeout': { env: 'TASKLANE_TASK_TIMEOUT', option: 'taskTimeoutMs', kind: 'duration', value: 'TIME', help: 'short-lane deadline for tasks that set no timeoutMs (ms, or 500ms/30s/2m/1h)', fallback: '30s' },
   'drain-timeout': { env: 'TASKLANE_DRAIN_TIMEOUT', option: 'drainTimeoutMs', kind: 'duration', value: 'TIME', help: 'on SIGTERM/SIGINT, how long in-flight tasks may finish (ms, or 500ms/30s/2m/1h)', fallback: '25s' },
+  'redis-wait': { env: 'TASKLANE_REDIS_WAIT', option: 'redisWaitMs', kind: 'duration', value: 'TIME', help: 'exit 3 when Redis has not answered within TIME at start-up (ms, or 500ms/30s/2m/1h); no worker starts before it answers', fallback: 'wait as long as it takes' },
+  'unknown-type-grace': { env: 'TASKLANE_UNKNOWN_TYPE_GRACE', option: 'unknownTypeGraceMs', kind: 'duration', value: 'TIME', help: 'park tasks of a type no worker handles (uncounted) this long after their creation before dead-lettering them (0: at once)', fallback: '15m' },
   'log-level': { env: 'LOG_LEVEL', option: 'logLevel', kind: 'level', value: 'LEVEL', help: LOG_LEVELS.join('|'), fallback: 'info' },
   http: { env: 'TASKLANE_HTTP', option: 'http', kind: 'listen', value: 'HOST:PORT', help: 'serve the operator HTTP API, /metrics and the dashboard on HOST:PORT, or PORT on 127.0.0.1 (0 picks a free port)', fallback: 'off' },
   'http-token': { env: 'TASKLANE_HTTP_TOKEN', option: 'httpToken', kind: 'secret', value: 'TOKEN', help: 'bearer token required by POST/DELETE on the HTTP API, and by reads beyond loopback; mandatory when --http binds beyond loopback', fallback: 'none' },
@@ -153,7 +155,8 @@ export function helpText(): string {
     `${'  -h, --help'.padEnd(26)}show this help`,
     '',
     'Exit codes: 0 after a graceful stop; 1 when no worker can run (crash loop);',
-    '2 for invalid flags; 130/143 after a forced stop (second SIGINT/SIGTERM).',
+    '2 for invalid flags or a --handlers module that does not load; 3 when Redis did not',
+    'answer within --redis-wait; 130/143 after a forced stop (second SIGINT/SIGTERM).',
     '',
   ].join('\n');
 }

@@ -20,14 +20,26 @@ export class ControlQueue {
   readonly #ownsClient: boolean;
   readonly #reaper: ExpiredLeaseReaper;
   readonly #unwatch: () => void;
+  #lastError = 'no answer yet';
 
   constructor(options: ResolvedOptions, log: Logger, hooks: { onDown: (reason: string) => void; onUp: () => void }) {
     this.queue = new TaskQueue({ redis: options.redis, tls: options.tls, name: options.queue });
     this.#ownsClient = this.queue.redis !== options.redis;
     this.queue.on('queue:warning', (message) => log.warn({}, message));
-    this.#unwatch = watchRedis(this.queue.redis, { label: options.redisLabel, log, ...hooks });
+    this.#unwatch = watchRedis(this.queue.redis, {
+      label: options.redisLabel, log, onUp: hooks.onUp,
+      onDown: (reason) => {
+        this.#lastError = reason;
+        hooks.onDown(reason);
+      },
+    });
     this.#reaper = new ExpiredLeaseReaper(this.queue, { everyMs: reapIntervalMs(options.leaseMs), log });
     this.#reaper.start();
+  }
+
+  /** The latest reason Redis could not be reached, for a start-up that gives up on it. */
+  lastRedisError(): string {
+    return this.#lastError;
   }
 
   /** Stops the sweeps and closes the connection (dropping it if Redis does not answer). */

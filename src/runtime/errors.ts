@@ -19,3 +19,17 @@ export class CrashLoopError extends TasklaneError {
     this.crashes = crashes;
   }
 }
+
+/**
+ * Redis did not answer within `redisWaitMs` (--redis-wait) at start-up; no worker was
+ * started. The supervisor exits 3, like the `tasklane` CLI when Redis is unreachable.
+ */
+export class RedisWaitError extends TasklaneError {
+  readonly waitedMs: number;
+
+  constructor({ redis, waitedMs, reason }: { redis: string; waitedMs: number; reason: string }) {
+    super(ErrorCode.RedisUnavailable, `Redis at ${redis} did not answer within ${waitedMs} ms (--redis-wait, TASKLANE_REDIS_WAIT): ${reason}; no worker was started`);
+    this.name = 'RedisWaitError';
+    this.waitedMs = waitedMs;
+  }
+}

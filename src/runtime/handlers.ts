@@ -1,4 +1,4 @@
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { HandlerMap } from '../actors/types.js';
 import { OptionError } from '../infra/errors.js';
 import { emptyApiCalls, type ApiCallCounts } from '../infra/api-calls.js';
@@ -33,6 +33,19 @@ export async function buildHandlers({ apiUrl, handlers }: { apiUrl: string | nul
 }
 
 /**
+ * The task types this runtime's workers will handle, checking the handlers module by
+ * importing it once in this process (the workers import it again on their own).
+ * Throws the OptionError of loadHandlerModule.
+ *
+ * @example
+ * const types = await checkHandlers({ apiUrl: null, handlers: '/srv/app/handlers.js' }); // Set { 'resize' }
+ */
+export async function checkHandlers({ apiUrl, handlers }: { apiUrl: string | null; handlers: string | HandlerMap | null }): Promise<Set<string>> {
+  const own = typeof handlers === 'string' ? await loadHandlerModule(handlers) : handlers ?? {};
+  return new Set([...(apiUrl ? ['http'] : []), ...Object.keys(own)]);
+}
+
+/**
  * Imports a handlers module: its default export maps task type → handler function.
  *
  * @example
@@ -45,8 +58,7 @@ export async function loadHandlerModule(path: string): Promise<HandlerMap> {
   try {
     mod = (await import(url)) as { default?: unknown };
   } catch (err) {
-    const reason = err instanceof Error ? err.message : String(err);
-    const wrapped = new OptionError('handlers', `Could not load the handlers module \`${path}\`: ${reason}`);
+    const wrapped = new OptionError('handlers', `Could not load the handlers module \`${path}\`: ${importFailure(err, url)}`);
     (wrapped as { cause?: unknown }).cause = err;
     throw wrapped;
   }
@@ -60,4 +72,17 @@ export async function loadHandlerModule(path: string): Promise<HandlerMap> {
     }
   }
   return map as HandlerMap;
+}
+
+/**
+ * Why an import failed, without repeating the path the caller already names: Node's own
+ * message for a missing file quotes the path and the importing module (ours, in dist/).
+ */
+function importFailure(err: unknown, url: string): string {
+  if (!(err instanceof Error)) return `it threw a non-error: ${String(err)}`;
+  const code = (err as { code?: unknown }).code;
+  if (code === 'ERR_MODULE_NOT_FOUND' && err.message.includes(`'${fileURLToPath(url)}'`)) return 'no such file';
+  if (code === 'ERR_UNSUPPORTED_DIR_IMPORT') return 'it is a directory; name the module file itself';
+  if (typeof code === 'string' && code.startsWith('ERR_')) return err.message.replace(/ imported from \S+$/, '');
+  return `it threw on import: ${err.name}: ${err.message}`;
 }

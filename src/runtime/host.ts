@@ -26,18 +26,21 @@ export interface HostEvents {
   'task:retrying': (event: TaskEvent) => void;
   'task:dead': (event: TaskEvent) => void;
   'lease:lost': (event: TaskEvent) => void;
+  /** No handler here for the task's type: released with a delay (`retryInMs`), uncounted, within the unknown-type grace. */
+  'task:parked': (event: TaskEvent) => void;
   /** A store call failed; the actor has logged it and carries on with backoff. */
   'actor:error': (error: Error) => void;
 }
 
 /** The event name of each task outcome. */
-export type TaskEventKey = 'task:completed' | 'task:retrying' | 'task:dead' | 'lease:lost';
+export type TaskEventKey = 'task:completed' | 'task:retrying' | 'task:dead' | 'lease:lost' | 'task:parked';
 
 export const HOST_EVENT: Readonly<Record<TaskEventName, TaskEventKey>> = {
   completed: 'task:completed',
   retrying: 'task:retrying',
   dead: 'task:dead',
   'lease-lost': 'lease:lost',
+  parked: 'task:parked',
 };
 
 export interface ActorHostOptions {
@@ -49,6 +52,8 @@ export interface ActorHostOptions {
   leaseMs: number;
   /** Short-lane deadline for tasks that set none. */
   taskTimeoutMs: number;
+  /** How long a task of a type with no handler here is parked before it is dead-lettered; 0 dead-letters at once. */
+  unknownTypeGraceMs?: number;
   log: Logger;
 }
 
@@ -81,6 +86,7 @@ export class ActorHost extends EventEmitter<HostEvents> {
           concurrency: options.concurrency,
           leaseMs: options.leaseMs,
           defaultTimeoutMs: options.taskTimeoutMs,
+          unknownTypeGraceMs: options.unknownTypeGraceMs ?? 0,
           log: options.log.child({ lane, actor: i }),
         });
         this.#wire(actor);
@@ -121,6 +127,9 @@ export class ActorHost extends EventEmitter<HostEvents> {
     actor.on('task:dead', (lease, error) => {
       this.#counts.dead += 1;
       this.emit('task:dead', { ...this.#event(lease), error });
+    });
+    actor.on('task:parked', (lease, error, { retryInMs }) => {
+      this.emit('task:parked', { ...this.#event(lease), error, retryInMs });
     });
     actor.on('lease:lost', (lease) => {
       this.#counts.leasesLost += 1;

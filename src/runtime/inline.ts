@@ -4,10 +4,12 @@ import { EventEmitter } from 'eventemitter3';
 import type { Logger } from '../actors/types.js';
 import { emptyApiCalls } from '../infra/api-calls.js';
 import { ControlQueue } from './control.js';
+import { RedisWaitError } from './errors.js';
 import { buildHandlers, type HandlerSet } from './handlers.js';
 import { ActorHost, HOST_EVENT } from './host.js';
 import { TASK_EVENTS } from './ipc.js';
 import type { ResolvedOptions } from './options.js';
+import { awaitRedis, warnIfHttpTasksWait } from './startup.js';
 import { EMPTY_STATS, type Runtime, type RuntimeEvents, type RuntimeState, type RuntimeStats, type WorkerInfo } from './types.js';
 
 /**
@@ -30,6 +32,8 @@ export class InlineRuntime extends EventEmitter<RuntimeEvents> implements Runtim
   #handlers: HandlerSet | undefined;
   #host: ActorHost | undefined;
   #stopped: Promise<void> | undefined;
+  /** Aborted by stop(), to end a start-up still waiting for Redis. */
+  readonly #halt = new AbortController();
 
   constructor(options: ResolvedOptions, log: Logger) {
     super();
@@ -55,14 +59,26 @@ export class InlineRuntime extends EventEmitter<RuntimeEvents> implements Runtim
       this.#state = 'stopped';
       throw err;
     }
+    const waited = await awaitRedis(this.#control.queue.redis, { waitMs: o.redisWaitMs, signal: this.#halt.signal });
+    if (waited === 'timeout') {
+      const failure = new RedisWaitError({ redis: o.redisLabel, waitedMs: o.redisWaitMs ?? 0, reason: this.#control.lastRedisError() });
+      this.#log.error({ code: failure.code }, failure.message);
+      await this.#handlers.close();
+      await this.#control.close();
+      this.#state = 'stopped';
+      this.emit('runtime:failed', failure);
+      this.emit('runtime:stopped');
+      throw failure;
+    }
     if (this.#state !== 'starting') {
-      // stop() ran while the handlers loaded; it has closed the queue already.
+      // stop() ran while the handlers loaded or Redis was awaited; it has closed the queue already.
       await this.#handlers.close();
       return;
     }
+    await warnIfHttpTasksWait(this.#control.queue, new Set(Object.keys(this.#handlers.handlers)), this.#log);
     const host = new ActorHost({
       store: this.#control.queue, handlers: this.#handlers.handlers, owner: this.#owner, lanes,
-      concurrency: o.concurrency, leaseMs: o.leaseMs, taskTimeoutMs: o.taskTimeoutMs, log: this.#log.child({ owner: this.#owner }),
+      concurrency: o.concurrency, leaseMs: o.leaseMs, taskTimeoutMs: o.taskTimeoutMs, unknownTypeGraceMs: o.unknownTypeGraceMs, log: this.#log.child({ owner: this.#owner }),
     });
     this.#host = host;
     for (const event of TASK_EVENTS) host.on(HOST_EVENT[event], (e) => this.emit(HOST_EVENT[event], e));
@@ -79,6 +95,7 @@ export class InlineRuntime extends EventEmitter<RuntimeEvents> implements Runtim
     }
     // A forced stop during a graceful one cannot shorten it: an actor's stop() is single-shot.
     // The CLI bounds the wait itself (signals.ts); in-process there are no workers to kill.
+    this.#halt.abort();
     this.#stopped ??= this.#stop(force ? 0 : this.#options.drainTimeoutMs);
     return this.#stopped;
   }

@@ -55,7 +55,7 @@ export interface TaskRef {
   fence: number;
 }
 
-export const TASK_EVENTS = ['completed', 'retrying', 'dead', 'lease-lost'] as const;
+export const TASK_EVENTS = ['completed', 'retrying', 'dead', 'lease-lost', 'parked'] as const;
 export type TaskEventName = (typeof TASK_EVENTS)[number];
 
 /** Everything a worker process needs to start; set by the primary in `WORKER_INIT_ENV`. */
@@ -73,6 +73,7 @@ export interface WorkerInit {
   leaseMs: number;
   taskTimeoutMs: number;
   drainTimeoutMs: number;
+  unknownTypeGraceMs: number;
   apiUrl: string | null;
   /** Module path whose default export maps task type → handler. */
   handlers: string | null;
@@ -139,7 +140,7 @@ const WORKER_SHAPES: Readonly<Record<WorkerMessage['type'], Shape>> = {
 
 const INIT_SHAPE: Shape = {
   index: isCount, owner: isText, lanes: laneCounts, redis: nullable((v) => isText(v) || isRecord(v)), redisTlsCa: nullable(isText), queue: isText,
-  concurrency: isCount, leaseMs: isCount, taskTimeoutMs: isCount, drainTimeoutMs: isCount, apiUrl: nullable(isText), handlers: nullable(isText),
+  concurrency: isCount, leaseMs: isCount, taskTimeoutMs: isCount, drainTimeoutMs: isCount, unknownTypeGraceMs: isCount, apiUrl: nullable(isText), handlers: nullable(isText),
   logLevel: isText, statsEveryMs: isCount,
 };
 

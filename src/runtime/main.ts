@@ -4,19 +4,25 @@
  */
 import { OptionError } from '../infra/errors.js';
 import { helpText, parseCli } from './config.js';
+import { RedisWaitError } from './errors.js';
+import { loadHandlerModule } from './handlers.js';
 import { createLogger } from './logger.js';
+import { resolveOptions } from './options.js';
 import { createRuntime } from './runtime.js';
 import { within } from './shutdown.js';
 import { handleShutdownSignals } from './signals.js';
 
-/** Exit code for invalid flags, as most command-line tools use it. */
+/** Exit code for invalid flags (and a --handlers module that does not load), as most command-line tools use it. */
 export const USAGE_EXIT = 2;
+/** Exit code when Redis did not answer within --redis-wait, as the `tasklane` CLI exits when Redis is unreachable. */
+export const REDIS_EXIT = 3;
 /** Bound on closing the HTTP server at exit, so a stuck client cannot hold the process. */
 const HTTP_CLOSE_MS = 5000;
 
 /**
  * Runs the supervisor until it stops; the process then exits (0 after a clean drain,
- * 1 when the runtime failed, 2 for invalid flags).
+ * 1 when no worker can run, 2 for invalid flags or handlers, 3 when Redis did not answer
+ * within --redis-wait).
  *
  * @example
  * await runSupervisor(['--short', '8', '--long', '2'], process.env);
@@ -25,9 +31,14 @@ export async function runSupervisor(argv: readonly string[], env: NodeJS.Process
   let request;
   try {
     request = parseCli(argv, env);
+    // Before anything starts (the HTTP server, Redis, workers): a module that does not
+    // load is a mistake to fix, not a crash to retry.
+    const { handlers } = resolveOptions(request.help ? {} : request.options);
+    if (typeof handlers === 'string') await loadHandlerModule(handlers);
   } catch (err) {
     if (!(err instanceof OptionError)) throw err;
-    process.stderr.write(`tasklane: ${err.message}\nRun with --help to see every flag.\n`);
+    const hint = err.option === 'handlers' ? `Invalid --handlers (TASKLANE_HANDLERS): ${err.message}` : `${err.message}\nRun with --help to see every flag.`;
+    process.stderr.write(`tasklane: ${hint}\n`);
     process.exit(USAGE_EXIT);
   }
   if (request.help) {
@@ -50,13 +61,22 @@ export async function runSupervisor(argv: readonly string[], env: NodeJS.Process
       process.exit(1);
     }
   }
-  runtime.on('runtime:failed', () => {
-    process.exitCode = 1;
+  let failure: Error | undefined;
+  runtime.on('runtime:failed', (err) => {
+    failure = err;
+    process.exitCode = err instanceof RedisWaitError ? REDIS_EXIT : 1;
   });
   runtime.on('runtime:stopped', () => {
     // The server goes last, so /readyz reports the drain instead of refusing connections.
     const closing = http ? within(http.close(), HTTP_CLOSE_MS) : Promise.resolve();
-    void closing.finally(() => process.exit(process.exitCode ?? 0));
+    void closing.finally(() => {
+      // The reason is the last thing said, in the log and on stderr, however much the drain logged after it.
+      if (failure) {
+        log.error({ code: (failure as { code?: string }).code, exitCode: process.exitCode }, failure.message);
+        process.stderr.write(`tasklane: ${failure.message}\n`);
+      }
+      process.exit(process.exitCode ?? 0);
+    });
   });
   handleShutdownSignals(runtime, log);
   // A start that fails has been reported (runtime:failed) and stops the runtime, which exits.

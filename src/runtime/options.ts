@@ -51,6 +51,19 @@ export interface RuntimeOptions {
   taskTimeoutMs?: number;
   /** How long a graceful stop lets in-flight tasks finish before they are aborted and released. Default 25 s. */
   drainTimeoutMs?: number;
+  /**
+   * How long a task whose type no running worker handles is parked (released with a delay,
+   * its attempts untouched) before it is dead-lettered with TASKLANE_ERR_UNKNOWN_TASK_TYPE,
+   * counted from the task's creation. Covers a rolling deploy, where a new type can arrive
+   * before the workers that handle it. 0 dead-letters at once. Default 15 min.
+   */
+  unknownTypeGraceMs?: number;
+  /**
+   * How long `start()` waits for Redis to answer before it fails (a RedisWaitError, code
+   * TASKLANE_ERR_REDIS_UNAVAILABLE; the supervisor exits 3). Default: wait as long as it takes.
+   * Either way no worker starts before Redis answers.
+   */
+  redisWaitMs?: number;
   /** Default `info`; ignored when `logger` is given (worker processes still use it). */
   logLevel?: LogLevel;
   /** A pino-compatible logger for this process. */
@@ -79,6 +92,9 @@ export interface ResolvedOptions {
   leaseMs: number;
   taskTimeoutMs: number;
   drainTimeoutMs: number;
+  unknownTypeGraceMs: number;
+  /** null: wait for Redis as long as it takes. */
+  redisWaitMs: number | null;
   logLevel: LogLevel;
   logger: Logger | null;
   restart: Required<RestartOptions>;
@@ -122,6 +138,8 @@ export function resolveOptions(options: RuntimeOptions = {}): ResolvedOptions {
     leaseMs,
     taskTimeoutMs: int(options.taskTimeoutMs, 'taskTimeoutMs', 30_000, 1, DAY),
     drainTimeoutMs: int(options.drainTimeoutMs, 'drainTimeoutMs', 25_000, 0, DAY),
+    unknownTypeGraceMs: int(options.unknownTypeGraceMs, 'unknownTypeGraceMs', 15 * 60_000, 0, 365 * DAY),
+    redisWaitMs: options.redisWaitMs === undefined ? null : int(options.redisWaitMs, 'redisWaitMs', 0, 1, DAY),
     logLevel: logLevelOption(options.logLevel),
     logger: options.logger ?? null,
     restart: {

@@ -32,5 +32,10 @@ export async function within<T>(promise: Promise<T>, ms: number): Promise<T | ty
  */
 export async function closeQueue(queue: TaskQueue, { ownsClient, ms = 2000 }: { ownsClient: boolean; ms?: number }): Promise<void> {
   const closing = queue.close().catch(() => undefined);
+  // Never connected (or down): a QUIT would only wait in the offline queue for the bound.
+  if (ownsClient && queue.redis.status !== 'ready') {
+    queue.redis.disconnect();
+    return;
+  }
   if ((await within(closing, ms)) === TIMED_OUT && ownsClient) queue.redis.disconnect();
 }

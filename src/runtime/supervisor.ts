@@ -18,13 +18,15 @@ import { EventEmitter } from 'eventemitter3';
 import type { Logger } from '../actors/types.js';
 import { ControlQueue } from './control.js';
 import { addApiCalls, emptyApiCalls, type ApiCallCounts } from '../infra/api-calls.js';
-import { CrashLoopError } from './errors.js';
+import { CrashLoopError, RedisWaitError } from './errors.js';
+import { checkHandlers } from './handlers.js';
 import { HOST_EVENT } from './host.js';
 import { fromErrorData, parseWorkerMessage, WORKER_INIT_ENV, type LaneCounts, type WorkerInit, type WorkerMessage, type WorkerStats } from './ipc.js';
 import type { ResolvedOptions } from './options.js';
 import { planWorkers } from './plan.js';
 import { RestartPolicy } from './restart-policy.js';
 import { TIMED_OUT, within } from './shutdown.js';
+import { awaitRedis, warnIfHttpTasksWait } from './startup.js';
 import { sumStats, type Runtime, type RuntimeEvents, type RuntimeState, type RuntimeStats, type TaskEvent, type WorkerInfo } from './types.js';
 
 const WORKER_ENTRY = fileURLToPath(new URL('./worker-main.js', import.meta.url));
@@ -76,6 +78,8 @@ export class ClusterRuntime extends EventEmitter<RuntimeEvents> implements Runti
   #finishStop: (() => void) | undefined;
   #killTimer: NodeJS.Timeout | undefined;
   #force = false;
+  /** Aborted by stop(), to end a start-up still waiting for Redis. */
+  readonly #halt = new AbortController();
   /** API calls of processes that have ended, so the runtime's totals never go down on a restart. */
   #exitedApiCalls = emptyApiCalls();
 
@@ -98,14 +102,36 @@ export class ClusterRuntime extends EventEmitter<RuntimeEvents> implements Runti
     this.#state = 'starting';
     const o = this.#options;
     this.#log.info({ redis: o.redisLabel, queue: o.queue, short: o.short, long: o.long, concurrency: o.concurrency, processes: this.#slots.map((s) => s.lanes) }, 'supervisor starting');
+    let handlerTypes: ReadonlySet<string>;
+    try {
+      // Checked here, once: a module that cannot load would otherwise crash every worker in turn.
+      handlerTypes = await checkHandlers(o);
+    } catch (err) {
+      this.#state = 'stopped';
+      throw err;
+    }
     this.#control = new ControlQueue(o, this.#log, { onDown: (reason) => this.emit('redis:down', reason), onUp: () => this.emit('redis:up') });
     if (this.#slots.length === 0) this.#log.warn({}, 'no actors configured (--short 0 --long 0): only sweeping expired leases');
     const started = new Promise<void>((resolve, reject) => {
       this.#started = { resolve, reject };
     });
+    void this.#startWhenRedisAnswers(this.#control, handlerTypes);
+    return started;
+  }
+
+  /** Forks the workers once Redis answers, so that nothing reports ready while it cannot work. */
+  async #startWhenRedisAnswers(control: ControlQueue, handlerTypes: ReadonlySet<string>): Promise<void> {
+    const o = this.#options;
+    const waited = await awaitRedis(control.queue.redis, { waitMs: o.redisWaitMs, signal: this.#halt.signal });
+    if (waited === 'aborted' || this.#state !== 'starting') return;
+    if (waited === 'timeout') {
+      this.#fail(new RedisWaitError({ redis: o.redisLabel, waitedMs: o.redisWaitMs ?? 0, reason: control.lastRedisError() }));
+      return;
+    }
+    await warnIfHttpTasksWait(control.queue, handlerTypes, this.#log);
+    if (this.#state !== 'starting') return;
     for (const slot of this.#slots) this.#fork(slot);
     this.#checkStarted();
-    return started;
   }
 
   stop({ force = false }: { force?: boolean } = {}): Promise<void> {
@@ -124,6 +150,7 @@ export class ClusterRuntime extends EventEmitter<RuntimeEvents> implements Runti
 
   #beginStop(force: boolean): void {
     this.#state = 'stopping';
+    this.#halt.abort();
     this.#stopped = new Promise<void>((resolve) => {
       this.#finishStop = resolve;
     });
@@ -160,7 +187,7 @@ export class ClusterRuntime extends EventEmitter<RuntimeEvents> implements Runti
     const init: WorkerInit = {
       type: 'init', index: slot.index, owner: slot.owner, lanes: slot.lanes,
       redis: o.redis as WorkerInit['redis'], redisTlsCa: o.redisTlsCa, queue: o.queue, concurrency: o.concurrency, leaseMs: o.leaseMs, taskTimeoutMs: o.taskTimeoutMs,
-      drainTimeoutMs: o.drainTimeoutMs, apiUrl: o.apiUrl, handlers: typeof o.handlers === 'string' ? o.handlers : null,
+      drainTimeoutMs: o.drainTimeoutMs, unknownTypeGraceMs: o.unknownTypeGraceMs, apiUrl: o.apiUrl, handlers: typeof o.handlers === 'string' ? o.handlers : null,
       logLevel: o.logLevel, statsEveryMs: STATS_EVERY_MS,
     };
     // setupPrimary is global to node:cluster; setting it before each fork keeps an app's own cluster use from redirecting ours.
@@ -284,8 +311,12 @@ export class ClusterRuntime extends EventEmitter<RuntimeEvents> implements Runti
       this.#checkStarted();
       return;
     }
-    const failure = new CrashLoopError({ workers: this.#slots.map((s) => s.name), crashes, lastError: slot.lastError, all: true });
-    this.#log.error({ lastError: slot.lastError }, failure.message);
+    this.#fail(new CrashLoopError({ workers: this.#slots.map((s) => s.name), crashes, lastError: slot.lastError, all: true }));
+  }
+
+  /** The runtime cannot run: reported once (log, `runtime:failed`, start() rejects), then stopped. */
+  #fail(failure: CrashLoopError | RedisWaitError): void {
+    this.#log.error({ code: failure.code }, failure.message);
     this.emit('runtime:failed', failure);
     this.#started?.reject(failure);
     this.#started = undefined;

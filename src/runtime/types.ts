@@ -1,6 +1,6 @@
 import type { EventEmitter } from 'eventemitter3';
 import type { ApiCallCounts } from '../infra/api-calls.js';
-import type { CrashLoopError } from './errors.js';
+import type { CrashLoopError, RedisWaitError } from './errors.js';
 import type { TaskEvent } from './host.js';
 import type { LaneCounts, WorkerStats } from './ipc.js';
 
@@ -53,8 +53,11 @@ export interface RuntimeStats {
 export interface RuntimeEvents {
   'runtime:started': () => void;
   'runtime:stopped': () => void;
-  /** No worker can run (every slot crash-looped); the runtime stops itself. */
-  'runtime:failed': (error: CrashLoopError) => void;
+  /**
+   * The runtime cannot run and stops itself: every slot crash-looped (CrashLoopError), or
+   * Redis did not answer within `redisWaitMs` at start-up (RedisWaitError).
+   */
+  'runtime:failed': (error: CrashLoopError | RedisWaitError) => void;
   'worker:ready': (info: WorkerInfo) => void;
   'worker:exit': (info: WorkerExit) => void;
   /** The supervisor gave up restarting one worker slot; the others keep running. */
@@ -63,6 +66,11 @@ export interface RuntimeEvents {
   'task:retrying': (event: TaskEvent) => void;
   'task:dead': (event: TaskEvent) => void;
   'lease:lost': (event: TaskEvent) => void;
+  /**
+   * No running worker handles the task's type: parked (released for `retryInMs`, its attempts
+   * untouched) until `unknownTypeGraceMs` after its creation, then dead-lettered.
+   */
+  'task:parked': (event: TaskEvent) => void;
   /** The supervisor's Redis connection is down (or was never up); it keeps retrying. */
   'redis:down': (reason: string) => void;
   'redis:up': () => void;
@@ -72,8 +80,10 @@ export interface RuntimeEvents {
 export interface Runtime extends EventEmitter<RuntimeEvents> {
   readonly state: RuntimeState;
   /**
-   * Starts the actors. Resolves once every worker has reported `ready`; rejects with a
-   * CrashLoopError when none can run (the runtime has then stopped itself).
+   * Starts the actors once Redis answers. Resolves once every worker has reported `ready`;
+   * rejects with an OptionError when the handlers module does not load (nothing started),
+   * a RedisWaitError when Redis did not answer within `redisWaitMs`, or a CrashLoopError
+   * when no worker can run (the runtime has then stopped itself).
    */
   start(): Promise<void>;
   /**

@@ -20,6 +20,7 @@ import { parsePrimaryMessage, readWorkerInit, toErrorData, TASK_EVENTS, type Wor
 import { createLogger, redactUrl, type LogLevel } from './logger.js';
 import { watchRedis } from './redis-watch.js';
 import { closeQueue } from './shutdown.js';
+import { awaitRedis } from './startup.js';
 
 /** How long a dying worker waits for its last message to reach the primary. */
 const LAST_WORDS_MS = 1000;
@@ -48,6 +49,7 @@ class WorkerProcess {
   #statsTimer: NodeJS.Timeout | undefined;
   #stopping = false;
   #dying = false;
+  readonly #halt = new AbortController();
 
   constructor(init: WorkerInit, log: Logger) {
     this.#init = init;
@@ -88,10 +90,14 @@ class WorkerProcess {
     queue.on('queue:warning', (message) => this.#log.warn({}, message));
     const label = typeof init.redis === 'string' ? redactUrl(init.redis) : '(redis options)';
     this.#unwatch = watchRedis(queue.redis, { label, log: this.#log });
+    // The supervisor forks only once Redis answered it; this connection may still lag, and
+    // `ready` must mean this worker can claim. A drain meanwhile aborts the wait.
+    await awaitRedis(queue.redis, { waitMs: null, signal: this.#halt.signal });
+    if (this.#stopping) return;
 
     const host = new ActorHost({
       store: queue, handlers: this.#handlers.handlers, owner: init.owner, lanes: init.lanes,
-      concurrency: init.concurrency, leaseMs: init.leaseMs, taskTimeoutMs: init.taskTimeoutMs, log: this.#log,
+      concurrency: init.concurrency, leaseMs: init.leaseMs, taskTimeoutMs: init.taskTimeoutMs, unknownTypeGraceMs: init.unknownTypeGraceMs, log: this.#log,
     });
     this.#host = host;
     for (const event of TASK_EVENTS) host.on(HOST_EVENT[event], (e: TaskEvent) => this.#sendTask(event, e));
@@ -118,6 +124,7 @@ class WorkerProcess {
   async #drain(timeoutMs: number, reason: string): Promise<void> {
     if (this.#stopping) return;
     this.#stopping = true;
+    this.#halt.abort();
     clearInterval(this.#statsTimer);
     this.#log.info({ reason, drainTimeoutMs: timeoutMs, inFlight: this.#host?.stats().inFlight ?? 0 }, 'draining');
     try {

@@ -47,6 +47,8 @@ export class MemoryStore {
   failures = [];
   /** Ids released back to waiting. */
   released = [];
+  /** `{ id, delayMs }` per release with a delay (a parked task). */
+  parked = [];
   /** Value `claimBatch` reports as `nextDueInMs`. */
   nextDueInMs = null;
   /** Called with the lease on each heartbeat; return false to report the lease lost. */
@@ -117,7 +119,7 @@ export class MemoryStore {
       this.#tasks.set(task.id, task);
       const { id, type, payload, priority = 1000, timeoutMs, maxAttempts } = task;
       return { id, fence: this.#fence, attempt: task.attempts, owner, type, payload, lane, priority, timeoutMs, maxAttempts,
-        createdAt: Date.now(), expiresAt: Date.now() + leaseMs, readyAt: Date.now(), claimedAt: Date.now(), leaseMs };
+        createdAt: task.createdAt ?? Date.now(), expiresAt: Date.now() + leaseMs, readyAt: Date.now(), claimedAt: Date.now(), leaseMs };
     });
     return { leases, nextDueInMs: this.nextDueInMs, corrupt: 0 };
   }
@@ -147,12 +149,17 @@ export class MemoryStore {
     return outcome;
   }
 
-  async release(lease) {
-    await this.#enter('release', [lease]);
+  async release(lease, options = {}) {
+    await this.#enter('release', [lease, options]);
     if (!this.#holds(lease)) return false;
     this.active.delete(lease.id);
     const task = this.#tasks.get(lease.id);
     task.attempts -= 1; // a release does not count the attempt
+    if (options.delayMs > 0) {
+      // Parked: not requeued, like retries, so tests inspect one claim at a time.
+      this.parked.push({ id: lease.id, delayMs: options.delayMs });
+      return true;
+    }
     this.waiting[lease.lane].unshift(task);
     this.released.push(lease.id);
     this.bump(lease.lane);

@@ -8,9 +8,9 @@ import { eventually, killAll, startSupervisor } from '../helpers/supervisor.mjs'
 const test = suite('supervisor crash-loop guard');
 test.after.each(killAll);
 
-test('a handlers module that throws on import: restarts stop, a clear error, exit 1', async () => {
+test('workers that crash on start: restarts stop, a clear error, exit 1', async () => {
   const sup = startSupervisor(['--short', '1', '--long', '1', '--redis', realRedisUrl(), '--queue', uniqueName('loop'),
-    '--handlers', 'test/fixtures/handlers-throws.mjs']);
+    '--handlers', 'test/fixtures/handlers-throws-in-worker.mjs']);
   const { code } = await sup.exited;
   assert.is(code, 1);
   const abandoned = sup.logs.filter((l) => l.role === 'supervisor' && /crashed 5 times in a row right after starting; not restarting it/.test(l.msg ?? ''));
@@ -21,6 +21,13 @@ test('a handlers module that throws on import: restarts stop, a clear error, exi
   assert.is(fatal.level, 50);
   // Backoff between the attempts: each slot was started 5 times, no more.
   assert.is(sup.logs.filter((l) => l.msg === 'worker reported a fatal error').length, 10);
+  // The summary is what an operator reads first: the last log line, and the only line on stderr.
+  const last = sup.logs.at(-1);
+  assert.match(last.msg, /^no worker can run: every worker \(w0, w1\) crashed 5 times/);
+  assert.is(last.code, 'TASKLANE_ERR_CRASH_LOOP');
+  const stderr = sup.stderr.trimEnd().split('\n');
+  assert.is(stderr.length, 1, `one line on stderr, got:\n${sup.stderr}`);
+  assert.match(stderr[0], /^tasklane: no worker can run: every worker \(w0, w1\) crashed 5 times in a row right after starting\. Last error: .*boom: handlers module failed on import/);
 });
 
 test('one slot crash-looping does not stop the others', async () => {

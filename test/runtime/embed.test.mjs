@@ -13,7 +13,7 @@ test('forks workers, forwards their task events with errors rebuilt, and stops c
   const name = uniqueName('embed');
   const producer = new TaskQueue({ redis: realRedisUrl(), name });
   producer.on('queue:warning', () => {});
-  const runtime = createRuntime({ processes: 1, short: 1, long: 0, handlers: HANDLERS, redis: realRedisUrl(), queue: name, logLevel: 'silent', drainTimeoutMs: 2000 });
+  const runtime = createRuntime({ processes: 1, short: 1, long: 0, handlers: HANDLERS, redis: realRedisUrl(), queue: name, logLevel: 'silent', drainTimeoutMs: 2000, unknownTypeGraceMs: 0 });
   const ready = [];
   const exits = [];
   runtime.on('worker:ready', (info) => ready.push(info));

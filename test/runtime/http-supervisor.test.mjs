@@ -89,7 +89,7 @@ live('serves on the logged URL; metrics count the workers\' tasks, API calls and
   const api = await startFlakyApi();
   const queue = uniqueName('sup-http');
   const sup = startSupervisor(['--http', '0', '--redis', realRedisUrl(), '--queue', queue, '--short', '1', '--long', '0',
-    '--handlers', HANDLERS, '--api-url', `${api.url}/tasks`, '--drain-timeout', '2s']);
+    '--handlers', HANDLERS, '--api-url', `${api.url}/tasks`, '--drain-timeout', '2s', '--unknown-type-grace', '0']);
   try {
     const line = await sup.waitForLog((l) => l.msg === 'http listening', 20_000, 'http listening');
     assert.match(line.url, /^http:\/\/127\.0\.0\.1:\d+$/);

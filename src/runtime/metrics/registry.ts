@@ -150,6 +150,11 @@ export class OperatorMetrics {
       lost.inc(e.task.type);
       observeWait(e);
     });
+    const unknownType = outcome('tasklane_unknown_type_total', 'that found no handler for their type and parked the task (a rolling deploy, or a type no worker handles)');
+    this.#on(runtime, 'task:parked', (e) => {
+      unknownType.inc(e.task.type);
+      observeWait(e);
+    });
 
     new Counter({
       name: 'tasklane_worker_restarts_total', help: 'Worker processes started again after one ended, by worker slot', labelNames: ['worker'], registers: r,
@@ -183,7 +188,7 @@ export class OperatorMetrics {
     });
   }
 
-  #on<E extends 'task:completed' | 'task:retrying' | 'task:dead' | 'lease:lost'>(runtime: Runtime, event: E, listener: (e: TaskEvent) => void): void {
+  #on<E extends 'task:completed' | 'task:retrying' | 'task:dead' | 'lease:lost' | 'task:parked'>(runtime: Runtime, event: E, listener: (e: TaskEvent) => void): void {
     runtime.on(event, listener);
     this.#unsubscribe.push(() => runtime.off(event, listener));
   }
