@@ -14,30 +14,5 @@ export interface LeaseStore {
   waitForWork(lane: Lane, options?: { since?: number; timeoutMs?: number; signal?: AbortSignal }): Promise<boolean>;
 }
 
-/** Structured logger; pino's instances fit. */
-export interface Logger {
-  debug(obj: object, msg?: string): void;
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-  error(obj: object, msg?: string): void;
-  child(bindings: object): Logger;
-}
-
-/** What a handler receives besides the task. */
-export interface HandlerContext {
-  /** Aborts on the short-lane deadline, on a lost lease, and on forced shutdown. */
-  signal: AbortSignal;
-  /** 1-based attempt number (durable attempts; in-process retries share one). */
-  attempt: number;
-  /** The lease's fencing token. */
-  fence: number;
-  /** Renews the lease now; false when it is lost. Long tasks are also renewed automatically. */
-  heartbeat(): Promise<boolean>;
-  log: Logger;
-}
-
-/** A task handler. Its resolved value is stored as the task's result (JSON). */
-export type TaskHandler = (task: Lease, ctx: HandlerContext) => Promise<unknown>;
-
-/** Handlers by task `type`. */
-export type HandlerMap = Readonly<Record<string, TaskHandler>>;
+// Handler types live below both layers: the external-API client in src/infra/api uses them too.
+export type { HandlerContext, HandlerMap, Logger, TaskHandler } from '../infra/handler-types.js';

@@ -1,8 +1,8 @@
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { HandlerMap } from '../actors/types.js';
 import { OptionError } from '../infra/errors.js';
-import { emptyApiCalls, type ApiCallCounts } from '../infra/api-calls.js';
-import { createHttpHandler } from '../infra/external-api.js';
+import { emptyApiCalls, type ApiCallCounts } from '../infra/api/api-calls.js';
+import { createHttpHandler } from '../infra/api/external-api.js';
 
 /** The handlers of one process, and how to let go of what they hold (the HTTP pool). */
 export interface HandlerSet {

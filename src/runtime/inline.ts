@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { EventEmitter } from 'eventemitter3';
 import type { Logger } from '../actors/types.js';
-import { emptyApiCalls } from '../infra/api-calls.js';
+import { emptyApiCalls } from '../infra/api/api-calls.js';
 import { ControlQueue } from './control.js';
 import { RedisWaitError } from './errors.js';
 import { buildHandlers, type HandlerSet } from './handlers.js';

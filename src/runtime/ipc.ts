@@ -19,7 +19,7 @@
  * rather than as a message: they must be there before the worker's module graph has
  * loaded far enough to listen, and a message sent earlier would be lost.
  */
-import { API_CALL_CLASSES, type ApiCallCounts } from '../infra/api-calls.js';
+import { API_CALL_CLASSES, type ApiCallCounts } from '../infra/api/api-calls.js';
 import type { Lane } from '../infra/types.js';
 
 /** An error as plain data. */

@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { EventEmitter } from 'eventemitter3';
 import type { Logger } from '../actors/types.js';
 import { ControlQueue } from './control.js';
-import { addApiCalls, emptyApiCalls, type ApiCallCounts } from '../infra/api-calls.js';
+import { addApiCalls, emptyApiCalls, type ApiCallCounts } from '../infra/api/api-calls.js';
 import { CrashLoopError, RedisWaitError } from './errors.js';
 import { checkHandlers } from './handlers.js';
 import { HOST_EVENT } from './host.js';

@@ -1,5 +1,5 @@
 import type { EventEmitter } from 'eventemitter3';
-import type { ApiCallCounts } from '../infra/api-calls.js';
+import type { ApiCallCounts } from '../infra/api/api-calls.js';
 import type { CrashLoopError, RedisWaitError } from './errors.js';
 import type { TaskEvent } from './host.js';
 import type { LaneCounts, WorkerStats } from './ipc.js';

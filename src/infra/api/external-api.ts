@@ -1,12 +1,12 @@
 import pRetry, { AbortError } from 'p-retry';
 import { Pool, type Dispatcher } from 'undici';
 import { emptyApiCalls, failureClass, statusClass, type ApiCallCounts } from './api-calls.js';
-import type { HandlerContext, TaskHandler } from '../actors/types.js';
-import { HttpRequestError, HttpStatusError, OptionError, TasklaneError, toError } from './errors.js';
+import type { HandlerContext, TaskHandler } from '../handler-types.js';
+import { HttpRequestError, HttpStatusError, OptionError, TasklaneError, toError } from '../errors.js';
 import { isRetryableStatus, readExcerpt, readResult, type HttpResult } from './http-response.js';
 import { parseRetryAfter } from './retry-after.js';
-import type { Lease } from './types.js';
-import { describe } from './validate.js';
+import type { Lease } from '../types.js';
+import { describe } from '../validate.js';
 
 /** Options of {@link createHttpHandler}. */
 export interface HttpHandlerOptions {

@@ -12,7 +12,7 @@
  * process-local Prometheus counter; sum them over supervisors in PromQL.
  */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { API_CALL_CLASSES } from '../../infra/api-calls.js';
+import { API_CALL_CLASSES } from '../../infra/api/api-calls.js';
 import type { TaskQueue } from '../../infra/task-queue.js';
 import type { Runtime, RuntimeStats, TaskEvent } from '../types.js';
 import { processMetrics as sharedProcessMetrics } from './process-metrics.js';
