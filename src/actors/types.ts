@@ -1,4 +1,4 @@
-import type { ClaimBatch, ClaimOptions, FailOptions, FailOutcome, Lane, Lease, ReleaseOptions } from '../infra/types.js';
+import type { ClaimBatch, ClaimOptions, FailOptions, FailOutcome, Lane, Lease, ReleaseOptions, ThrottleOptions } from '../infra/types.js';
 
 /**
  * The narrow slice of TaskQueue an actor needs. TaskQueue satisfies it as is;
@@ -10,6 +10,8 @@ export interface LeaseStore {
   completeMany(entries: ReadonlyArray<{ lease: Lease; result?: unknown }>): Promise<boolean[]>;
   fail(lease: Lease, error: unknown, options?: FailOptions): Promise<FailOutcome>;
   release(lease: Lease, options?: ReleaseOptions): Promise<boolean>;
+  /** Optional: a release after a 429 that counts it and refuses past a cap (TaskQueue has it). */
+  throttle?(lease: Lease, options: ThrottleOptions): Promise<'delayed' | 'capped' | 'stale'>;
   wakeGeneration(lane: Lane): number;
   waitForWork(lane: Lane, options?: { since?: number; timeoutMs?: number; signal?: AbortSignal }): Promise<boolean>;
 }

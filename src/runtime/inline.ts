@@ -53,7 +53,8 @@ export class InlineRuntime extends EventEmitter<RuntimeEvents> implements Runtim
     this.#log.info({ redis: o.redisLabel, queue: o.queue, lanes, concurrency: o.concurrency, owner: this.#owner }, 'runtime starting in this process');
     this.#control = new ControlQueue(o, this.#log, { onDown: (reason) => this.emit('redis:down', reason), onUp: () => this.emit('redis:up') });
     try {
-      this.#handlers = await buildHandlers({ apiUrl: o.apiUrl, handlers: o.handlers });
+      this.#handlers = await buildHandlers({ apiUrl: o.apiUrl, handlers: o.handlers, guard: { apiGuard: o.apiGuard, taskTimeoutMs: o.taskTimeoutMs } });
+      this.#handlers.guards?.attach(this.#control.queue.redis, o.queue);
     } catch (err) {
       await this.#control.close();
       this.#state = 'stopped';

@@ -20,6 +20,7 @@
  * loaded far enough to listen, and a message sent earlier would be lost.
  */
 import { API_CALL_CLASSES, type ApiCallCounts } from '../infra/api/api-calls.js';
+import type { ApiGuardConfig } from './guards.js';
 import type { Lane } from '../infra/types.js';
 
 /** An error as plain data. */
@@ -75,6 +76,8 @@ export interface WorkerInit {
   drainTimeoutMs: number;
   unknownTypeGraceMs: number;
   apiUrl: string | null;
+  /** The external API's guard settings (rate, cap, breaker, throttle cap). */
+  apiGuard: ApiGuardConfig;
   /** Module path whose default export maps task type → handler. */
   handlers: string | null;
   logLevel: string;
@@ -140,7 +143,7 @@ const WORKER_SHAPES: Readonly<Record<WorkerMessage['type'], Shape>> = {
 
 const INIT_SHAPE: Shape = {
   index: isCount, owner: isText, lanes: laneCounts, redis: nullable((v) => isText(v) || isRecord(v)), redisTlsCa: nullable(isText), queue: isText,
-  concurrency: isCount, leaseMs: isCount, taskTimeoutMs: isCount, drainTimeoutMs: isCount, unknownTypeGraceMs: isCount, apiUrl: nullable(isText), handlers: nullable(isText),
+  concurrency: isCount, leaseMs: isCount, taskTimeoutMs: isCount, drainTimeoutMs: isCount, unknownTypeGraceMs: isCount, apiUrl: nullable(isText), apiGuard: isRecord, handlers: nullable(isText),
   logLevel: isText, statsEveryMs: isCount,
 };
 

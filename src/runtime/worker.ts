@@ -72,7 +72,7 @@ class WorkerProcess {
     process.on('disconnect', () => void this.#drain(init.drainTimeoutMs, 'lost the supervisor'));
 
     try {
-      this.#handlers = await buildHandlers({ apiUrl: init.apiUrl, handlers: init.handlers });
+      this.#handlers = await buildHandlers({ apiUrl: init.apiUrl, handlers: init.handlers, guard: { apiGuard: init.apiGuard, taskTimeoutMs: init.taskTimeoutMs } });
     } catch (err) {
       this.#die(err, 'could not build the handlers');
       return;
@@ -90,6 +90,7 @@ class WorkerProcess {
     queue.on('queue:warning', (message) => this.#log.warn({}, message));
     const label = typeof init.redis === 'string' ? redactUrl(init.redis) : '(redis options)';
     this.#unwatch = watchRedis(queue.redis, { label, log: this.#log });
+    this.#handlers.guards?.attach(queue.redis, init.queue);
     // The supervisor forks only once Redis answered it; this connection may still lag, and
     // `ready` must mean this worker can claim. A drain meanwhile aborts the wait.
     await awaitRedis(queue.redis, { waitMs: null, signal: this.#halt.signal });

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { EventEmitter } from 'eventemitter3';
 import type { Redis } from 'ioredis';
-import { OptionError, toError } from '../errors.js';
+import { GuardWaitError, OptionError, toError } from '../errors.js';
 import { QueueKeys, type ApiGuardKeys } from '../keys.js';
 import { defineScripts } from '../scripts.js';
 import type { ApiRate } from './rate.js';
@@ -17,15 +17,19 @@ export type WaitReason = 'paused' | 'open' | 'probing' | 'rate' | 'inflight';
 export interface BreakerOptions {
   /** Rolling window the failure ratio is measured over. Default 10 s. */
   windowMs?: number;
-  /** Calls the window must hold before the breaker may open. Default 20. */
+  /**
+   * Calls before the breaker may open: the ratio is measured over the newest buckets of the
+   * window that together hold at least this many calls, so a sudden outage opens it after
+   * about this many failures, however busy the window was before. Default 10.
+   */
   minCalls?: number;
   /** Failure ratio that opens it, above 0 and at most 1. Default 0.5. */
   threshold?: number;
-  /** First cooldown before a probe. Default 5 s; each failed probe doubles it. */
+  /** First cooldown before a probe. Default 2 s; each failed probe doubles it. */
   cooldownMs?: number;
-  /** Cap of the doubled cooldown. Default 60 s. */
+  /** Cap of the doubled cooldown. Default 30 s. */
   maxCooldownMs?: number;
-  /** A probe that has not reported after this failed. Default 10 s. */
+  /** A probe that has not reported after this failed; the probe request times out at it. Default 2 s. */
   probeTimeoutMs?: number;
 }
 
@@ -45,7 +49,7 @@ export interface ApiGuardOptions {
   breaker?: BreakerOptions | false;
   /** A permit a worker never gives back (it crashed) frees itself after this. Default 60 s. */
   permitLeaseMs?: number;
-  /** Who reports failures: one host's local fault cannot open the breaker for all. Default the host name. */
+  /** Who reports failures: one host's local fault cannot open the breaker for all. Default TASKLANE_HOST_ID, else the host name. */
   reporter?: string;
   /** Permits asked for in one script call. Default 100. */
   maxBatch?: number;
@@ -76,23 +80,38 @@ export interface GuardState {
 /** Events of {@link ApiGuard}. */
 export interface ApiGuardEvents {
   /** No permit now; the guard sleeps until `until` (server ms) unless woken. */
-  'guard:waiting': (info: { reason: WaitReason; until: number; waiters: number }) => void;
+  'guard:waiting': (info: { reason: WaitReason; until: number; now: number; waiters: number }) => void;
   /** A permit was granted after `waitedMs`. */
   'permit:granted': (info: { waitedMs: number; probe: boolean }) => void;
   /** A Redis call of the guard failed; the callers it served got the error. */
   'guard:error': (error: Error) => void;
 }
 
+/** Options of {@link ApiGuard.acquire}. */
+export interface AcquireOptions {
+  /**
+   * Longest wait worth holding the caller (ms from the call): when Redis names a later time,
+   * acquire rejects with a GuardWaitError carrying the wait, and the caller gives its task
+   * back to Redis instead. Default: wait as long as it takes.
+   */
+  maxWaitMs?: number;
+}
+
 interface Waiter {
   readonly since: number;
+  /** Local ms past which this caller would rather be told to come back later. */
+  readonly limitAt: number;
   readonly signal: AbortSignal | undefined;
   resolve(permit: Permit): void;
   reject(error: Error): void;
 }
 
 const DEFAULT_BREAKER: Required<BreakerOptions> = {
-  windowMs: 10_000, minCalls: 20, threshold: 0.5, cooldownMs: 5000, maxCooldownMs: 60_000, probeTimeoutMs: 10_000,
+  windowMs: 10_000, minCalls: 10, threshold: 0.5, cooldownMs: 2000, maxCooldownMs: 30_000, probeTimeoutMs: 2000,
 };
+
+/** The breaker's defaults (README: "Protecting the external API"). */
+export const BREAKER_DEFAULTS: Readonly<Required<BreakerOptions>> = Object.freeze({ ...DEFAULT_BREAKER });
 
 /**
  * One external API's guard, shared through Redis by every worker of a queue: a 429 pauses
@@ -132,7 +151,7 @@ export class ApiGuard extends EventEmitter<ApiGuardEvents> {
     this.#maxInFlight = wholeNumber(options.maxInFlight ?? 0, 'maxInFlight', 0);
     this.#breaker = options.breaker === false ? null : checkBreaker({ ...DEFAULT_BREAKER, ...options.breaker });
     this.#permitLeaseMs = wholeNumber(options.permitLeaseMs ?? 60_000, 'permitLeaseMs', 1);
-    this.#reporter = options.reporter ?? hostname();
+    this.#reporter = options.reporter ?? (process.env.TASKLANE_HOST_ID || hostname());
     this.#maxBatch = wholeNumber(options.maxBatch ?? 100, 'maxBatch', 1);
   }
 
@@ -143,12 +162,14 @@ export class ApiGuard extends EventEmitter<ApiGuardEvents> {
 
   /**
    * Resolves with a permit once the guard lets this call go; callers are served in order.
-   * Rejects when `signal` aborts first (nothing is held then) or when Redis fails.
+   * Rejects when `signal` aborts first (nothing is held then), when Redis fails, or with a
+   * GuardWaitError when the wait would pass `maxWaitMs`.
    */
-  acquire(signal?: AbortSignal): Promise<Permit> {
+  acquire(signal?: AbortSignal, { maxWaitMs }: AcquireOptions = {}): Promise<Permit> {
     if (signal?.aborted) return Promise.reject(toError(signal.reason));
     return new Promise<Permit>((resolve, reject) => {
-      const waiter: Waiter = { since: Date.now(), signal, resolve, reject };
+      const since = Date.now();
+      const waiter: Waiter = { since, limitAt: maxWaitMs === undefined ? Infinity : since + Math.max(0, maxWaitMs), signal, resolve, reject };
       this.#waiters.push(waiter);
       signal?.addEventListener('abort', () => {
         const at = this.#waiters.indexOf(waiter);
@@ -267,12 +288,23 @@ export class ApiGuard extends EventEmitter<ApiGuardEvents> {
         if (granted === 0) {
           const until = Number(reply[1]);
           const delayMs = Math.max(1, until - Number(reply[3]));
-          this.emit('guard:waiting', { reason: reason as WaitReason, until, waiters: this.#waiters.length });
-          await this.#sleep(delayMs);
+          this.#sendBack(now + delayMs, delayMs, reason);
+          this.emit('guard:waiting', { reason: reason as WaitReason, until, now: grantedAt, waiters: this.#waiters.length });
+          if (this.#waiters.length > 0) await this.#sleep(delayMs);
         }
       }
     } finally {
       this.#pumping = false;
+    }
+  }
+
+  /** Rejects the callers that would rather come back later than wait until `at` (local ms). */
+  #sendBack(at: number, delayMs: number, reason: string): void {
+    for (let i = this.#waiters.length - 1; i >= 0; i -= 1) {
+      const waiter = this.#waiters[i]!;
+      if (waiter.limitAt >= at) continue;
+      this.#waiters.splice(i, 1);
+      waiter.reject(new GuardWaitError({ retryInMs: delayMs, reason, scope: this.scope }));
     }
   }
 
