@@ -117,12 +117,17 @@ export class RuntimeGuards {
     const spec = this.#specs[scope];
     if (!spec) {
       const breaker = c.breaker ? { threshold: c.threshold, cooldownMs: c.cooldownMs, maxCooldownMs: Math.max(c.cooldownMs, BREAKER_DEFAULTS.maxCooldownMs) } : false;
-      return { guard: new ApiGuard({ redis: client, queue, scope, rate: c.rate, maxInFlight: c.maxInFlight, breaker }), maxThrottles: c.maxThrottles };
+      return { guard: new ApiGuard({ redis: client, queue, scope, rate: c.rate, burst: burstOf(c.rate), maxInFlight: c.maxInFlight, breaker }), maxThrottles: c.maxThrottles };
     }
     const rate = spec.rate === undefined ? null : parseApiRate(spec.rate, `guards.${scope}.rate`);
-    const guard = new ApiGuard({ redis: client, queue, scope, rate, maxInFlight: spec.maxInFlight ?? 0, breaker: spec.breaker ?? {} });
+    const guard = new ApiGuard({ redis: client, queue, scope, rate, burst: burstOf(rate), maxInFlight: spec.maxInFlight ?? 0, breaker: spec.breaker ?? {} });
     return { guard, maxThrottles: spec.maxThrottles ?? c.maxThrottles };
   }
+}
+
+/** Twice the average rate in any tenth of the period (at least 1): the runtime's guards send no period's calls at once. */
+function burstOf(rate: ApiRate | null): number {
+  return rate ? Math.max(1, Math.ceil(rate.limit / 5)) : 0;
 }
 
 /**

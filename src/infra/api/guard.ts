@@ -15,7 +15,7 @@ export type WaitReason = 'paused' | 'open' | 'probing' | 'rate' | 'inflight';
 
 /** The circuit breaker's tuning. */
 export interface BreakerOptions {
-  /** Rolling window the failure ratio is measured over. Default 10 s. */
+  /** Rolling window the failure ratio is measured over, in 20 buckets. Default 2 s. */
   windowMs?: number;
   /**
    * Calls before the breaker may open: the ratio is measured over the newest buckets of the
@@ -51,6 +51,12 @@ export interface ApiGuardOptions {
   permitLeaseMs?: number;
   /** Who reports failures: one host's local fault cannot open the breaker for all. Default TASKLANE_HOST_ID, else the host name. */
   reporter?: string;
+  /**
+   * Smooths the rate limit: at most this many calls in any tenth of the period, so a
+   * period's calls are not sent in one burst (which the network's and the API's queues
+   * would spread into the API's next window). 0 for none. Default 0.
+   */
+  burst?: number;
   /** Permits asked for in one script call. Default 100. */
   maxBatch?: number;
 }
@@ -107,7 +113,7 @@ interface Waiter {
 }
 
 const DEFAULT_BREAKER: Required<BreakerOptions> = {
-  windowMs: 10_000, minCalls: 10, threshold: 0.5, cooldownMs: 2000, maxCooldownMs: 30_000, probeTimeoutMs: 2000,
+  windowMs: 2000, minCalls: 10, threshold: 0.5, cooldownMs: 2000, maxCooldownMs: 30_000, probeTimeoutMs: 2000,
 };
 
 /** The breaker's defaults (README: "Protecting the external API"). */
@@ -137,6 +143,7 @@ export class ApiGuard extends EventEmitter<ApiGuardEvents> {
   readonly #permitLeaseMs: number;
   readonly #reporter: string;
   readonly #maxBatch: number;
+  readonly #burst: number;
   readonly #waiters: Waiter[] = [];
   #pumping = false;
   #wake: (() => void) | null = null;
@@ -153,6 +160,7 @@ export class ApiGuard extends EventEmitter<ApiGuardEvents> {
     this.#permitLeaseMs = wholeNumber(options.permitLeaseMs ?? 60_000, 'permitLeaseMs', 1);
     this.#reporter = options.reporter ?? (process.env.TASKLANE_HOST_ID || hostname());
     this.#maxBatch = wholeNumber(options.maxBatch ?? 100, 'maxBatch', 1);
+    this.#burst = wholeNumber(options.burst ?? 0, 'burst', 0);
   }
 
   /** Probe timeout for the caller's request, or null with the breaker off. */
@@ -261,7 +269,7 @@ export class ApiGuard extends EventEmitter<ApiGuardEvents> {
         try {
           reply = (await this.#run('apiAcquire', [k.calls, k.inflight, k.breaker, k.pause], [
             rid, wanted, this.#rate?.limit ?? 0, this.#rate?.periodMs ?? 0, this.#maxInFlight, this.#permitLeaseMs,
-            this.#breaker?.probeTimeoutMs ?? this.#permitLeaseMs, this.#breaker?.maxCooldownMs ?? 0,
+            this.#breaker?.probeTimeoutMs ?? this.#permitLeaseMs, this.#breaker?.maxCooldownMs ?? 0, this.#burst,
           ])) as unknown[];
         } catch (err) {
           const error = toError(err);

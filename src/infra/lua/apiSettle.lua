@@ -30,8 +30,8 @@ local permit, outcome, reporter = ARGV[1], ARGV[2], ARGV[3]
 local pauseMs, windowMs, minCalls = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
 local ratio, baseCooldown, maxCooldown = tonumber(ARGV[7]), tonumber(ARGV[8]), tonumber(ARGV[9])
 local now = nowMs()
--- Ten buckets make the rolling window; a bucket's counts leave it whole.
-local BUCKETS = 10
+-- Twenty buckets make the rolling window; a bucket's counts leave it whole.
+local BUCKETS = 20
 
 if outcome == 'throttled' and pauseMs > 0 and redis.call('PTTL', KEYS[6]) < pauseMs then
   redis.call('SET', KEYS[6], fmt(now + pauseMs), 'PX', fmt(pauseMs))
