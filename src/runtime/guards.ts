@@ -125,9 +125,9 @@ export class RuntimeGuards {
   }
 }
 
-/** Twice the average rate in any tenth of the period (at least 1): the runtime's guards send no period's calls at once. */
+/** Twice the average rate in any twentieth of the period (at least 1): the runtime's guards send no period's calls at once. */
 function burstOf(rate: ApiRate | null): number {
-  return rate ? Math.max(1, Math.ceil(rate.limit / 5)) : 0;
+  return rate ? Math.max(1, Math.ceil(rate.limit / 10)) : 0;
 }
 
 /**

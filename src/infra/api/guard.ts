@@ -20,7 +20,7 @@ export interface BreakerOptions {
   /**
    * Calls before the breaker may open: the ratio is measured over the newest buckets of the
    * window that together hold at least this many calls, so a sudden outage opens it after
-   * about this many failures, however busy the window was before. Default 10.
+   * about this many failures, however busy the window was before. Default 5.
    */
   minCalls?: number;
   /** Failure ratio that opens it, above 0 and at most 1. Default 0.5. */
@@ -52,7 +52,7 @@ export interface ApiGuardOptions {
   /** Who reports failures: one host's local fault cannot open the breaker for all. Default TASKLANE_HOST_ID, else the host name. */
   reporter?: string;
   /**
-   * Smooths the rate limit: at most this many calls in any tenth of the period, so a
+   * Smooths the rate limit: at most this many calls in any twentieth of the period, so a
    * period's calls are not sent in one burst (which the network's and the API's queues
    * would spread into the API's next window). 0 for none. Default 0.
    */
@@ -113,7 +113,7 @@ interface Waiter {
 }
 
 const DEFAULT_BREAKER: Required<BreakerOptions> = {
-  windowMs: 2000, minCalls: 10, threshold: 0.5, cooldownMs: 2000, maxCooldownMs: 30_000, probeTimeoutMs: 2000,
+  windowMs: 2000, minCalls: 5, threshold: 0.5, cooldownMs: 2000, maxCooldownMs: 30_000, probeTimeoutMs: 2000,
 };
 
 /** The breaker's defaults (README: "Protecting the external API"). */
