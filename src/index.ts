@@ -22,3 +22,7 @@ export { createOperatorServer, DEFAULT_HTTP_PORT, type OperatorServer, type Oper
 export type { Overview, PriorityBand } from './runtime/http/overview.js';
 export { OperatorMetrics, type MetricsSources } from './runtime/metrics/registry.js';
 export { API_CALL_CLASSES, type ApiCallClass, type ApiCallCounts } from './infra/api/api-calls.js';
+export { ApiGuard, BREAKER_DEFAULTS, type ApiGuardOptions, type BreakerOptions, type CallOutcome, type GuardState, type Permit } from './infra/api/guard.js';
+export { parseApiRate, type ApiRate } from './infra/api/rate.js';
+export { guardHandler, withPermit, type GuardUse } from './infra/api/guarded.js';
+export type { GuardSpec } from './runtime/guards.js';
