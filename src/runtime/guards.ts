@@ -7,6 +7,7 @@ import type { Redis } from 'ioredis';
 import type { HandlerMap } from '../actors/types.js';
 import { OptionError } from '../infra/errors.js';
 import { ApiGuard, BREAKER_DEFAULTS, type BreakerOptions } from '../infra/api/guard.js';
+import { emptyGuardCounts, observeWait, type GuardCounts } from '../infra/api/guard-counts.js';
 import { guardHandler, type GuardUse } from '../infra/api/guarded.js';
 import { parseApiRate, type ApiRate } from '../infra/api/rate.js';
 
@@ -59,6 +60,7 @@ export class RuntimeGuards {
   readonly #specs: Readonly<Record<string, GuardSpec>>;
   readonly #taskTimeoutMs: number;
   readonly #made = new Map<string, Made>();
+  readonly #counts = emptyGuardCounts();
   #redis: { client: Redis; queue: string } | null = null;
 
   constructor(config: ApiGuardConfig, specs: Readonly<Record<string, GuardSpec>>, taskTimeoutMs: number) {
@@ -85,6 +87,10 @@ export class RuntimeGuards {
     if (!made) {
       made = this.#make(scope, this.#redis);
       this.#made.set(scope, made);
+      made.guard.on('permit:granted', ({ waitedMs }) => observeWait(this.#counts, waitedMs));
+      made.guard.on('permit:settled', ({ outcome }) => {
+        if (outcome === 'throttled') this.#counts.throttled += 1;
+      });
     }
     return { guard: made.guard, maxWaitMs: MAX_IN_PROCESS_WAIT_MS, maxThrottles: made.maxThrottles, defaultPauseMs: DEFAULT_429_PAUSE_MS, taskTimeoutMs: this.#taskTimeoutMs };
   }
@@ -105,6 +111,16 @@ export class RuntimeGuards {
       }
     }
     return Object.freeze(out);
+  }
+
+  /** 429s and permit waits of every guard of this process, cumulative. */
+  counts(): GuardCounts {
+    return { ...this.#counts, waitBuckets: [...this.#counts.waitBuckets] };
+  }
+
+  /** The scopes guarded in this process: `http` when it is, and the handlers module's. */
+  scopes(): string[] {
+    return [...(this.httpGuarded ? ['http'] : []), ...Object.keys(this.#specs)];
   }
 
   /** Rejects every caller still waiting for a permit. */

@@ -3,6 +3,7 @@ import type { HandlerMap } from '../actors/types.js';
 import { OptionError } from '../infra/errors.js';
 import { emptyApiCalls, type ApiCallCounts } from '../infra/api/api-calls.js';
 import { createHttpHandler } from '../infra/api/external-api.js';
+import { emptyGuardCounts, type GuardCounts } from '../infra/api/guard-counts.js';
 import { checkGuardSpecs, RuntimeGuards, type ApiGuardConfig, type GuardSpec } from './guards.js';
 
 /** The handlers of one process, and how to let go of what they hold (the HTTP pool). */
@@ -11,6 +12,8 @@ export interface HandlerSet {
   close(): Promise<void>;
   /** Calls the `http` handler made to the external API, by outcome class; zeros without one. */
   apiCalls(): ApiCallCounts;
+  /** 429s and permit waits of this process's API guards, cumulative; zeros without any. */
+  guardCounts(): GuardCounts;
   /** The API guards; attach them to the queue's Redis before the handlers run. Null without any. */
   readonly guards: RuntimeGuards | null;
 }
@@ -43,6 +46,7 @@ export async function buildHandlers({ apiUrl, handlers, guard }: { apiUrl: strin
       await http?.close();
     },
     apiCalls: () => http?.calls() ?? emptyApiCalls(),
+    guardCounts: () => guards?.counts() ?? emptyGuardCounts(),
     guards,
   };
 }

@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { EventEmitter } from 'eventemitter3';
 import type { Logger } from '../actors/types.js';
 import { emptyApiCalls } from '../infra/api/api-calls.js';
+import { emptyGuardCounts } from '../infra/api/guard-counts.js';
 import { ControlQueue } from './control.js';
 import { RedisWaitError } from './errors.js';
 import { buildHandlers, type HandlerSet } from './handlers.js';
@@ -105,7 +106,8 @@ export class InlineRuntime extends EventEmitter<RuntimeEvents> implements Runtim
     const stats = this.#host?.stats() ?? { ...EMPTY_STATS };
     const ready = this.#state === 'running' || this.#state === 'stopping';
     const apiCalls = this.#handlers?.apiCalls() ?? emptyApiCalls();
-    return { state: this.#state, workers: [{ ...this.#info(), ready, restarts: 0, stats }], totals: stats, apiCalls };
+    const apiGuard = this.#handlers?.guardCounts() ?? emptyGuardCounts();
+    return { state: this.#state, workers: [{ ...this.#info(), ready, restarts: 0, stats }], totals: stats, apiCalls, apiGuard };
   }
 
   async #stop(drainTimeoutMs: number): Promise<void> {

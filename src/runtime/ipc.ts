@@ -21,6 +21,7 @@
  */
 import { API_CALL_CLASSES, type ApiCallCounts } from '../infra/api/api-calls.js';
 import type { ApiGuardConfig } from './guards.js';
+import type { GuardCounts } from '../infra/api/guard-counts.js';
 import type { Lane } from '../infra/types.js';
 
 /** An error as plain data. */
@@ -91,7 +92,7 @@ export type PrimaryMessage = DrainMessage;
 
 export interface ReadyMessage { type: 'ready'; owner: string; pid: number; lanes: LaneCounts }
 /** `apiCalls` are cumulative since the worker started, so a lost message loses no calls. */
-export interface StatsMessage { type: 'stats'; owner: string; stats: WorkerStats; apiCalls?: ApiCallCounts }
+export interface StatsMessage { type: 'stats'; owner: string; stats: WorkerStats; apiCalls?: ApiCallCounts; guard?: GuardCounts }
 export interface TaskMessage {
   type: 'task';
   event: TaskEventName;
@@ -103,7 +104,7 @@ export interface TaskMessage {
   retryInMs?: number;
   error?: ErrorData;
 }
-export interface DrainedMessage { type: 'drained'; owner: string; stats: WorkerStats; apiCalls?: ApiCallCounts }
+export interface DrainedMessage { type: 'drained'; owner: string; stats: WorkerStats; apiCalls?: ApiCallCounts; guard?: GuardCounts }
 export interface FatalMessage { type: 'fatal'; owner: string; error: ErrorData }
 export type WorkerMessage = ReadyMessage | StatsMessage | TaskMessage | DrainedMessage | FatalMessage;
 
@@ -126,6 +127,10 @@ const shaped = (shape: Shape): Check => (v) => isRecord(v) && problemWith(v, sha
 const laneCounts = shaped({ short: isCount, long: isCount });
 const errorData = shaped({ name: isString, message: isString, code: optional(isString), stack: optional(isString) });
 const workerStats = shaped({ inFlight: isCount, completed: isCount, retried: isCount, dead: isCount, leasesLost: isCount, errors: isCount });
+const guardCounts = shaped({
+  throttled: isCount, waitCount: isCount, waitSumSeconds: (v) => typeof v === 'number' && Number.isFinite(v) && v >= 0,
+  waitBuckets: (v) => Array.isArray(v) && v.length <= 64 && v.every(isCount),
+});
 const apiCalls = shaped(Object.fromEntries(API_CALL_CLASSES.map((key) => [key, isCount])));
 const taskRef = shaped({ id: isText, type: isString, lane: oneOf(['short', 'long']), attempt: isCount, fence: isCount });
 
@@ -135,9 +140,9 @@ const PRIMARY_SHAPES: Readonly<Record<PrimaryMessage['type'], Shape>> = {
 
 const WORKER_SHAPES: Readonly<Record<WorkerMessage['type'], Shape>> = {
   ready: { owner: isText, pid: isCount, lanes: laneCounts },
-  stats: { owner: isText, stats: workerStats, apiCalls: optional(apiCalls) },
+  stats: { owner: isText, stats: workerStats, apiCalls: optional(apiCalls), guard: optional(guardCounts) },
   task: { event: oneOf(TASK_EVENTS), owner: isText, task: taskRef, durationMs: optional(isNumber), waitMs: optional(isNumber), retryInMs: optional(isNumber), error: optional(errorData) },
-  drained: { owner: isText, stats: workerStats, apiCalls: optional(apiCalls) },
+  drained: { owner: isText, stats: workerStats, apiCalls: optional(apiCalls), guard: optional(guardCounts) },
   fatal: { owner: isText, error: errorData },
 };
 

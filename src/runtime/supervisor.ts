@@ -18,6 +18,7 @@ import { EventEmitter } from 'eventemitter3';
 import type { Logger } from '../actors/types.js';
 import { ControlQueue } from './control.js';
 import { addApiCalls, emptyApiCalls, type ApiCallCounts } from '../infra/api/api-calls.js';
+import { addGuardCounts, emptyGuardCounts, type GuardCounts } from '../infra/api/guard-counts.js';
 import { CrashLoopError, RedisWaitError } from './errors.js';
 import { checkHandlers } from './handlers.js';
 import { HOST_EVENT } from './host.js';
@@ -53,6 +54,7 @@ interface Slot {
   stats: WorkerStats | null;
   /** The current process's cumulative external API calls (from its latest report). */
   apiCalls: ApiCallCounts | null;
+  guard: GuardCounts | null;
   restartTimer: NodeJS.Timeout | undefined;
 }
 
@@ -82,6 +84,7 @@ export class ClusterRuntime extends EventEmitter<RuntimeEvents> implements Runti
   readonly #halt = new AbortController();
   /** API calls of processes that have ended, so the runtime's totals never go down on a restart. */
   #exitedApiCalls = emptyApiCalls();
+  #exitedGuard = emptyGuardCounts();
 
   constructor(options: ResolvedOptions, log: Logger) {
     super();
@@ -89,7 +92,7 @@ export class ClusterRuntime extends EventEmitter<RuntimeEvents> implements Runti
     this.#log = log;
     this.#slots = planWorkers(options).map((lanes, index) => ({
       index, name: `w${index}`, lanes, policy: new RestartPolicy(options.restart), generation: 0, worker: undefined,
-      owner: '', pid: 0, startedAt: 0, ready: false, everReady: false, abandoned: false, lastError: undefined, stats: null, apiCalls: null, restartTimer: undefined,
+      owner: '', pid: 0, startedAt: 0, ready: false, everReady: false, abandoned: false, lastError: undefined, stats: null, apiCalls: null, guard: null, restartTimer: undefined,
     }));
   }
 
@@ -173,7 +176,8 @@ export class ClusterRuntime extends EventEmitter<RuntimeEvents> implements Runti
   stats(): RuntimeStats {
     const workers = this.#slots.map((s) => ({ ...this.#info(s), ready: s.ready, restarts: Math.max(0, s.generation - 1), stats: s.stats }));
     const apiCalls = this.#slots.reduce((sum, s) => addApiCalls(sum, s.apiCalls), this.#exitedApiCalls);
-    return { state: this.#state, workers, totals: sumStats(this.#slots.map((s) => (s.worker ? s.stats : null))), apiCalls };
+    const apiGuard = this.#slots.reduce((sum, s) => addGuardCounts(sum, s.guard), this.#exitedGuard);
+    return { state: this.#state, workers, totals: sumStats(this.#slots.map((s) => (s.worker ? s.stats : null))), apiCalls, apiGuard };
   }
 
   #fork(slot: Slot): void {
@@ -182,6 +186,7 @@ export class ClusterRuntime extends EventEmitter<RuntimeEvents> implements Runti
     slot.ready = false;
     slot.stats = null;
     slot.apiCalls = null;
+    slot.guard = null;
     slot.startedAt = Date.now();
     const o = this.#options;
     const init: WorkerInit = {
@@ -232,6 +237,7 @@ export class ClusterRuntime extends EventEmitter<RuntimeEvents> implements Runti
       case 'drained':
         slot.stats = message.stats;
         if (message.apiCalls) slot.apiCalls = message.apiCalls;
+        if (message.guard) slot.guard = message.guard;
         break;
       case 'task': {
         const event: TaskEvent = { owner: message.owner, task: message.task };
@@ -255,6 +261,8 @@ export class ClusterRuntime extends EventEmitter<RuntimeEvents> implements Runti
     // Calls made after its last report are not known; counters stay monotonic, a little behind.
     this.#exitedApiCalls = addApiCalls(this.#exitedApiCalls, slot.apiCalls);
     slot.apiCalls = null;
+    this.#exitedGuard = addGuardCounts(this.#exitedGuard, slot.guard);
+    slot.guard = null;
     const info = this.#info(slot);
     const ready = slot.ready;
     const uptimeMs = Date.now() - slot.startedAt;

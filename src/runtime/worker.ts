@@ -105,7 +105,7 @@ class WorkerProcess {
     host.start();
     this.#send({ type: 'ready', owner: init.owner, pid: process.pid, lanes: init.lanes });
     this.#log.info({ lanes: init.lanes, handlers: Object.keys(this.#handlers.handlers) }, 'worker ready');
-    this.#statsTimer = setInterval(() => this.#send({ type: 'stats', owner: init.owner, stats: host.stats(), apiCalls: this.#handlers!.apiCalls() }), init.statsEveryMs);
+    this.#statsTimer = setInterval(() => this.#send({ type: 'stats', owner: init.owner, stats: host.stats(), apiCalls: this.#handlers!.apiCalls(), guard: this.#handlers!.guardCounts() }), init.statsEveryMs);
     this.#statsTimer.unref();
   }
 
@@ -139,7 +139,10 @@ class WorkerProcess {
     const stats = this.#host?.stats() ?? { inFlight: 0, completed: 0, retried: 0, dead: 0, leasesLost: 0, errors: 0 };
     this.#log.info({ stats }, 'drained');
     const drained: WorkerMessage = { type: 'drained', owner: this.#init.owner, stats };
-    if (this.#handlers) drained.apiCalls = this.#handlers.apiCalls();
+    if (this.#handlers) {
+      drained.apiCalls = this.#handlers.apiCalls();
+      drained.guard = this.#handlers.guardCounts();
+    }
     await this.#lastWords(drained);
     process.exit(0);
   }

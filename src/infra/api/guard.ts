@@ -89,6 +89,8 @@ export interface ApiGuardEvents {
   'guard:waiting': (info: { reason: WaitReason; until: number; now: number; waiters: number }) => void;
   /** A permit was granted after `waitedMs`. */
   'permit:granted': (info: { waitedMs: number; probe: boolean }) => void;
+  /** A permit was given back with how its call went. */
+  'permit:settled': (info: { outcome: CallOutcome; probe: boolean }) => void;
   /** A Redis call of the guard failed; the callers it served got the error. */
   'guard:error': (error: Error) => void;
 }
@@ -197,6 +199,7 @@ export class ApiGuard extends EventEmitter<ApiGuardEvents> {
    */
   async settle(permit: Permit, outcome: CallOutcome, pauseMs = 0): Promise<void> {
     const b = this.#breaker;
+    this.emit('permit:settled', { outcome, probe: permit.probe });
     try {
       await this.#run('apiSettle', this.#settleKeys(), [
         permit.id, outcome, this.#reporter, Math.max(0, Math.round(pauseMs)),
