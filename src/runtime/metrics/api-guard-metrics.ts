@@ -4,7 +4,7 @@
  */
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { LIMITER_WAIT_BUCKETS, type GuardCounts } from '../../infra/api/guard-counts.js';
-import { readGuardStates } from '../api-state.js';
+import { readGuardStates } from '../../infra/api/read-state.js';
 import type { TaskQueue } from '../../infra/task-queue.js';
 
 const WAIT_NAME = 'tasklane_api_limiter_wait_seconds';
