@@ -18,6 +18,9 @@ export interface HandlerSet {
   readonly guards: RuntimeGuards | null;
 }
 
+/** Only the module's own entries are checked; the `http` settings play no part. */
+const DEFAULT_CHECK_CONFIG = { rate: null, maxInFlight: 0, breaker: false, threshold: 0.5, cooldownMs: 2000, maxThrottles: 0 };
+
 /** How buildHandlers guards external APIs: the runtime's `http` settings and the short-lane default deadline. */
 export interface GuardSettings {
   apiGuard: ApiGuardConfig;
@@ -75,6 +78,11 @@ export async function loadGuardSpecs(path: string): Promise<Record<string, Guard
  */
 export async function checkHandlers({ apiUrl, handlers }: { apiUrl: string | null; handlers: string | HandlerMap | null }): Promise<Set<string>> {
   const own = typeof handlers === 'string' ? await loadHandlerModule(handlers) : handlers ?? {};
+  if (typeof handlers === 'string') {
+    // A bad `guards` export fails here, once, rather than in every worker (a crash loop).
+    const specs = await loadGuardSpecs(handlers);
+    new RuntimeGuards(DEFAULT_CHECK_CONFIG, specs, 1).wrap(own);
+  }
   return new Set([...(apiUrl ? ['http'] : []), ...Object.keys(own)]);
 }
 
