@@ -72,7 +72,7 @@ export interface RuntimeOptions {
   apiMaxInFlight?: number;
   /** The shared circuit breaker of the external API (`on`/`off`). Default on. */
   apiBreaker?: boolean | 'on' | 'off';
-  /** Failure ratio that opens the breaker, above 0 and at most 1. Default 0.5. */
+  /** Failure ratio that opens the breaker, above 0 and at most 1. Default 0.8. */
   apiBreakerThreshold?: number | string;
   /** First cooldown of an open breaker before its probe, ms; doubled per failed probe up to 30 s. Default 2000. */
   apiBreakerCooldownMs?: number;
@@ -235,9 +235,9 @@ function apiGuardOption(options: RuntimeOptions): ApiGuardConfig {
   if (apiBreaker !== undefined && ![true, false, 'on', 'off'].includes(apiBreaker)) {
     throw new OptionError('apiBreaker', `Expected \`apiBreaker\` to be on or off, got ${describe(apiBreaker)}`);
   }
-  const threshold = typeof apiBreakerThreshold === 'string' && apiBreakerThreshold.trim() !== '' ? Number(apiBreakerThreshold) : apiBreakerThreshold ?? 0.5;
+  const threshold = typeof apiBreakerThreshold === 'string' && apiBreakerThreshold.trim() !== '' ? Number(apiBreakerThreshold) : apiBreakerThreshold ?? 0.8;
   if (typeof threshold !== 'number' || !(threshold > 0 && threshold <= 1)) {
-    throw new OptionError('apiBreakerThreshold', `Expected \`apiBreakerThreshold\` to be a failure ratio above 0 and at most 1 (e.g. 0.5), got ${describe(apiBreakerThreshold)}`);
+    throw new OptionError('apiBreakerThreshold', `Expected \`apiBreakerThreshold\` to be a failure ratio above 0 and at most 1 (e.g. 0.8), got ${describe(apiBreakerThreshold)}`);
   }
   return {
     rate: apiRate === undefined || apiRate === '' ? null : parseApiRate(apiRate, 'apiRate'),

@@ -12,8 +12,8 @@ const BAD_GUARDS = fileURLToPath(new URL('../fixtures/handlers-bad-guards.mjs', 
 const test = suite('API guard flags');
 test.after.each(killAll);
 
-test('defaults: breaker on (threshold 0.5, cooldown 2 s), no rate, no cap, 50 throttles', () => {
-  assert.equal(resolveOptions({}).apiGuard, { rate: null, maxInFlight: 0, breaker: true, threshold: 0.5, cooldownMs: 2000, maxThrottles: 50 });
+test('defaults: breaker on (threshold 0.8, cooldown 2 s), no rate, no cap, 50 throttles', () => {
+  assert.equal(resolveOptions({}).apiGuard, { rate: null, maxInFlight: 0, breaker: true, threshold: 0.8, cooldownMs: 2000, maxThrottles: 50 });
 });
 
 test('flags and their variables set every field; a flag beats its variable', () => {

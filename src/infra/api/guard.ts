@@ -20,16 +20,16 @@ export interface BreakerOptions {
   /**
    * Calls before the breaker may open: the ratio is measured over the newest buckets of the
    * window that together hold at least this many calls, so a sudden outage opens it after
-   * about this many failures, however busy the window was before. Default 5.
+   * about this many failures, however busy the window was before. Default 10.
    */
   minCalls?: number;
-  /** Failure ratio that opens it, above 0 and at most 1. Default 0.5. */
+  /** Failure ratio that opens it, above 0 and at most 1. Default 0.8: an API failing one call in five is not down. */
   threshold?: number;
   /** First cooldown before a probe. Default 2 s; each failed probe doubles it. */
   cooldownMs?: number;
   /** Cap of the doubled cooldown. Default 30 s. */
   maxCooldownMs?: number;
-  /** A probe that has not reported after this failed; the probe request times out at it. Default 2 s. */
+  /** A probe that has not reported after this failed; the probe request times out at it. Keep it above the API's normal latency. Default 5 s. */
   probeTimeoutMs?: number;
 }
 
@@ -115,7 +115,7 @@ interface Waiter {
 }
 
 const DEFAULT_BREAKER: Required<BreakerOptions> = {
-  windowMs: 2000, minCalls: 5, threshold: 0.5, cooldownMs: 2000, maxCooldownMs: 30_000, probeTimeoutMs: 2000,
+  windowMs: 2000, minCalls: 10, threshold: 0.8, cooldownMs: 2000, maxCooldownMs: 30_000, probeTimeoutMs: 5000,
 };
 
 /** The breaker's defaults (README: "Protecting the external API"). */

@@ -3,7 +3,7 @@
  * outcome reported after it. Shared by the built-in `http` handler (one permit per request,
  * quick retries included) and by handlers-module types a `guards` export names.
  */
-import { GuardWaitError, NonRetryableError, toError } from '../errors.js';
+import { ErrorCode, GuardWaitError, NonRetryableError, toError } from '../errors.js';
 import type { HandlerContext, TaskHandler } from '../handler-types.js';
 import type { Lease } from '../types.js';
 import type { ApiGuard, CallOutcome } from './guard.js';
@@ -77,8 +77,9 @@ export function guardHandler(handler: TaskHandler, use: () => GuardUse | null): 
 
 /** What a failed call tells the breaker: only failures the API itself may be causing count. */
 function outcomeOf(error: Error, signal: AbortSignal): CallOutcome {
-  // The task's own deadline or a lost lease says nothing about the API; a probe's timeout does.
-  if (signal.aborted) return 'neutral';
+  // A deadline passed waiting for the API is a timeout like any other; a lost lease or a
+  // shutdown says nothing about the API. (A probe's own timeout leaves `signal` alone: a failure.)
+  if (signal.aborted) return (signal.reason as { code?: unknown } | null)?.code === ErrorCode.Timeout ? 'fail' : 'neutral';
   const hints = error as Error & { retryable?: unknown };
   if (error instanceof NonRetryableError || hints.retryable === false || error instanceof GuardWaitError) return 'ok';
   return 'fail';
