@@ -53,7 +53,11 @@ export async function startFlakyApi(options = {}) {
 
   /** The API-wide answer before any per-key behaviour: the outage's 503, the quota's 429. */
   function apiWide(now) {
-    if (config.outage) return { status: 503, body: { error: 'outage' } };
+    if (config.outage) {
+      // Counted on arrival: a call answered during the outage but sent before it is not one.
+      state.outageCalls += 1;
+      return { status: 503, body: { error: 'outage' } };
+    }
     const quota = config.quota;
     if (!quota) return null;
     const log = state.quotaLog;
@@ -120,7 +124,6 @@ export async function startFlakyApi(options = {}) {
     if (status === 429) slot.throttled += 1;
     else if (status >= 500) slot.failed += 1;
     else if (status < 300) slot.ok += 1;
-    if (config.outage) state.outageCalls += 1;
     if (status < 300 && state.outageEndedAt !== null && state.firstOkAfterOutage === null) state.firstOkAfterOutage = Date.now();
   }
 

@@ -3,7 +3,7 @@
  * outcome reported after it. Shared by the built-in `http` handler (one permit per request,
  * quick retries included) and by handlers-module types a `guards` export names.
  */
-import { ErrorCode, GuardWaitError, NonRetryableError, toError } from '../errors.js';
+import { GuardWaitError, NonRetryableError, toError } from '../errors.js';
 import type { HandlerContext, TaskHandler } from '../handler-types.js';
 import type { Lease } from '../types.js';
 import type { ApiGuard, CallOutcome } from './guard.js';
@@ -53,7 +53,7 @@ export async function withPermit<T>(use: GuardUse, task: Lease, signal: AbortSig
       await guard.settle(permit, 'throttled', pauseMs);
       throw new GuardWaitError({ retryInMs: pauseMs, reason: 'throttled', scope: guard.scope, throttles: 1, maxThrottles: use.maxThrottles });
     }
-    await guard.settle(permit, outcomeOf(error, signal));
+    await guard.settle(permit, outcomeOf(answer instanceof Error ? answer : error, signal));
     throw err;
   }
   await guard.settle(permit, 'ok');
@@ -77,9 +77,11 @@ export function guardHandler(handler: TaskHandler, use: () => GuardUse | null): 
 
 /** What a failed call tells the breaker: only failures the API itself may be causing count. */
 function outcomeOf(error: Error, signal: AbortSignal): CallOutcome {
-  // A deadline passed waiting for the API is a timeout like any other; a lost lease or a
-  // shutdown says nothing about the API. (A probe's own timeout leaves `signal` alone: a failure.)
-  if (signal.aborted) return (signal.reason as { code?: unknown } | null)?.code === ErrorCode.Timeout ? 'fail' : 'neutral';
+  // The task's own signal says nothing certain about the API: a lost lease, a shutdown, or a
+  // deadline that may have run out in a retry's backoff or waiting for a pooled connection, and
+  // that every task of a claimed batch shares (so its timeouts come in bursts). The API's own
+  // timeouts (undici's) and a probe's timeout (which leaves `signal` alone) are failures.
+  if (signal.aborted) return 'neutral';
   const hints = error as Error & { retryable?: unknown };
   if (error instanceof NonRetryableError || hints.retryable === false || error instanceof GuardWaitError) return 'ok';
   return 'fail';
