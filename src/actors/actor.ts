@@ -4,7 +4,7 @@ import { describe } from '../infra/validate.js';
 import { Actor } from './actor-core.js';
 import type { ActorOptions } from './options.js';
 
-export { Actor, type ActorState } from './actor-core.js';
+export { Actor, FINAL_REPORT_GRACE_MS, type ActorState, type DrainSummary } from './actor-core.js';
 export type { ActorEvents } from './events.js';
 export type { ActorOptions } from './options.js';
 

@@ -48,6 +48,9 @@ export class Attempt {
   #onInterrupt: (() => void) | undefined;
   #interruption: Interruption | undefined;
   #settled = false;
+  /** Settles when the handler's own promise does, however the attempt ended. */
+  #handlerDone: Promise<void> = Promise.resolve();
+  #handlerRunning = false;
 
   constructor(lease: Lease, store: LeaseStore) {
     this.lease = lease;
@@ -71,6 +74,19 @@ export class Attempt {
     return this.#interruption;
   }
 
+  /**
+   * True while the handler's promise has not settled. After an interruption this is a
+   * handler that ignores its signal: it still holds its slot (see Actor).
+   */
+  get handlerRunning(): boolean {
+    return this.#handlerRunning;
+  }
+
+  /** Settles (never rejects) once the handler's promise settles. */
+  get handlerSettled(): Promise<void> {
+    return this.#handlerDone;
+  }
+
   /** Interrupts the attempt: the handler's signal fires with the ending's error. Only the first call counts. */
   end(interruption: Interruption): void {
     if (this.#interruption) return;
@@ -81,14 +97,23 @@ export class Attempt {
 
   /**
    * Runs the handler and settles as soon as it finishes or the attempt is interrupted,
-   * whichever comes first. A handler that ignores its signal is not waited for: its
-   * late result is dropped (Promise.race keeps its late rejection handled).
+   * whichever comes first. A handler that ignores its signal is not waited for here: its
+   * late result is dropped (Promise.race keeps its late rejection handled), and
+   * `handlerSettled` tells the actor when it finally lets go of its slot.
    */
   async run(handler: TaskHandler, log: () => Logger): Promise<Settlement> {
     if (this.#interruption) return this.#interruption;
     const interrupted = new Promise<void>((resolve) => (this.#onInterrupt = resolve));
+    const running = (async () => handler(this.lease, this.#context(log)))();
+    this.#handlerRunning = true;
+    // Subscribed before the race below, so the flag is down by the time run() settles
+    // with the handler's own outcome.
+    const done = () => {
+      this.#handlerRunning = false;
+    };
+    this.#handlerDone = running.then(done, done);
     try {
-      const result = await Promise.race([(async () => handler(this.lease, this.#context(log)))(), interrupted]);
+      const result = await Promise.race([running, interrupted]);
       return this.#interruption ?? { kind: 'completed', result };
     } catch (thrown) {
       return this.#interruption ?? { kind: 'failed', error: toError(thrown) };

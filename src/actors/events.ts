@@ -27,6 +27,11 @@ export interface ActorEvents {
   'lease:lost': (lease: Lease) => void;
   /** Nothing is running and the lane had nothing to claim. Emitted once per idle spell. */
   'actor:idle': () => void;
+  /**
+   * Handlers that ignore their signal past their attempt's end now hold every slot, so
+   * the actor can run nothing. Emitted once each time the count reaches `concurrency`.
+   */
+  'actor:wedged': (info: { stuck: number; concurrency: number }) => void;
   /** A store call failed (e.g. Redis is down). The actor keeps going, with backoff. */
   'actor:error': (error: Error) => void;
 }

@@ -43,6 +43,12 @@ export interface ActorOptions {
    * task's creation; past it the task is dead-lettered. Default 0: dead-lettered at once.
    */
   unknownTypeGraceMs?: number;
+  /**
+   * How long handlers past their deadline must hold every slot before the actor reports
+   * itself wedged (`actor:wedged`). Default 5 s: a handler that honours its signal but
+   * cleans up asynchronously (a rollback in a `finally`) lets go well within it.
+   */
+  wedgedAfterMs?: number;
   /** Default: a logger that drops everything. */
   log?: Logger;
 }
@@ -61,6 +67,7 @@ export interface ResolvedActorOptions {
   readonly heartbeatEveryMs: number;
   readonly idleWaitMs: number;
   readonly unknownTypeGraceMs: number;
+  readonly wedgedAfterMs: number;
   readonly log: Logger;
 }
 
@@ -80,6 +87,9 @@ export const noopLogger: Logger = {
   error() {},
   child() {
     return noopLogger;
+  },
+  isLevelEnabled() {
+    return false;
   },
 };
 
@@ -119,11 +129,12 @@ export function resolveActorOptions(options: ActorOptions): ResolvedActorOptions
   // 0 would turn the idle wait into a polling loop.
   const idleWaitMs = integer(options, 'idleWaitMs', 1000, 1, HOUR);
   const unknownTypeGraceMs = integer(options, 'unknownTypeGraceMs', 0, 0, 365 * 24 * HOUR);
+  const wedgedAfterMs = integer(options, 'wedgedAfterMs', 5000, 0, HOUR);
   const claimLeaseMs = lane === 'short' ? Math.max(leaseMs, Math.min(24 * HOUR, defaultTimeoutMs + SHORT_LEASE_MARGIN_MS)) : leaseMs;
-  return { lane, store, handlers, owner, concurrency, leaseMs, claimLeaseMs, defaultTimeoutMs, heartbeatEveryMs, idleWaitMs, unknownTypeGraceMs, log };
+  return { lane, store, handlers, owner, concurrency, leaseMs, claimLeaseMs, defaultTimeoutMs, heartbeatEveryMs, idleWaitMs, unknownTypeGraceMs, wedgedAfterMs, log };
 }
 
-type NumericOption = 'concurrency' | 'leaseMs' | 'defaultTimeoutMs' | 'heartbeatEveryMs' | 'idleWaitMs' | 'unknownTypeGraceMs';
+type NumericOption = 'concurrency' | 'leaseMs' | 'defaultTimeoutMs' | 'heartbeatEveryMs' | 'idleWaitMs' | 'unknownTypeGraceMs' | 'wedgedAfterMs';
 
 function integer(options: ActorOptions, name: NumericOption, fallback: number, min: number, max: number): number {
   const value: unknown = options[name];

@@ -4,12 +4,14 @@ import type { Settlement } from './attempt.js';
 import { CompletionBatcher } from './completion-batcher.js';
 import type { Notify } from './events.js';
 import { failOptionsFor } from './fail-options.js';
+import { OutcomeLog } from './outcome-log.js';
 import { parkDelayMs } from './park.js';
 import { withRetries } from './store-retry.js';
 import type { LeaseStore, Logger } from './types.js';
 
 /**
- * Records each attempt's settlement in the store and emits the matching event.
+ * Records each attempt's settlement in the store, emits the matching event and logs
+ * the outcome's line (outcome-log.ts).
  * Completions go through a CompletionBatcher; failures and releases are single
  * calls. Every call is retried a few times on store errors; if it still fails, the
  * task is left to its lease expiry, which requeues it (the final safety net).
@@ -24,6 +26,7 @@ export class OutcomeReporter {
   readonly #notify: Notify;
   readonly #onStoreError: (error: unknown) => void;
   readonly #batcher: CompletionBatcher;
+  readonly #outcomes: OutcomeLog;
   readonly #unknownTypeGraceMs: number;
   readonly #known: readonly string[];
 
@@ -34,6 +37,7 @@ export class OutcomeReporter {
     this.#notify = notify;
     this.#onStoreError = onStoreError;
     this.#batcher = new CompletionBatcher(store, onStoreError);
+    this.#outcomes = new OutcomeLog(log);
     this.#unknownTypeGraceMs = unknownTypeGraceMs;
     this.#known = knownTypes;
   }
@@ -54,10 +58,9 @@ export class OutcomeReporter {
           if (settlement.error instanceof UnknownTaskTypeError && this.#unknownTypeGraceMs > 0) return await this.#unknownType(lease, settlement.error);
           return await this.#fail(lease, settlement.error);
         case 'lost':
-          this.#notify('lease:lost', lease);
-          return;
+          return this.#lost(lease);
         case 'stopped':
-          await withRetries(() => this.#store.release(lease), this.#onStoreError);
+          if (await withRetries(() => this.#store.release(lease), this.#onStoreError)) this.#outcomes.released(lease);
           return;
       }
     } catch (error) {
@@ -76,8 +79,9 @@ export class OutcomeReporter {
       if (error instanceof ValidationError) return this.#fail(lease, error, { retryable: false });
       throw error;
     }
-    if (recorded) this.#notify('task:completed', lease, { durationMs });
-    else this.#notify('lease:lost', lease);
+    if (!recorded) return this.#lost(lease);
+    this.#outcomes.completed(lease, durationMs);
+    this.#notify('task:completed', lease, { durationMs });
   }
 
   /**
@@ -89,13 +93,8 @@ export class OutcomeReporter {
     const delayMs = parkDelayMs(lease, this.#unknownTypeGraceMs);
     if (delayMs === null) return this.#fail(lease, new UnknownTaskTypeError(lease.type, this.#known, { graceMs: this.#unknownTypeGraceMs }), { retryable: false });
     const released = await withRetries(() => this.#store.release(lease, { delayMs }), this.#onStoreError);
-    if (!released) {
-      this.#notify('lease:lost', lease);
-      return;
-    }
-    const graceLeftMs = this.#unknownTypeGraceMs - Math.max(0, lease.claimedAt - lease.createdAt);
-    this.#log.warn({ taskId: lease.id, type: lease.type, retryInMs: delayMs, graceLeftMs },
-      `no handler here for task type \`${lease.type}\`; parked for ${delayMs} ms, waiting for a worker that handles it (dead-lettered once the grace is over)`);
+    if (!released) return this.#lost(lease);
+    this.#outcomes.parked(lease, delayMs, this.#unknownTypeGraceMs - Math.max(0, lease.claimedAt - lease.createdAt));
     this.#notify('task:parked', lease, error, { retryInMs: delayMs });
   }
 
@@ -120,9 +119,24 @@ export class OutcomeReporter {
   }
 
   async #fail(lease: Lease, error: Error, options = failOptionsFor(error)): Promise<void> {
-    const outcome = await withRetries(() => this.#store.fail(lease, error, options), this.#onStoreError);
-    if (outcome === 'retrying') this.#notify('task:retrying', lease, error, options.retryInMs === undefined ? {} : { retryInMs: options.retryInMs });
-    else if (outcome === 'dead') this.#notify('task:dead', lease, error);
-    else this.#notify('lease:lost', lease);
+    // The backoff is drawn here rather than in the store, so the retry line tells the delay
+    // actually scheduled. The event keeps `retryInMs` for delays the error asked for.
+    const retryInMs = options.retryInMs ?? (options.retryable === false ? undefined : this.#store.backoffFor?.(lease));
+    const stored = retryInMs === undefined ? options : { ...options, retryInMs };
+    const outcome = await withRetries(() => this.#store.fail(lease, error, stored), this.#onStoreError);
+    if (outcome === 'retrying') {
+      this.#outcomes.retrying(lease, error, retryInMs);
+      this.#notify('task:retrying', lease, error, options.retryInMs === undefined ? {} : { retryInMs: options.retryInMs });
+    } else if (outcome === 'dead') {
+      this.#outcomes.dead(lease, error);
+      this.#notify('task:dead', lease, error);
+    } else {
+      this.#lost(lease);
+    }
+  }
+
+  #lost(lease: Lease): void {
+    this.#outcomes.lost(lease);
+    this.#notify('lease:lost', lease);
   }
 }

@@ -14,6 +14,14 @@ export interface LeaseStore {
   throttle?(lease: Lease, options: ThrottleOptions): Promise<'delayed' | 'capped' | 'stale'>;
   wakeGeneration(lane: Lane): number;
   waitForWork(lane: Lane, options?: { since?: number; timeoutMs?: number; signal?: AbortSignal }): Promise<boolean>;
+  /**
+   * Optional, for stores whose claims may answer `paused`: a counter of resumes, and a wait
+   * for the next one. A store without them has its paused consumers wait on `waitForWork`.
+   */
+  resumeGeneration?(lane: Lane): number;
+  waitForResume?(lane: Lane, options?: { since?: number; timeoutMs?: number; signal?: AbortSignal }): Promise<boolean>;
+  /** The delay `fail` would pick for this attempt's retry when the error names none (the queue's backoff). Optional: without it the retry line has no `delayMs`. */
+  backoffFor?(lease: Lease): number;
 }
 
 // Handler types live below both layers: the external-API client in src/infra/api uses them too.

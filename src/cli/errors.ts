@@ -32,8 +32,9 @@ export const EXIT_CODES_HELP = 'Exit codes: 0 ok (also a duplicate enqueue, or -
  * throw new NotFoundError('no task `a` in queue `default`');
  */
 export class NotFoundError extends TasklaneError {
-  constructor(message: string) {
-    super(ErrorCode.NotFound, message);
+  /** `code` says more where the HTTP API does (a task that exists but cannot be cancelled). */
+  constructor(message: string, code: ErrorCode = ErrorCode.NotFound) {
+    super(code, message);
     this.name = 'NotFoundError';
   }
 }

@@ -14,8 +14,9 @@ import { deadGroup } from './dead-commands.js';
 import { EXIT_CODES_HELP, ExitCode, exitCodeOf } from './errors.js';
 import { Output, type Io } from './output.js';
 import { enqueueCommand, getCommand, statsCommand } from './task-commands.js';
+import { forgetCommand, pauseCommand, resumeCommand } from './control-commands.js';
 
-const COMMANDS: readonly Command[] = [enqueueCommand, getCommand, statsCommand, listCommand, cancelCommand, apiCommand];
+const COMMANDS: readonly Command[] = [enqueueCommand, getCommand, statsCommand, listCommand, cancelCommand, pauseCommand, resumeCommand, forgetCommand, apiCommand];
 const GROUPS: readonly CommandGroup[] = [deadGroup];
 const SUPERVISOR = 'supervisor';
 const ALL_NAMES = [...COMMANDS.map((c) => c.name), ...GROUPS.map((g) => g.name), SUPERVISOR, 'help'];
@@ -43,7 +44,7 @@ export async function runCli(argv: readonly string[], env: NodeJS.ProcessEnv, io
       return undefined;
     }
     if (word === undefined) {
-      if (argv.includes('--version')) return print(io, `${version()}\n`);
+      if (argv.includes('--version')) return print(io, out.json ? `${JSON.stringify({ version: version() })}\n` : `${version()}\n`);
       if (wantsHelp) return print(io, topHelp());
       io.stderr.write(topHelp());
       return ExitCode.Usage;
@@ -116,7 +117,7 @@ function takeWord(argv: readonly string[], usage: string): [string | undefined, 
     if (arg.startsWith('-')) {
       const flag = arg.split('=')[0]!;
       if (EARLY_FLAGS.has(flag)) continue;
-      throw new OptionError(flag, `\`${flag}\` goes after the command: \`${usage} <command> ... ${flag} ...\` (only --redis, --queue, --json and --help may come before it)`);
+      throw new OptionError(flag, `\`${flag}\` goes after the command: \`${usage} <command> ... ${flag} ...\` (only ${[...EARLY_FLAGS].filter((f) => f.startsWith('--')).join(', ')} may come before it)`);
     }
     return [arg, [...argv.slice(0, i), ...argv.slice(i + 1)]];
   }
@@ -153,7 +154,7 @@ function topHelp(): string {
     '  -h, --help                  show help; works for every command and group',
     '',
     'Run `tasklane <command> --help` for a command\'s flags, e.g. `tasklane dead retry --help`.',
-    '`tasklane --version` prints the version.',
+    '`tasklane --version` prints the version (`--version --json`: {"version":"..."}).',
     '',
     EXIT_CODES_HELP,
     '',

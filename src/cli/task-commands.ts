@@ -5,7 +5,7 @@ import { OptionError } from '../infra/errors.js';
 import type { QueueStats, TaskInfo, TaskInput } from '../infra/types.js';
 import { durationFlag, expectPositionals, intFlag, jsonFlag, laneFlag, stringFlag } from './args.js';
 import type { Command } from './command.js';
-import { NotFoundError } from './errors.js';
+import { missingTask } from './control-commands.js';
 import { fields, time } from './output.js';
 
 /**
@@ -65,13 +65,13 @@ export const getCommand: Command = {
   args: 'ID',
   summary: 'Shows one task: its state, attempts, payload, result or last error.',
   flags: {},
-  notFound: 'no task has this id (never enqueued, or its record has expired)',
+  notFound: 'no task has this id (never enqueued, or its record has expired; the message says until when enqueue still refuses it)',
   examples: ['tasklane get welcome:42', 'tasklane get welcome:42 --json | jq .state'],
   async run({ positionals, out, queue }) {
     const [id] = expectPositionals('tasklane get', positionals, ['ID']) as [string];
     const q = await queue();
     const task = await q.get(id);
-    if (!task) throw new NotFoundError(`no task \`${id}\` in queue \`${q.name}\``);
+    if (!task) throw await missingTask(q, id);
     out.result(task, () => describeTask(task));
   },
 };
@@ -104,6 +104,7 @@ function describeStats(queue: string, s: QueueStats): string {
     ['active', s.active],
     ['completed', s.completed],
     ['dead', s.dead],
+    ['paused', s.paused.short || s.paused.long ? [s.paused.short && 'short', s.paused.long && 'long'].filter(Boolean).join(', ') : 'none'],
   ]);
 }
 

@@ -26,6 +26,15 @@ export interface DeadLetterSummary {
 /** The hash fields a summary reads (see the key table in the README for their meaning). */
 const SUMMARY_FIELDS = ['state', 'type', 'lane', 'pri', 'att', 'max', 'err', 'ft'] as const;
 
+/** Records read per round trip at first, before their size is known. */
+const FIRST_CHUNK = 10;
+
+/** One page of dead letters, and where the next page starts (null: none left). */
+export interface DeadLetterPage {
+  tasks: TaskInfo[];
+  nextOffset: number | null;
+}
+
 /**
  * Full records of the dead letters ranked `offset` to `offset + limit - 1`, most recent
  * first, read {@link DEAD_READ_CHUNK} at a time. A record that expired or left the dead
@@ -35,17 +44,40 @@ const SUMMARY_FIELDS = ['state', 'type', 'lane', 'pri', 'att', 'max', 'err', 'ft
  * await readDeadLetters(redis, keys, { limit: 1000, offset: 0 }) // 10 round trips of 100 HGETALLs
  */
 export async function readDeadLetters(redis: Redis, keys: QueueKeys, { limit, offset }: { limit: number; offset: number }): Promise<TaskInfo[]> {
+  return (await readDeadLetterPage(redis, keys, { limit, offset, maxBytes: Infinity })).tasks;
+}
+
+/**
+ * Like {@link readDeadLetters}, but stops once the records read pass `maxBytes`: a page of
+ * 1000 dead letters whose payload and result are 1 MiB each would otherwise hold 2 GiB in
+ * memory before a byte is sent. The first round trip reads {@link FIRST_CHUNK} records; later
+ * ones as many as the budget left holds at the average size seen so far (at most
+ * DEAD_READ_CHUNK), so a page stays close to its budget. `nextOffset` says where to go on.
+ *
+ * @example
+ * await readDeadLetterPage(redis, keys, { limit: 1000, offset: 0, maxBytes: 16 * 2 ** 20 })
+ */
+export async function readDeadLetterPage(redis: Redis, keys: QueueKeys, { limit, offset, maxBytes }: { limit: number; offset: number; maxBytes: number }): Promise<DeadLetterPage> {
   const ids = await redis.zrevrange(keys.dead, offset, offset + limit - 1);
   const tasks: TaskInfo[] = [];
-  for (let start = 0; start < ids.length; start += DEAD_READ_CHUNK) {
-    const chunk = ids.slice(start, start + DEAD_READ_CHUNK);
+  let bytes = 0;
+  let read = 0;
+  while (read < ids.length && bytes < maxBytes) {
+    const perRecord = read === 0 ? Infinity : Math.max(1, bytes / read);
+    const first = maxBytes === Infinity ? DEAD_READ_CHUNK : FIRST_CHUNK;
+    const size = Math.max(1, Math.min(DEAD_READ_CHUNK, read === 0 ? first : Math.floor((maxBytes - bytes) / perRecord)));
+    const chunk = ids.slice(read, read + size);
     const hashes = await Promise.all(chunk.map((id) => redis.hgetall(keys.task(id))));
     chunk.forEach((id, i) => {
-      const task = decodeTask(id, hashes[i]!);
+      const hash = hashes[i]!;
+      for (const value of Object.values(hash)) bytes += value.length;
+      const task = decodeTask(id, hash);
       if (task?.state === 'dead') tasks.push(task);
     });
+    read += chunk.length;
   }
-  return tasks;
+  const more = read < ids.length || ids.length === limit;
+  return { tasks, nextOffset: more ? offset + read : null };
 }
 
 /**

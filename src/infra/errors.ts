@@ -17,7 +17,7 @@ export const ErrorCode = {
   HttpStatus: 'TASKLANE_ERR_HTTP_STATUS',
   HttpRequest: 'TASKLANE_ERR_HTTP_REQUEST',
   Handler: 'TASKLANE_ERR_HANDLER',
-  UnknownTaskType: 'TASKLANE_ERR_UNKNOWN_TASK_TYPE',
+  UnknownTaskType: 'TASKLANE_ERR_UNKNOWN_TYPE',
   CrashLoop: 'TASKLANE_ERR_CRASH_LOOP',
   // The API guard: a task that waits for the external API is given back uncounted
   // (GuardWait); one answered 429 more often than the cap allows is dead-lettered (Throttled).
@@ -37,6 +37,14 @@ export const ErrorCode = {
   UnsupportedMediaType: 'TASKLANE_ERR_UNSUPPORTED_MEDIA_TYPE',
   NotCancellable: 'TASKLANE_ERR_NOT_CANCELLABLE',
   NotReady: 'TASKLANE_ERR_NOT_READY',
+  // A Content-Encoding the server does not decode (415).
+  UnsupportedEncoding: 'TASKLANE_ERR_UNSUPPORTED_ENCODING',
+  // GET /tasks/:id of an id with no record that enqueue still refuses (404, with `refusedUntil`).
+  IdRefused: 'TASKLANE_ERR_ID_REFUSED',
+  // The client closed the connection before its request body was complete (logged at debug).
+  ClientAborted: 'TASKLANE_ERR_CLIENT_ABORTED',
+  // queue.forget of an id whose record still exists.
+  IdInUse: 'TASKLANE_ERR_ID_IN_USE',
   // A change timed out waiting for Redis: it may or may not have been applied.
   OutcomeUnknown: 'TASKLANE_ERR_OUTCOME_UNKNOWN',
   Internal: 'TASKLANE_ERR_INTERNAL',
@@ -52,6 +60,20 @@ export class TasklaneError extends Error {
     super(message, options);
     this.name = 'TasklaneError';
     this.code = code;
+  }
+}
+
+/**
+ * `queue.forget(id)` was refused: the id still has a record, and clearing its dedup marker
+ * would let a new task overwrite it. Nothing was changed.
+ */
+export class IdInUseError extends TasklaneError {
+  readonly id: string;
+
+  constructor(id: string) {
+    super(ErrorCode.IdInUse, `Task \`${id}\` still has a record; only the dedup marker of a purged or expired id can be forgotten`);
+    this.name = 'IdInUseError';
+    this.id = id;
   }
 }
 

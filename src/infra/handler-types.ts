@@ -11,6 +11,10 @@ export interface Logger {
   warn(obj: object, msg?: string): void;
   error(obj: object, msg?: string): void;
   child(bindings: object): Logger;
+  /** Optional (pino has it): lets hot paths skip building a line the level drops. Missing means every level is enabled. */
+  isLevelEnabled?(level: string): boolean;
+  /** Optional (pino has it): the keys bound so far, so that a child binds each key once. */
+  bindings?(): Record<string, unknown>;
 }
 
 /** What a handler receives besides the task. */

@@ -60,6 +60,15 @@ export class QueueKeys {
     return `${this.prefix}count:enqueued`;
   }
 
+  /**
+   * Marker of a paused lane (value: server ms when it was paused). Its existence is the
+   * pause: the claim script checks it with one EXISTS, and it lives in Redis so every
+   * supervisor sees it and it survives restarts.
+   */
+  paused(lane: Lane): string {
+    return `${this.prefix}paused:${lane}`;
+  }
+
   /** Pub/sub channel on which scripts announce new work to idle consumers. */
   get wakeChannel(): string {
     return `${this.prefix}wake`;

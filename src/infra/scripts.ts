@@ -10,7 +10,7 @@ type Arg = string | number;
  */
 export const SCRIPTS = {
   enqueue: 5,
-  claim: 7,
+  claim: 8,
   heartbeat: 1,
   complete: 2,
   fail: 3,
@@ -23,6 +23,10 @@ export const SCRIPTS = {
   retryDeadMany: 4,
   purgeDeadMany: 1,
   stats: 6,
+  pause: 1,
+  resume: 1,
+  refusal: 2,
+  forget: 2,
   listTasks: 2,
   apiAcquire: 4,
   apiSettle: 6,

@@ -3,14 +3,14 @@ import type { Redis } from 'ioredis';
 import type { ConnectionOptions } from 'node:tls';
 import { backoffDelay, type BackoffOptions } from './backoff.js';
 import { checkEvictionPolicy, resolveRedis, type RedisInput } from './connection.js';
-import { readDeadLetters, readDeadSummaries, type DeadLetterSummary } from './dead-letters.js';
+import { readDeadLetterPage, readDeadLetters, readDeadSummaries, type DeadLetterPage, type DeadLetterSummary } from './dead-letters.js';
 import { decodeLeases, decodeTask, errorInfo } from './decode.js';
-import { ClosedError, OptionError, UnexpectedReplyError, ValidationError, toError } from './errors.js';
+import { ClosedError, IdInUseError, OptionError, UnexpectedReplyError, ValidationError, toError } from './errors.js';
 import { QueueKeys } from './keys.js';
 import { planList, readPage, type ListOptions, type TaskPage } from './list-tasks.js';
 import { mergeTls } from './tls.js';
 import { defineScripts, type ScriptName } from './scripts.js';
-import type { ClaimBatch, ClaimOptions, EnqueueResult, FailOptions, FailOutcome, Lane, Lease, QueueStats, ReleaseOptions, TaskInfo, ThrottleOptions, TaskInput } from './types.js';
+import { LANES, type ClaimBatch, type ClaimOptions, type EnqueueResult, type FailOptions, type FailOutcome, type IdRefusal, type Lane, type Lease, type QueueStats, type ReleaseOptions, type TaskInfo, type TaskInput, type ThrottleOptions } from './types.js';
 import { checkId, checkInt, checkLane, normalizeInput, normalizeInputs, serializePayload, type NormalizedTask } from './validate.js';
 import { WakeSignal } from './wake.js';
 
@@ -130,19 +130,97 @@ export class TaskQueue extends EventEmitter<TaskQueueEvents> {
     return tasks.map((t, i) => ({ id: t.id, duplicate: Number(flags[i]) === 1 }));
   }
 
-  /** The task record, or null when unknown or expired. */
+  /** The task record, or null when unknown or expired (see `refusal` for why enqueue may still refuse the id). */
   async get(id: string): Promise<TaskInfo | null> {
     this.#assertOpen();
     checkId(id);
     return decodeTask(id, await this.redis.hgetall(this.keys.task(id)));
   }
 
+  /**
+   * Why `enqueue` would call `id` a duplicate although `get` finds no record: the record was
+   * purged or expired, and the dedup marker refuses the id until `refusedUntil` (server ms;
+   * null for a marker without an expiry). Null when the id has a record, or is free.
+   *
+   * @example
+   * await queue.refusal('a') // { id: 'a', state: 'refused', refusedUntil: 1767225600000 }
+   */
+  async refusal(id: string): Promise<IdRefusal | null> {
+    this.#assertOpen();
+    checkId(id);
+    const [exists, until] = expectArray('refusal', await this.#run('refusal', [this.keys.task(id), this.keys.dedup(id)], [])).map(Number) as [number, number];
+    if (exists === 1 || until === 0) return null;
+    return { id, state: 'refused', refusedUntil: until < 0 ? null : until };
+  }
+
+  /**
+   * Clears the dedup marker of a finished id whose record is gone, so the id may be enqueued
+   * again at once. True when a marker was cleared, false when there was none. Throws
+   * IdInUseError (TASKLANE_ERR_ID_IN_USE) while the record exists: nothing stored is touched.
+   *
+   * @example
+   * await queue.purgeDead('a'); await queue.forget('a'); await queue.enqueue({ id: 'a' });
+   */
+  async forget(id: string): Promise<boolean> {
+    this.#assertOpen();
+    checkId(id);
+    const reply = Number(await this.#run('forget', [this.keys.task(id), this.keys.dedup(id)], []));
+    if (reply === -1) throw new IdInUseError(id);
+    return reply === 1;
+  }
+
+  /**
+   * Pauses claims on `lane`, or on both lanes when none is given. Waiting tasks stay, enqueue
+   * still works, leases already out run to their end. Returns the lanes that were running.
+   *
+   * @example
+   * await queue.pause('long') // ['long']
+   */
+  async pause(lane?: Lane): Promise<Lane[]> {
+    return this.#setPaused('pause', lane);
+  }
+
+  /**
+   * Lets claims on `lane` (or both lanes) go on, and wakes their idle consumers at once.
+   * Returns the lanes that were paused.
+   *
+   * @example
+   * await queue.resume() // ['short', 'long'] when both were paused
+   */
+  async resume(lane?: Lane): Promise<Lane[]> {
+    return this.#setPaused('resume', lane);
+  }
+
+  /**
+   * Which lanes are paused.
+   *
+   * @example
+   * await queue.paused() // { short: false, long: true }
+   */
+  async paused(): Promise<Record<Lane, boolean>> {
+    this.#assertOpen();
+    const [short, long] = await Promise.all(LANES.map((lane) => this.redis.exists(this.keys.paused(lane))));
+    return { short: short === 1, long: long === 1 };
+  }
+
+  async #setPaused(script: 'pause' | 'resume', lane: Lane | undefined): Promise<Lane[]> {
+    this.#assertOpen();
+    const lanes = lane === undefined ? LANES : [checkLane(lane)];
+    const k = this.keys;
+    const changed = await Promise.all(lanes.map((l) => this.#run(script, [k.paused(l)], script === 'resume' ? [k.wakeChannel, l] : [])));
+    return lanes.filter((_, i) => Number(changed[i]) === 1);
+  }
+
   async stats(): Promise<QueueStats> {
     this.#assertOpen();
     const k = this.keys;
-    const reply = expectArray('stats', await this.#run('stats', [k.waiting('short'), k.waiting('long'), k.delayed, k.active, k.completed, k.dead], [this.#opts.completedRetentionMs, this.#opts.deadRetentionMs, k.prefix]));
-    const [short, long, delayed, active, completed, dead] = reply.map(Number) as [number, number, number, number, number, number];
-    return { waiting: { short, long }, delayed, active, completed, dead };
+    // Sent back to back on one connection: one round trip.
+    const [counts, paused] = await Promise.all([
+      this.#run('stats', [k.waiting('short'), k.waiting('long'), k.delayed, k.active, k.completed, k.dead], [this.#opts.completedRetentionMs, this.#opts.deadRetentionMs, k.prefix]),
+      this.paused(),
+    ]);
+    const [short, long, delayed, active, completed, dead] = expectArray('stats', counts).map(Number) as [number, number, number, number, number, number];
+    return { waiting: { short, long }, delayed, active, completed, dead, paused };
   }
 
   /**
@@ -192,6 +270,22 @@ export class TaskQueue extends EventEmitter<TaskQueueEvents> {
     checkInt(limit, 'limit', 1, 10_000);
     checkInt(offset, 'offset', 0, Number.MAX_SAFE_INTEGER);
     return readDeadLetters(this.redis, this.keys, { limit, offset });
+  }
+
+  /**
+   * A page of dead letters like `deadLetters`, cut short once the records read pass
+   * `maxBytes` (payloads and results are up to `maxPayloadBytes` each), with the offset of
+   * the next page (null when none is left). What an HTTP page uses.
+   *
+   * @example
+   * const { tasks, nextOffset } = await queue.deadLetterPage({ limit: 1000, maxBytes: 16 * 2 ** 20 });
+   */
+  async deadLetterPage({ limit = 100, offset = 0, maxBytes }: { limit?: number; offset?: number; maxBytes: number }): Promise<DeadLetterPage> {
+    this.#assertOpen();
+    checkInt(limit, 'limit', 1, 10_000);
+    checkInt(offset, 'offset', 0, Number.MAX_SAFE_INTEGER);
+    checkInt(maxBytes, 'maxBytes', 1, Number.MAX_SAFE_INTEGER);
+    return readDeadLetterPage(this.redis, this.keys, { limit, offset, maxBytes });
   }
 
   /**
@@ -285,17 +379,17 @@ export class TaskQueue extends EventEmitter<TaskQueueEvents> {
     const k = this.keys;
     const o = this.#opts;
     const reply = expectArray('claim', await this.#run('claim',
-      [k.waiting(lane), k.waiting('short'), k.waiting('long'), k.delayed, k.active, k.dead, k.seq],
+      [k.waiting(lane), k.waiting('short'), k.waiting('long'), k.delayed, k.active, k.dead, k.seq, k.paused(lane)],
       [k.prefix, k.wakeChannel, max, leaseMs, owner, o.leaseMarginMs, o.deadRetentionMs, o.dedupWindowMs, lane]));
     const nextDue = Number(reply[0]);
-    const { leases, corrupt } = decodeLeases(reply, 2, lane, owner, leaseMs);
+    const { leases, corrupt } = decodeLeases(reply, 3, lane, owner, leaseMs);
     for (const lease of [...leases, ...corrupt]) {
       if (lease.timeoutMs > 0) lease.leaseMs = Math.max(leaseMs, lease.timeoutMs + o.leaseMarginMs);
     }
     for (const lease of corrupt) {
       await this.fail(lease, new ValidationError('payload', 'stored payload is not valid JSON'), { retryable: false });
     }
-    return { leases, nextDueInMs: nextDue < 0 ? null : nextDue, corrupt: Number(reply[1]) + corrupt.length };
+    return { leases, nextDueInMs: nextDue < 0 ? null : nextDue, corrupt: Number(reply[1]) + corrupt.length, paused: Number(reply[2]) === 1 };
   }
 
   /** Extends a lease (by its original length unless `leaseMs` is given). False: the lease is lost. */
@@ -339,6 +433,15 @@ export class TaskQueue extends EventEmitter<TaskQueueEvents> {
     if (reply === 1) return 'retrying';
     if (reply === 2) return 'dead';
     throw new UnexpectedReplyError('fail', reply);
+  }
+
+  /**
+   * The delay `fail` schedules for this attempt's retry when given no `retryInMs`: the
+   * queue's exponential backoff with jitter (a fresh draw on every call). An actor draws it
+   * once and passes it as `retryInMs`, so the retry it logs is the retry it scheduled.
+   */
+  backoffFor(lease: Lease): number {
+    return backoffDelay(lease.attempt, this.#opts.backoff);
   }
 
   /**
@@ -411,6 +514,21 @@ export class TaskQueue extends EventEmitter<TaskQueueEvents> {
   async waitForWork(lane: Lane, { since = this.wakeGeneration(lane), timeoutMs = 1000, signal }: { since?: number; timeoutMs?: number; signal?: AbortSignal } = {}): Promise<boolean> {
     this.#assertOpen();
     return this.#wake.wait(lane, since, timeoutMs, signal);
+  }
+
+  /** Counter of resumes of a lane; read it before claiming and pass it to `waitForResume`. */
+  resumeGeneration(lane: Lane): number {
+    return this.#wake.resumes(lane);
+  }
+
+  /**
+   * Waits, without polling Redis, until `lane` is resumed (after `since`), `timeoutMs`
+   * passes (default 1 s), or `signal` aborts. New tasks do not end it: a consumer of a
+   * paused lane could not take them. Resolves true when woken by a resume.
+   */
+  async waitForResume(lane: Lane, { since = this.resumeGeneration(lane), timeoutMs = 1000, signal }: { since?: number; timeoutMs?: number; signal?: AbortSignal } = {}): Promise<boolean> {
+    this.#assertOpen();
+    return this.#wake.waitResume(lane, since, timeoutMs, signal);
   }
 
   /** Subscribes to wake-ups now rather than on the first wait. */

@@ -97,6 +97,19 @@ export interface QueueStats {
   active: number;
   completed: number;
   dead: number;
+  /** Lanes whose claims are paused (`queue.pause`). */
+  paused: { short: boolean; long: boolean };
+}
+
+/**
+ * What `queue.refusal(id)` reports for an id without a record that enqueue still refuses:
+ * its record was purged or expired, and its dedup marker lasts until `refusedUntil`.
+ */
+export interface IdRefusal {
+  id: string;
+  state: 'refused';
+  /** Server ms when enqueue accepts the id again; null for a marker without an expiry. */
+  refusedUntil: number | null;
 }
 
 export interface ClaimOptions {
@@ -111,6 +124,8 @@ export interface ClaimBatch {
   nextDueInMs: number | null;
   /** Records found corrupt or missing during this claim; they were dead-lettered. */
   corrupt: number;
+  /** The lane is paused: nothing was claimed. Wait for a resume (`waitForResume`), not for work. */
+  paused?: boolean;
 }
 
 export type FailOutcome = 'retrying' | 'dead' | 'stale';

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ValidationError } from './errors.js';
+import { stringifyFinite } from './finite.js';
 import { LANES, type Lane, type TaskInput } from './types.js';
 
 export const DEFAULT_PRIORITY = 1000;
@@ -175,13 +176,15 @@ export function checkInt(value: unknown, field: string, min: number, max: number
 
 /**
  * JSON-encodes a payload or result within a size limit. `undefined` becomes `null`.
- * Throws a ValidationError for values JSON cannot represent (BigInt, cycles, functions).
+ * Throws a ValidationError for values JSON cannot represent (BigInt, cycles, functions), and
+ * for a non-finite number, naming its path (`payload.a[2]`): JSON would store it as null.
  */
 export function serializePayload(value: unknown, field: string, maxBytes: number): string {
   let json: string | undefined;
   try {
-    json = value === undefined ? 'null' : JSON.stringify(value);
+    json = value === undefined ? 'null' : stringifyFinite(value, field);
   } catch (err) {
+    if (err instanceof ValidationError) throw err;
     // Cycles, BigInt, stack overflows from deep nesting and throwing toJSON/getters/traps all
     // land here; what was thrown need not be an Error (`throw null`).
     throw new ValidationError(field, `Expected \`${field}\` to serialize to JSON, but it failed: ${errorText(err)}`);

@@ -10,6 +10,10 @@ import type { Lane } from './types.js';
  * reads `generation(lane)` before it claims, and `wait` returns at once if a
  * message arrived in between.
  *
+ * `resume:<lane>` (queue.resume) bumps both that lane's work counter and its resume
+ * counter. Consumers of a paused lane wait on the resume counter alone (`waitResume`):
+ * new tasks do not wake them, since they could not claim them.
+ *
  * Messages published while the subscriber is disconnected are lost, so a
  * reconnect wakes everyone, and waits are bounded by a timeout (1 s by
  * default), which keeps an idle consumer at about one claim per second.
@@ -20,7 +24,8 @@ export class WakeSignal {
   #subscriber: Redis | undefined;
   #ready: Promise<void> | undefined;
   readonly #generation: Record<Lane, number> = { short: 0, long: 0 };
-  readonly #waiters = new Set<{ lane: Lane; wake: () => void }>();
+  readonly #resumes: Record<Lane, number> = { short: 0, long: 0 };
+  readonly #waiters = new Set<{ lane: Lane; resume: boolean; wake: () => void }>();
 
   constructor(channel: string, makeSubscriber: () => Redis) {
     this.#channel = channel;
@@ -34,12 +39,17 @@ export class WakeSignal {
     this.#subscriber = subscriber;
     subscriber.on('message', (_channel: string, message: string) => {
       if (message === 'short' || message === 'long') this.#bump(message);
+      else if (message === 'resume:short' || message === 'resume:long') this.#resume(message === 'resume:short' ? 'short' : 'long');
       else this.#bumpAll(); // `delayed`: the earliest due time changed; consumers re-read it via claim
     });
     // ioredis resubscribes after a reconnect; anything published meanwhile was missed.
     let connectedBefore = false;
     subscriber.on('ready', () => {
-      if (connectedBefore) this.#bumpAll();
+      if (connectedBefore) {
+        this.#bumpAll();
+        this.#resume('short');
+        this.#resume('long');
+      }
       connectedBefore = true;
     });
     subscriber.on('error', () => {}); // reconnects on its own; the main client reports errors
@@ -58,7 +68,22 @@ export class WakeSignal {
   async wait(lane: Lane, since: number, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
     await this.start();
     if (this.#generation[lane] !== since) return true;
-    if (signal?.aborted) return false;
+    return this.#park(lane, false, timeoutMs, signal);
+  }
+
+  resumes(lane: Lane): number {
+    return this.#resumes[lane];
+  }
+
+  /** Like `wait`, for a resume of `lane` after `since` only; new work does not end it. */
+  async waitResume(lane: Lane, since: number, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
+    await this.start();
+    if (this.#resumes[lane] !== since) return true;
+    return this.#park(lane, true, timeoutMs, signal);
+  }
+
+  #park(lane: Lane, resume: boolean, timeoutMs: number, signal: AbortSignal | undefined): Promise<boolean> {
+    if (signal?.aborted) return Promise.resolve(false);
     return new Promise<boolean>((resolve) => {
       const finish = (woken: boolean) => {
         clearTimeout(timer);
@@ -66,7 +91,7 @@ export class WakeSignal {
         signal?.removeEventListener('abort', onAbort);
         resolve(woken);
       };
-      const waiter = { lane, wake: () => finish(true) };
+      const waiter = { lane, resume, wake: () => finish(true) };
       const onAbort = () => finish(false);
       const timer = setTimeout(() => finish(false), Math.max(0, timeoutMs));
       this.#waiters.add(waiter);
@@ -78,12 +103,25 @@ export class WakeSignal {
     for (const waiter of [...this.#waiters]) waiter.wake();
     const subscriber = this.#subscriber;
     this.#subscriber = undefined;
-    if (subscriber) await subscriber.quit().catch(() => subscriber.disconnect());
+    if (!subscriber) return;
+    // A QUIT to a subscriber that is not connected would wait in ioredis's offline queue
+    // until Redis is back, keeping a reconnecting connection alive after close().
+    if (subscriber.status !== 'ready') {
+      subscriber.disconnect();
+      return;
+    }
+    await subscriber.quit().catch(() => subscriber.disconnect());
   }
 
   #bump(lane: Lane): void {
     this.#generation[lane] += 1;
-    for (const waiter of [...this.#waiters]) if (waiter.lane === lane) waiter.wake();
+    for (const waiter of [...this.#waiters]) if (waiter.lane === lane && !waiter.resume) waiter.wake();
+  }
+
+  #resume(lane: Lane): void {
+    this.#resumes[lane] += 1;
+    for (const waiter of [...this.#waiters]) if (waiter.lane === lane && waiter.resume) waiter.wake();
+    this.#bump(lane);
   }
 
   #bumpAll(): void {

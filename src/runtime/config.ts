@@ -44,6 +44,7 @@ export const FLAGS: Readonly<Record<string, Flag>> = {
   'redis-tls-ca': { env: 'TASKLANE_REDIS_TLS_CA', option: 'redisTlsCa', kind: 'string', value: 'PATH', help: 'PEM file of the CA that signed the Redis certificate (with rediss://)', fallback: 'Node\'s default trust store' },
   queue: { env: 'TASKLANE_QUEUE', option: 'queue', kind: 'string', value: 'NAME', help: 'queue name', fallback: 'default' },
   'api-url': { env: 'EXTERNAL_API_URL', option: 'apiUrl', kind: 'string', value: 'URL', help: 'external API endpoint; registers the `http` task type', fallback: 'none' },
+  'api-timeout': { env: 'TASKLANE_API_TIMEOUT', option: 'apiTimeoutMs', kind: 'duration', value: 'TIME', help: 'long-lane `http` tasks: how long the external API may take to answer (ms, or 500ms/30s/2m/1h)', fallback: '5m' },
   handlers: { env: 'TASKLANE_HANDLERS', option: 'handlers', kind: 'string', value: 'PATH', help: 'module whose default export maps task type → handler', fallback: 'none' },
   concurrency: { env: 'TASKLANE_CONCURRENCY', option: 'concurrency', kind: 'count', value: 'N', help: 'tasks in flight per actor', fallback: '10' },
   processes: { env: 'TASKLANE_PROCESSES', option: 'processes', kind: 'count', value: 'N', help: 'worker processes the actors are spread over; 0 runs them all in the supervisor', fallback: 'one per lane that has actors (1 if none)' },

@@ -34,13 +34,13 @@ export interface GuardSettings {
  * @example
  * const { handlers, close } = await buildHandlers({ apiUrl: 'http://127.0.0.1:8080/tasks', handlers: './handlers.js' });
  */
-export async function buildHandlers({ apiUrl, handlers, guard }: { apiUrl: string | null; handlers: string | HandlerMap | null; guard?: GuardSettings }): Promise<HandlerSet> {
+export async function buildHandlers({ apiUrl, apiTimeoutMs, handlers, guard }: { apiUrl: string | null; apiTimeoutMs?: number; handlers: string | HandlerMap | null; guard?: GuardSettings }): Promise<HandlerSet> {
   // Load the module first: if it fails there is no HTTP pool to close.
   const own = typeof handlers === 'string' ? await loadHandlerModule(handlers) : handlers ?? {};
   const specs = typeof handlers === 'string' ? await loadGuardSpecs(handlers) : {};
   const guards = guard ? new RuntimeGuards(guard.apiGuard, specs, guard.taskTimeoutMs) : null;
   const httpGuard = guards?.httpGuarded ? () => guards.use('http') : undefined;
-  const http = apiUrl ? createHttpHandler({ url: apiUrl, guard: httpGuard }) : null;
+  const http = apiUrl ? createHttpHandler({ url: apiUrl, guard: httpGuard, ...(apiTimeoutMs === undefined ? {} : { apiTimeoutMs }) }) : null;
   const map = Object.freeze({ ...(http ? { http } : {}), ...own });
   return {
     handlers: guards ? guards.wrap(map) : map,

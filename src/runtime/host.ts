@@ -1,7 +1,8 @@
 import { EventEmitter } from 'eventemitter3';
 import { createActor, type Actor } from '../actors/actor.js';
+import { childOnce } from '../actors/log-bindings.js';
 import type { HandlerMap, LeaseStore, Logger } from '../actors/types.js';
-import { LANES, type Lease } from '../infra/types.js';
+import { LANES, type Lane, type Lease } from '../infra/types.js';
 import type { LaneCounts, TaskEventName, TaskRef, WorkerStats } from './ipc.js';
 
 /** A task outcome, as the runtime reports it (from this process or a worker's). */
@@ -30,6 +31,16 @@ export interface HostEvents {
   'task:parked': (event: TaskEvent) => void;
   /** A store call failed; the actor has logged it and carries on with backoff. */
   'actor:error': (error: Error) => void;
+  /** Every slot of one actor is held by a handler that ignored its deadline (see Actor). */
+  'actor:wedged': (event: WedgedEvent) => void;
+}
+
+/** An actor whose slots are all held by handlers past their attempt's end. */
+export interface WedgedEvent {
+  lane: Lane;
+  /** Stuck handlers of that actor (at least its concurrency). */
+  stuck: number;
+  concurrency: number;
 }
 
 /** The event name of each task outcome. */
@@ -87,7 +98,7 @@ export class ActorHost extends EventEmitter<HostEvents> {
           leaseMs: options.leaseMs,
           defaultTimeoutMs: options.taskTimeoutMs,
           unknownTypeGraceMs: options.unknownTypeGraceMs ?? 0,
-          log: options.log.child({ lane, actor: i }),
+          log: childOnce(options.log, { lane, actor: i }),
         });
         this.#wire(actor);
         this.#actors.push(actor);
@@ -103,9 +114,21 @@ export class ActorHost extends EventEmitter<HostEvents> {
     for (const actor of this.#actors) actor.start();
   }
 
-  /** Stops claiming; in-flight tasks get `drainTimeoutMs` to finish, then are aborted and released uncounted. */
-  async stop(drainTimeoutMs: number): Promise<void> {
-    await Promise.all(this.#actors.map((actor) => actor.stop({ drainTimeoutMs })));
+  /**
+   * Stops claiming; in-flight tasks get `drainTimeoutMs` to finish, then are aborted and
+   * released uncounted. Resolves within the drain timeout plus the final-report grace, with
+   * the ids of tasks whose outcome could not be recorded by then (their leases lapse).
+   */
+  async stop(drainTimeoutMs: number): Promise<{ unreported: string[] }> {
+    const summaries = await Promise.all(this.#actors.map((actor) => actor.stop({ drainTimeoutMs })));
+    return { unreported: summaries.flatMap((s) => s.unreported) };
+  }
+
+  /** Handlers past their attempt's end that still hold a slot, per lane. */
+  stuck(): LaneCounts {
+    const counts: LaneCounts = { short: 0, long: 0 };
+    for (const actor of this.#actors) counts[actor.lane] += actor.stuck;
+    return counts;
   }
 
   stats(): WorkerStats {
@@ -135,6 +158,7 @@ export class ActorHost extends EventEmitter<HostEvents> {
       this.#counts.leasesLost += 1;
       this.emit('lease:lost', this.#event(lease));
     });
+    actor.on('actor:wedged', ({ stuck, concurrency }) => this.emit('actor:wedged', { lane: actor.lane, stuck, concurrency }));
     actor.on('actor:error', (error) => {
       this.#counts.errors += 1;
       this.emit('actor:error', error);

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { EventEmitter } from 'eventemitter3';
+import { childOnce } from '../actors/log-bindings.js';
 import type { Logger } from '../actors/types.js';
 import { emptyApiCalls } from '../infra/api/api-calls.js';
 import { emptyGuardCounts } from '../infra/api/guard-counts.js';
@@ -54,7 +55,7 @@ export class InlineRuntime extends EventEmitter<RuntimeEvents> implements Runtim
     this.#log.info({ redis: o.redisLabel, queue: o.queue, lanes, concurrency: o.concurrency, owner: this.#owner }, 'runtime starting in this process');
     this.#control = new ControlQueue(o, this.#log, { onDown: (reason) => this.emit('redis:down', reason), onUp: () => this.emit('redis:up') });
     try {
-      this.#handlers = await buildHandlers({ apiUrl: o.apiUrl, handlers: o.handlers, guard: { apiGuard: o.apiGuard, taskTimeoutMs: o.taskTimeoutMs } });
+      this.#handlers = await buildHandlers({ apiUrl: o.apiUrl, apiTimeoutMs: o.apiTimeoutMs, handlers: o.handlers, guard: { apiGuard: o.apiGuard, taskTimeoutMs: o.taskTimeoutMs } });
       this.#handlers.guards?.attach(this.#control.queue.redis, o.queue);
     } catch (err) {
       await this.#control.close();
@@ -78,12 +79,23 @@ export class InlineRuntime extends EventEmitter<RuntimeEvents> implements Runtim
       return;
     }
     await warnIfHttpTasksWait(this.#control.queue, new Set(Object.keys(this.#handlers.handlers)), this.#log);
+    if (this.#state !== 'starting') {
+      // stop() ran during that check (up to 2 s): starting actors now would run them on the closed queue.
+      await this.#handlers.close();
+      return;
+    }
     const host = new ActorHost({
       store: this.#control.queue, handlers: this.#handlers.handlers, owner: this.#owner, lanes,
-      concurrency: o.concurrency, leaseMs: o.leaseMs, taskTimeoutMs: o.taskTimeoutMs, unknownTypeGraceMs: o.unknownTypeGraceMs, log: this.#log.child({ owner: this.#owner }),
+      concurrency: o.concurrency, leaseMs: o.leaseMs, taskTimeoutMs: o.taskTimeoutMs, unknownTypeGraceMs: o.unknownTypeGraceMs, log: childOnce(this.#log, { owner: this.#owner }),
     });
     this.#host = host;
     for (const event of TASK_EVENTS) host.on(HOST_EVENT[event], (e) => this.emit(HOST_EVENT[event], e));
+    // No process to replace here: the wedged actor runs nothing until its handlers settle.
+    // The app hears of it (and may restart itself); the other actors go on.
+    host.on('actor:wedged', ({ lane, stuck, concurrency }) => {
+      this.#log.warn({ lane, stuck, concurrency }, 'handlers that ignore their deadline hold every slot of an actor; in-process there is no worker to replace, so it runs nothing until they settle');
+      this.emit('worker:wedged', { ...this.#info(), lane, stuck, concurrency, replaced: false });
+    });
     host.start();
     this.#state = 'running';
     this.emit('worker:ready', this.#info());
@@ -107,7 +119,8 @@ export class InlineRuntime extends EventEmitter<RuntimeEvents> implements Runtim
     const ready = this.#state === 'running' || this.#state === 'stopping';
     const apiCalls = this.#handlers?.apiCalls() ?? emptyApiCalls();
     const apiGuard = this.#handlers?.guardCounts() ?? emptyGuardCounts();
-    return { state: this.#state, workers: [{ ...this.#info(), ready, restarts: 0, stats }], totals: stats, apiCalls, apiGuard };
+    const stuck = this.#host?.stuck() ?? { short: 0, long: 0 };
+    return { state: this.#state, workers: [{ ...this.#info(), ready, restarts: 0, stats }], totals: stats, apiCalls, apiGuard, stuck };
   }
 
   async #stop(drainTimeoutMs: number): Promise<void> {

@@ -10,10 +10,11 @@
  *
  *   primary → worker   drain {timeoutMs}
  *   worker → primary   ready {owner, pid, lanes}
- *                      stats {owner, stats, apiCalls?}
+ *                      stats {owner, stats, apiCalls?, stuck?}
  *                      task {event, owner, task, durationMs?, waitMs?, retryInMs?, error?}
  *                      drained {owner, stats, apiCalls?}
  *                      fatal {owner, error}
+ *                      wedged {owner, lane, stuck, concurrency}
  *
  * The worker's start-up settings (`WorkerInit`) travel in an environment variable
  * rather than as a message: they must be there before the worker's module graph has
@@ -77,6 +78,7 @@ export interface WorkerInit {
   drainTimeoutMs: number;
   unknownTypeGraceMs: number;
   apiUrl: string | null;
+  apiTimeoutMs: number;
   /** The external API's guard settings (rate, cap, breaker, throttle cap). */
   apiGuard: ApiGuardConfig;
   /** Module path whose default export maps task type → handler. */
@@ -92,7 +94,8 @@ export type PrimaryMessage = DrainMessage;
 
 export interface ReadyMessage { type: 'ready'; owner: string; pid: number; lanes: LaneCounts }
 /** `apiCalls` are cumulative since the worker started, so a lost message loses no calls. */
-export interface StatsMessage { type: 'stats'; owner: string; stats: WorkerStats; apiCalls?: ApiCallCounts; guard?: GuardCounts }
+/** `stuck`: handlers past their attempt's end that still hold a slot, per lane (see Actor). */
+export interface StatsMessage { type: 'stats'; owner: string; stats: WorkerStats; apiCalls?: ApiCallCounts; guard?: GuardCounts; stuck?: LaneCounts }
 export interface TaskMessage {
   type: 'task';
   event: TaskEventName;
@@ -106,7 +109,9 @@ export interface TaskMessage {
 }
 export interface DrainedMessage { type: 'drained'; owner: string; stats: WorkerStats; apiCalls?: ApiCallCounts; guard?: GuardCounts }
 export interface FatalMessage { type: 'fatal'; owner: string; error: ErrorData }
-export type WorkerMessage = ReadyMessage | StatsMessage | TaskMessage | DrainedMessage | FatalMessage;
+/** Every slot of one of the worker's actors is held by a handler that ignored its deadline; the primary replaces the process. */
+export interface WedgedMessage { type: 'wedged'; owner: string; lane: Lane; stuck: number; concurrency: number }
+export type WorkerMessage = ReadyMessage | StatsMessage | TaskMessage | DrainedMessage | FatalMessage | WedgedMessage;
 
 /** What a parse gives: the message, or why it was refused. */
 export type Parsed<T> = { ok: true; message: T } | { ok: false; problem: string };
@@ -140,15 +145,16 @@ const PRIMARY_SHAPES: Readonly<Record<PrimaryMessage['type'], Shape>> = {
 
 const WORKER_SHAPES: Readonly<Record<WorkerMessage['type'], Shape>> = {
   ready: { owner: isText, pid: isCount, lanes: laneCounts },
-  stats: { owner: isText, stats: workerStats, apiCalls: optional(apiCalls), guard: optional(guardCounts) },
+  stats: { owner: isText, stats: workerStats, apiCalls: optional(apiCalls), guard: optional(guardCounts), stuck: optional(laneCounts) },
   task: { event: oneOf(TASK_EVENTS), owner: isText, task: taskRef, durationMs: optional(isNumber), waitMs: optional(isNumber), retryInMs: optional(isNumber), error: optional(errorData) },
   drained: { owner: isText, stats: workerStats, apiCalls: optional(apiCalls), guard: optional(guardCounts) },
   fatal: { owner: isText, error: errorData },
+  wedged: { owner: isText, lane: oneOf(['short', 'long']), stuck: isCount, concurrency: isCount },
 };
 
 const INIT_SHAPE: Shape = {
   index: isCount, owner: isText, lanes: laneCounts, redis: nullable((v) => isText(v) || isRecord(v)), redisTlsCa: nullable(isText), queue: isText,
-  concurrency: isCount, leaseMs: isCount, taskTimeoutMs: isCount, drainTimeoutMs: isCount, unknownTypeGraceMs: isCount, apiUrl: nullable(isText), apiGuard: isRecord, handlers: nullable(isText),
+  concurrency: isCount, leaseMs: isCount, taskTimeoutMs: isCount, drainTimeoutMs: isCount, unknownTypeGraceMs: isCount, apiUrl: nullable(isText), apiTimeoutMs: isCount, apiGuard: isRecord, handlers: nullable(isText),
   logLevel: isText, statsEveryMs: isCount,
 };
 

@@ -6,7 +6,7 @@ import { OptionError } from '../infra/errors.js';
 import { helpText, parseCli } from './config.js';
 import { RedisWaitError } from './errors.js';
 import { checkHandlers } from './handlers.js';
-import { createLogger } from './logger.js';
+import { createLogger, drainLogs } from './logger.js';
 import { resolveOptions } from './options.js';
 import { createRuntime } from './runtime.js';
 import { within } from './shutdown.js';
@@ -57,7 +57,8 @@ export async function runSupervisor(argv: readonly string[], env: NodeJS.Process
     } catch (err) {
       // Nothing has started yet: an address in use or not ours is a setup problem to fix first.
       log.error({ err, host: request.http.host, port: request.http.port }, 'http server could not listen');
-      process.stderr.write(`tasklane: --http ${request.http.host}:${request.http.port}: ${(err as Error).message}\n`);
+      process.stderr.write(`tasklane: --http ${request.http.host}:${request.http.port}: ${listenProblem(err, request.http.port)}\n`);
+      await drainLogs();
       process.exit(1);
     }
   }
@@ -69,16 +70,27 @@ export async function runSupervisor(argv: readonly string[], env: NodeJS.Process
   runtime.on('runtime:stopped', () => {
     // The server goes last, so /readyz reports the drain instead of refusing connections.
     const closing = http ? within(http.close(), HTTP_CLOSE_MS) : Promise.resolve();
-    void closing.finally(() => {
+    // Logs are written asynchronously: the last lines (`supervisor stopped`, the reason for a
+    // failure) go out before the exit, whatever the reader of stdout is doing.
+    void closing.catch(() => undefined).then(() => {
       // The reason is the last thing said, in the log and on stderr, however much the drain logged after it.
       if (failure) {
         log.error({ code: (failure as { code?: string }).code, exitCode: process.exitCode }, failure.message);
         process.stderr.write(`tasklane: ${failure.message}\n`);
       }
-      process.exit(process.exitCode ?? 0);
-    });
+      return drainLogs();
+    }).finally(() => process.exit(process.exitCode ?? 0));
   });
   handleShutdownSignals(runtime, log);
   // A start that fails has been reported (runtime:failed) and stops the runtime, which exits.
   await runtime.start().catch(() => undefined);
+}
+
+/** What went wrong binding --http, in words an operator acts on. */
+function listenProblem(err: unknown, port: number): string {
+  const code = (err as { code?: unknown }).code;
+  if (code === 'EADDRINUSE') return `port ${port} is already in use by another process; stop it or choose another port with --http (TASKLANE_HTTP)`;
+  if (code === 'EADDRNOTAVAIL') return 'this machine has no such address; choose one of its own, or 0.0.0.0 for all';
+  if (code === 'EACCES') return `not allowed to listen on port ${port} (ports below 1024 need privileges); choose another with --http`;
+  return (err as Error).message;
 }

@@ -5,6 +5,7 @@ import { OptionError } from '../infra/errors.js';
 import { checkTlsTarget, readTlsCa } from '../infra/tls.js';
 import { parseApiRate } from '../infra/api/rate.js';
 import type { ApiGuardConfig } from './guards.js';
+import { DEFAULT_API_TIMEOUT_MS } from '../infra/api/external-api.js';
 import { LOG_LEVELS, type LogLevel } from './logger.js';
 
 /** How the supervisor restarts crashed workers and when it gives up on one. */
@@ -40,6 +41,8 @@ export interface RuntimeOptions {
   handlers?: string | HandlerMap;
   /** Base URL of the external API; registers the `http` task type. */
   apiUrl?: string;
+  /** Long-lane `http` tasks: how long the API may take to answer (headers, then between body chunks). Default 5 min. */
+  apiTimeoutMs?: number;
   /**
    * Worker processes the actors are spread over; 0 runs every actor in this process.
    * Default: one per lane that has actors (so 2 when both lanes have actors; 1 when none has).
@@ -55,7 +58,7 @@ export interface RuntimeOptions {
   drainTimeoutMs?: number;
   /**
    * How long a task whose type no running worker handles is parked (released with a delay,
-   * its attempts untouched) before it is dead-lettered with TASKLANE_ERR_UNKNOWN_TASK_TYPE,
+   * its attempts untouched) before it is dead-lettered with TASKLANE_ERR_UNKNOWN_TYPE,
    * counted from the task's creation. Covers a rolling deploy, where a new type can arrive
    * before the workers that handle it. 0 dead-letters at once. Default 15 min.
    */
@@ -101,6 +104,7 @@ export interface ResolvedOptions {
   /** An absolute module path, a map (in-process only), or null. */
   handlers: string | HandlerMap | null;
   apiUrl: string | null;
+  apiTimeoutMs: number;
   processes: number;
   shareLanes: boolean;
   leaseMs: number;
@@ -149,6 +153,7 @@ export function resolveOptions(options: RuntimeOptions = {}): ResolvedOptions {
     concurrency: int(options.concurrency, 'concurrency', 10, 1, 10_000),
     handlers: handlersOption(options.handlers, processes),
     apiUrl: apiUrlOption(options.apiUrl),
+    apiTimeoutMs: int(options.apiTimeoutMs, 'apiTimeoutMs', DEFAULT_API_TIMEOUT_MS, 1, DAY),
     processes,
     shareLanes,
     leaseMs,

@@ -1,5 +1,6 @@
 import { constants } from 'node:os';
 import type { Logger } from '../actors/types.js';
+import { flushLogs } from './logger.js';
 import type { Runtime } from './types.js';
 
 /** How long a forced stop may take before the process exits regardless. */
@@ -29,7 +30,10 @@ export function handleShutdownSignals(runtime: Runtime, log: Logger): void {
     void runtime.stop({ force: true });
     // Killing workers and releasing their leases takes a few seconds at most; an in-process
     // runtime's drain cannot be cut short, so the process leaves without it.
-    setTimeout(() => process.exit(code), FORCE_EXIT_MS).unref();
+    setTimeout(() => {
+      flushLogs();
+      process.exit(code);
+    }, FORCE_EXIT_MS).unref();
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);

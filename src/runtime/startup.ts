@@ -3,6 +3,7 @@
  * (bounded by --redis-wait when given), and warn about waiting work that no handler will
  * take. The handlers module itself is checked by loadHandlerModule (handlers.ts).
  */
+import { setTimeout as delay } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../actors/types.js';
 import type { QueueKeys } from '../infra/keys.js';
@@ -11,6 +12,8 @@ import { within, TIMED_OUT } from './shutdown.js';
 
 /** How many tasks at the head of each waiting set the `http` check looks at. */
 const HTTP_CHECK_HEADS = 100;
+/** Pause before asking again after a refused PING. */
+const RETRY_PING_MS = 200;
 /** The start-up checks are advice: they never hold the start-up longer than this. */
 const CHECK_WAIT_MS = 2000;
 
@@ -26,14 +29,27 @@ export type RedisWait = 'up' | 'timeout' | 'aborted';
  */
 export async function awaitRedis(client: Redis, { waitMs, signal }: { waitMs: number | null; signal?: AbortSignal }): Promise<RedisWait> {
   if (signal?.aborted) return 'aborted';
+  const started = Date.now();
   // The PING waits in ioredis's offline queue until the connection is up.
   const answered = client.ping().then(() => 'up' as const, () => 'up-failed' as const);
-  const aborted = new Promise<'aborted'>((resolve) => signal?.addEventListener('abort', () => resolve('aborted'), { once: true }));
-  const outcome = await (waitMs === null ? Promise.race([answered, aborted]) : within(Promise.race([answered, aborted]), waitMs));
+  let onAbort = (): void => undefined;
+  const aborted = new Promise<'aborted'>((resolve) => {
+    onAbort = () => resolve('aborted');
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+  const raced = Promise.race([answered, aborted]);
+  // One listener per PING, removed once it settles: a refused PING is retried every
+  // RETRY_PING_MS for as long as Redis refuses (LOADING, a failing AUTH), and the listeners
+  // would otherwise pile up on the one signal.
+  const outcome = await (waitMs === null ? raced : within(raced, waitMs)).finally(() => signal?.removeEventListener('abort', onAbort));
   if (outcome === TIMED_OUT) return 'timeout';
   if (outcome === 'up-failed') {
-    // The connection was dropped under the PING (a reconnect in progress): ask again.
-    return awaitRedis(client, { waitMs, signal });
+    // The PING was refused (a reconnect in progress, or ioredis gave up on it): ask again,
+    // after a pause so that a client that refuses at once cannot spin, within what is left.
+    await delay(RETRY_PING_MS);
+    const left = waitMs === null ? null : waitMs - (Date.now() - started);
+    if (left !== null && left <= 0) return 'timeout';
+    return awaitRedis(client, { waitMs: left, signal });
   }
   return outcome;
 }

@@ -9,6 +9,11 @@
  * is already claiming. Restarts back off, and a slot whose workers keep crashing right
  * after start is given up (restart-policy.ts); when every slot is given up the runtime
  * fails and stops.
+ *
+ * A worker that reports itself `wedged` (handlers that ignore their deadline hold every
+ * slot of one of its actors) is replaced: a new process takes its slot at once, and the
+ * old one is drained with the drain timeout, killed if it is still there after the exit
+ * grace, and its leases released like any dead worker's.
  */
 import cluster, { type Worker } from 'node:cluster';
 import { randomBytes } from 'node:crypto';
@@ -19,10 +24,11 @@ import type { Logger } from '../actors/types.js';
 import { ControlQueue } from './control.js';
 import { addApiCalls, emptyApiCalls, type ApiCallCounts } from '../infra/api/api-calls.js';
 import { addGuardCounts, emptyGuardCounts, type GuardCounts } from '../infra/api/guard-counts.js';
+import { toError } from '../infra/errors.js';
 import { CrashLoopError, RedisWaitError } from './errors.js';
 import { checkHandlers } from './handlers.js';
 import { HOST_EVENT } from './host.js';
-import { fromErrorData, parseWorkerMessage, WORKER_INIT_ENV, type LaneCounts, type WorkerInit, type WorkerMessage, type WorkerStats } from './ipc.js';
+import { fromErrorData, parseWorkerMessage, WORKER_INIT_ENV, type LaneCounts, type TaskMessage, type WedgedMessage, type WorkerInit, type WorkerMessage, type WorkerStats } from './ipc.js';
 import type { ResolvedOptions } from './options.js';
 import { planWorkers } from './plan.js';
 import { RestartPolicy } from './restart-policy.js';
@@ -55,7 +61,16 @@ interface Slot {
   /** The current process's cumulative external API calls (from its latest report). */
   apiCalls: ApiCallCounts | null;
   guard: GuardCounts | null;
+  /** The current process's stuck handlers per lane (from its latest report). */
+  stuck: LaneCounts | null;
   restartTimer: NodeJS.Timeout | undefined;
+}
+
+/** A wedged process already replaced in its slot, draining until it exits. */
+interface Retiring {
+  readonly slot: Slot;
+  readonly info: WorkerInfo;
+  readonly killTimer: NodeJS.Timeout;
 }
 
 /**
@@ -73,6 +88,7 @@ export class ClusterRuntime extends EventEmitter<RuntimeEvents> implements Runti
   /** Distinguishes this primary's owners from those of an earlier primary with a reused pid. */
   readonly #ownerPrefix = `${hostname()}/${process.pid}-${randomBytes(3).toString('hex')}`;
   readonly #releases = new Set<Promise<unknown>>();
+  readonly #retiring = new Map<Worker, Retiring>();
   #state: RuntimeState = 'idle';
   #control: ControlQueue | undefined;
   #started: { resolve: () => void; reject: (error: Error) => void } | undefined;
@@ -92,7 +108,7 @@ export class ClusterRuntime extends EventEmitter<RuntimeEvents> implements Runti
     this.#log = log;
     this.#slots = planWorkers(options).map((lanes, index) => ({
       index, name: `w${index}`, lanes, policy: new RestartPolicy(options.restart), generation: 0, worker: undefined,
-      owner: '', pid: 0, startedAt: 0, ready: false, everReady: false, abandoned: false, lastError: undefined, stats: null, apiCalls: null, guard: null, restartTimer: undefined,
+      owner: '', pid: 0, startedAt: 0, ready: false, everReady: false, abandoned: false, lastError: undefined, stats: null, apiCalls: null, guard: null, stuck: null, restartTimer: undefined,
     }));
   }
 
@@ -113,12 +129,19 @@ export class ClusterRuntime extends EventEmitter<RuntimeEvents> implements Runti
       this.#state = 'stopped';
       throw err;
     }
+    if (this.#state !== 'starting') return; // stop() ran while the module loaded
     this.#control = new ControlQueue(o, this.#log, { onDown: (reason) => this.emit('redis:down', reason), onUp: () => this.emit('redis:up') });
     if (this.#slots.length === 0) this.#log.warn({}, 'no actors configured (--short 0 --long 0): only sweeping expired leases');
     const started = new Promise<void>((resolve, reject) => {
       this.#started = { resolve, reject };
     });
-    void this.#startWhenRedisAnswers(this.#control, handlerTypes);
+    // A fork that throws (out of processes, say) fails the start like any other start-up failure.
+    this.#startWhenRedisAnswers(this.#control, handlerTypes).catch((err: unknown) => {
+      this.#log.error({ err }, 'the supervisor could not start its workers');
+      this.#started?.reject(toError(err));
+      this.#started = undefined;
+      void this.stop();
+    });
     return started;
   }
 
@@ -147,6 +170,7 @@ export class ClusterRuntime extends EventEmitter<RuntimeEvents> implements Runti
       this.#force = true;
       this.#log.warn({}, 'forced stop: killing workers');
       for (const slot of this.#slots) slot.worker?.process.kill('SIGKILL');
+      for (const worker of this.#retiring.keys()) worker.process.kill('SIGKILL');
     }
     return this.#stopped!;
   }
@@ -169,6 +193,7 @@ export class ClusterRuntime extends EventEmitter<RuntimeEvents> implements Runti
     this.#killTimer = setTimeout(() => {
       this.#log.warn({ drainTimeoutMs: timeoutMs }, 'workers did not exit after the drain timeout; killing them');
       for (const slot of this.#slots) slot.worker?.process.kill('SIGKILL');
+      for (const worker of this.#retiring.keys()) worker.process.kill('SIGKILL');
     }, timeoutMs + EXIT_GRACE_MS);
     void this.#maybeStopped();
   }
@@ -177,7 +202,13 @@ export class ClusterRuntime extends EventEmitter<RuntimeEvents> implements Runti
     const workers = this.#slots.map((s) => ({ ...this.#info(s), ready: s.ready, restarts: Math.max(0, s.generation - 1), stats: s.stats }));
     const apiCalls = this.#slots.reduce((sum, s) => addApiCalls(sum, s.apiCalls), this.#exitedApiCalls);
     const apiGuard = this.#slots.reduce((sum, s) => addGuardCounts(sum, s.guard), this.#exitedGuard);
-    return { state: this.#state, workers, totals: sumStats(this.#slots.map((s) => (s.worker ? s.stats : null))), apiCalls, apiGuard };
+    const stuck: LaneCounts = { short: 0, long: 0 };
+    for (const s of this.#slots) {
+      if (!s.worker || !s.stuck) continue;
+      stuck.short += s.stuck.short;
+      stuck.long += s.stuck.long;
+    }
+    return { state: this.#state, workers, totals: sumStats(this.#slots.map((s) => (s.worker ? s.stats : null))), apiCalls, apiGuard, stuck };
   }
 
   #fork(slot: Slot): void {
@@ -187,12 +218,13 @@ export class ClusterRuntime extends EventEmitter<RuntimeEvents> implements Runti
     slot.stats = null;
     slot.apiCalls = null;
     slot.guard = null;
+    slot.stuck = null;
     slot.startedAt = Date.now();
     const o = this.#options;
     const init: WorkerInit = {
       type: 'init', index: slot.index, owner: slot.owner, lanes: slot.lanes,
       redis: o.redis as WorkerInit['redis'], redisTlsCa: o.redisTlsCa, queue: o.queue, concurrency: o.concurrency, leaseMs: o.leaseMs, taskTimeoutMs: o.taskTimeoutMs,
-      drainTimeoutMs: o.drainTimeoutMs, unknownTypeGraceMs: o.unknownTypeGraceMs, apiUrl: o.apiUrl, apiGuard: o.apiGuard, handlers: typeof o.handlers === 'string' ? o.handlers : null,
+      drainTimeoutMs: o.drainTimeoutMs, unknownTypeGraceMs: o.unknownTypeGraceMs, apiUrl: o.apiUrl, apiTimeoutMs: o.apiTimeoutMs, apiGuard: o.apiGuard, handlers: typeof o.handlers === 'string' ? o.handlers : null,
       logLevel: o.logLevel, statsEveryMs: STATS_EVERY_MS,
     };
     // setupPrimary is global to node:cluster; setting it before each fork keeps an app's own cluster use from redirecting ours.
@@ -214,6 +246,12 @@ export class ClusterRuntime extends EventEmitter<RuntimeEvents> implements Runti
       return;
     }
     const message = parsed.message;
+    if (slot.owner !== owner && message.owner === owner && [...this.#retiring.values()].some((r) => r.info.owner === owner)) {
+      // A replaced wedged process no longer speaks for its slot, but the outcomes of the
+      // tasks it drains are still this runtime's.
+      if (message.type === 'task') this.#emitTask(message);
+      return;
+    }
     if (message.owner !== owner || slot.owner !== owner) {
       this.#log.warn({ worker: slot.name, claimed: message.owner, owner }, 'ignored a message naming another owner');
       return;
@@ -234,20 +272,22 @@ export class ClusterRuntime extends EventEmitter<RuntimeEvents> implements Runti
         this.#checkStarted();
         break;
       case 'stats':
+        slot.stuck = message.stuck ?? null;
+        slot.stats = message.stats;
+        if (message.apiCalls) slot.apiCalls = message.apiCalls;
+        if (message.guard) slot.guard = message.guard;
+        break;
       case 'drained':
         slot.stats = message.stats;
         if (message.apiCalls) slot.apiCalls = message.apiCalls;
         if (message.guard) slot.guard = message.guard;
         break;
-      case 'task': {
-        const event: TaskEvent = { owner: message.owner, task: message.task };
-        if (message.durationMs !== undefined) event.durationMs = message.durationMs;
-        if (message.waitMs !== undefined) event.waitMs = message.waitMs;
-        if (message.retryInMs !== undefined) event.retryInMs = message.retryInMs;
-        if (message.error) event.error = fromErrorData(message.error);
-        this.emit(HOST_EVENT[message.event], event);
+      case 'wedged':
+        this.#replaceWedged(slot, message);
         break;
-      }
+      case 'task':
+        this.#emitTask(message);
+        break;
       case 'fatal':
         slot.lastError = `${message.error.name}: ${message.error.message}`;
         this.#log.error({ worker: slot.name, owner: slot.owner, error: message.error }, 'worker reported a fatal error');
@@ -255,7 +295,54 @@ export class ClusterRuntime extends EventEmitter<RuntimeEvents> implements Runti
     }
   }
 
+  #emitTask(message: TaskMessage): void {
+    const event: TaskEvent = { owner: message.owner, task: message.task };
+    if (message.durationMs !== undefined) event.durationMs = message.durationMs;
+    if (message.waitMs !== undefined) event.waitMs = message.waitMs;
+    if (message.retryInMs !== undefined) event.retryInMs = message.retryInMs;
+    if (message.error) event.error = fromErrorData(message.error);
+    this.emit(HOST_EVENT[message.event], event);
+  }
+
+  /**
+   * Forks the replacement first, so the slot's lanes keep claiming, then drains the wedged
+   * process. Its stuck handlers are not waited for (they ignore their signal), but its
+   * other tasks get the drain timeout to finish; a process still there after the exit
+   * grace is killed.
+   */
+  #replaceWedged(slot: Slot, { lane, stuck, concurrency }: WedgedMessage): void {
+    const worker = slot.worker;
+    if (!worker || (this.#state !== 'starting' && this.#state !== 'running')) return; // stopping drains it anyway
+    const info = this.#info(slot);
+    if ([...this.#retiring.values()].some((r) => r.slot === slot)) {
+      // Its predecessor is still draining: a second replacement would not help handlers that
+      // hang everywhere, and each one more would be another process holding stuck handlers.
+      this.#log.warn({ ...info, workerPid: info.pid, lane, stuck, concurrency }, 'the replacement of a wedged worker is wedged too; not replacing it again until its predecessor has exited');
+      return;
+    }
+    this.#log.warn({ ...info, workerPid: info.pid, lane, stuck, concurrency, drainTimeoutMs: this.#options.drainTimeoutMs },
+      'handlers that ignore their deadline hold every slot of an actor; replacing the worker process');
+    // Its calls from now on go unreported; counters stay monotonic, a little behind.
+    this.#exitedApiCalls = addApiCalls(this.#exitedApiCalls, slot.apiCalls);
+    const killTimer = setTimeout(() => worker.process.kill('SIGKILL'), this.#options.drainTimeoutMs + EXIT_GRACE_MS);
+    this.#retiring.set(worker, { slot, info, killTimer });
+    this.#fork(slot);
+    this.#sendTo(worker, slot, { type: 'drain', timeoutMs: this.#options.drainTimeoutMs });
+    this.emit('worker:wedged', { ...info, lane, stuck, concurrency, replaced: true });
+  }
+
+  async #onRetiredExit(worker: Worker, { slot, info, killTimer }: Retiring, code: number | null, signal: string | null): Promise<void> {
+    this.#retiring.delete(worker);
+    clearTimeout(killTimer);
+    const released = await this.#release(info.owner);
+    this.#log.info({ worker: slot.name, owner: info.owner, workerPid: info.pid, code, signal, released }, 'replaced wedged worker exited');
+    this.emit('worker:exit', { ...info, code, signal, ready: true, uptimeMs: 0, released, restartInMs: null });
+    await this.#maybeStopped();
+  }
+
   async #onExit(slot: Slot, worker: Worker, owner: string, code: number | null, signal: string | null): Promise<void> {
+    const retiring = this.#retiring.get(worker);
+    if (retiring) return this.#onRetiredExit(worker, retiring, code, signal);
     if (slot.worker !== worker) return;
     slot.worker = undefined;
     // Calls made after its last report are not known; counters stay monotonic, a little behind.
@@ -267,6 +354,12 @@ export class ClusterRuntime extends EventEmitter<RuntimeEvents> implements Runti
     const ready = slot.ready;
     const uptimeMs = Date.now() - slot.startedAt;
     slot.ready = false;
+    // Released at once: the process is gone, so its leases can only be stale. (A command it
+    // wrote just before dying might still be in flight to Redis; a claim landing after this
+    // release would be recovered by requeueExpired when its lease lapses.) Started before
+    // the restart decision: giving up on the last slot stops the runtime, and the stop waits
+    // for the releases under way before it closes the connection.
+    const releasing = this.#release(owner);
     let restartInMs: number | null = null;
     if (this.#state === 'starting' || this.#state === 'running') {
       const decision = slot.policy.decide({ ready, uptimeMs, code, signal });
@@ -283,10 +376,7 @@ export class ClusterRuntime extends EventEmitter<RuntimeEvents> implements Runti
     const facts = { worker: slot.name, owner, workerPid: info.pid, code, signal, ready, uptimeMs, restartInMs };
     if (expected) this.#log.info(facts, 'worker exited');
     else this.#log.warn(facts, 'worker died');
-    // Released at once: the process is gone, so its leases can only be stale. (A command it
-    // wrote just before dying might still be in flight to Redis; a claim landing after this
-    // release would be recovered by requeueExpired when its lease lapses.)
-    const released = await this.#release(owner);
+    const released = await releasing;
     if (released) this.#log.info({ worker: slot.name, owner, workerPid: info.pid, released }, 'released the leases of a worker that ended');
     this.emit('worker:exit', { ...info, code, signal, ready, uptimeMs, released, restartInMs });
     await this.#maybeStopped();
@@ -341,7 +431,7 @@ export class ClusterRuntime extends EventEmitter<RuntimeEvents> implements Runti
   }
 
   async #maybeStopped(): Promise<void> {
-    if (this.#state !== 'stopping' || this.#slots.some((s) => s.worker) || !this.#finishStop) return;
+    if (this.#state !== 'stopping' || this.#slots.some((s) => s.worker) || this.#retiring.size > 0 || !this.#finishStop) return;
     const finish = this.#finishStop;
     this.#finishStop = undefined;
     clearTimeout(this.#killTimer);
@@ -354,8 +444,11 @@ export class ClusterRuntime extends EventEmitter<RuntimeEvents> implements Runti
   }
 
   #send(slot: Slot, message: { type: 'drain'; timeoutMs: number }): void {
-    const worker = slot.worker;
-    if (!worker?.isConnected()) return;
+    if (slot.worker) this.#sendTo(slot.worker, slot, message);
+  }
+
+  #sendTo(worker: Worker, slot: Slot, message: { type: 'drain'; timeoutMs: number }): void {
+    if (!worker.isConnected()) return;
     try {
       worker.send(message);
     } catch (err) {

@@ -3,6 +3,7 @@ import type { ApiCallCounts } from '../infra/api/api-calls.js';
 import type { GuardCounts } from '../infra/api/guard-counts.js';
 import type { CrashLoopError, RedisWaitError } from './errors.js';
 import type { TaskEvent } from './host.js';
+import type { Lane } from '../infra/types.js';
 import type { LaneCounts, WorkerStats } from './ipc.js';
 
 export type { TaskEvent } from './host.js';
@@ -47,6 +48,21 @@ export interface RuntimeStats {
   apiCalls: ApiCallCounts;
   /** 429s and permit waits of the API guards, cumulative (the supervisor keeps them across worker restarts). */
   apiGuard: GuardCounts;
+  /** Handlers past their deadline (or other attempt end) that have not settled, per lane, over the live workers. */
+  stuck: LaneCounts;
+}
+
+/**
+ * One actor's slots are all held by handlers that ignored their deadline. With worker
+ * processes the supervisor replaces the process (`replaced: true`); in-process
+ * (`processes: 0`) there is nothing to replace, and the actor stays wedged until its
+ * handlers settle (`replaced: false`).
+ */
+export interface WorkerWedged extends WorkerInfo {
+  lane: Lane;
+  stuck: number;
+  concurrency: number;
+  replaced: boolean;
 }
 
 /**
@@ -65,6 +81,8 @@ export interface RuntimeEvents {
   'worker:exit': (info: WorkerExit) => void;
   /** The supervisor gave up restarting one worker slot; the others keep running. */
   'worker:abandoned': (error: CrashLoopError, info: WorkerInfo) => void;
+  /** Handlers that ignore their deadline hold every slot of one actor (see WorkerWedged). */
+  'worker:wedged': (event: WorkerWedged) => void;
   'task:completed': (event: TaskEvent) => void;
   'task:retrying': (event: TaskEvent) => void;
   'task:dead': (event: TaskEvent) => void;

@@ -17,13 +17,18 @@ import { readTlsCa } from '../infra/tls.js';
 import { buildHandlers, type HandlerSet } from './handlers.js';
 import { ActorHost, HOST_EVENT, type TaskEvent } from './host.js';
 import { parsePrimaryMessage, readWorkerInit, toErrorData, TASK_EVENTS, type WorkerInit, type WorkerMessage } from './ipc.js';
-import { createLogger, redactUrl, type LogLevel } from './logger.js';
+import { createLogger, drainLogs, flushLogs, redactUrl, type LogLevel } from './logger.js';
 import { watchRedis } from './redis-watch.js';
 import { closeQueue } from './shutdown.js';
 import { awaitRedis } from './startup.js';
 
 /** How long a dying worker waits for its last message to reach the primary. */
 const LAST_WORDS_MS = 1000;
+/**
+ * How long an exiting worker waits for stdout to take its last log lines: well inside the
+ * supervisor's kill timer (drain timeout + 10 s), which the drain itself already eats into.
+ */
+const WORKER_LOG_DRAIN_MS = 3000;
 
 /**
  * Runs this process as a tasklane worker. Call only in a process forked by the supervisor.
@@ -72,7 +77,7 @@ class WorkerProcess {
     process.on('disconnect', () => void this.#drain(init.drainTimeoutMs, 'lost the supervisor'));
 
     try {
-      this.#handlers = await buildHandlers({ apiUrl: init.apiUrl, handlers: init.handlers, guard: { apiGuard: init.apiGuard, taskTimeoutMs: init.taskTimeoutMs } });
+      this.#handlers = await buildHandlers({ apiUrl: init.apiUrl, apiTimeoutMs: init.apiTimeoutMs, handlers: init.handlers, guard: { apiGuard: init.apiGuard, taskTimeoutMs: init.taskTimeoutMs } });
     } catch (err) {
       this.#die(err, 'could not build the handlers');
       return;
@@ -102,10 +107,12 @@ class WorkerProcess {
     });
     this.#host = host;
     for (const event of TASK_EVENTS) host.on(HOST_EVENT[event], (e: TaskEvent) => this.#sendTask(event, e));
+    // The primary replaces this process: only a new process frees slots held by handlers that ignore their signal.
+    host.on('actor:wedged', ({ lane, stuck, concurrency }) => this.#send({ type: 'wedged', owner: init.owner, lane, stuck, concurrency }));
     host.start();
     this.#send({ type: 'ready', owner: init.owner, pid: process.pid, lanes: init.lanes });
     this.#log.info({ lanes: init.lanes, handlers: Object.keys(this.#handlers.handlers) }, 'worker ready');
-    this.#statsTimer = setInterval(() => this.#send({ type: 'stats', owner: init.owner, stats: host.stats(), apiCalls: this.#handlers!.apiCalls(), guard: this.#handlers!.guardCounts() }), init.statsEveryMs);
+    this.#statsTimer = setInterval(() => this.#send({ type: 'stats', owner: init.owner, stats: host.stats(), apiCalls: this.#handlers!.apiCalls(), guard: this.#handlers!.guardCounts(), stuck: host.stuck() }), init.statsEveryMs);
     this.#statsTimer.unref();
   }
 
@@ -144,17 +151,23 @@ class WorkerProcess {
       drained.guard = this.#handlers.guardCounts();
     }
     await this.#lastWords(drained);
+    await drainLogs(WORKER_LOG_DRAIN_MS);
     process.exit(0);
   }
 
   #die(thrown: unknown, what: string): void {
     // A second fault while already dying: no more last words.
-    if (this.#dying) process.exit(1);
+    if (this.#dying) {
+      flushLogs();
+      process.exit(1);
+    }
     this.#dying = true;
     this.#stopping = true;
     clearInterval(this.#statsTimer);
     this.#log.error({ err: thrown }, `worker failed: ${what}`);
-    void this.#lastWords({ type: 'fatal', owner: this.#init.owner, error: toErrorData(thrown) }).then(() => process.exit(1));
+    void this.#lastWords({ type: 'fatal', owner: this.#init.owner, error: toErrorData(thrown) })
+      .then(() => drainLogs(WORKER_LOG_DRAIN_MS))
+      .then(() => process.exit(1));
   }
 
   #sendTask(event: (typeof TASK_EVENTS)[number], e: TaskEvent): void {

@@ -33,7 +33,7 @@ test('within the grace: released with a delay, attempt uncounted, task:parked an
   const [lease, error, info] = await nextEvent(actor, 'task:parked');
   assert.is(lease.id, id);
   assert.instance(error, UnknownTaskTypeError);
-  assert.is(error.code, 'TASKLANE_ERR_UNKNOWN_TASK_TYPE');
+  assert.is(error.code, 'TASKLANE_ERR_UNKNOWN_TYPE');
   assert.is(info.retryInMs, 1000);
   assert.equal(store.parked, [{ id, delayMs: 1000 }]);
   assert.is(store.failures.length, 0, 'not failed, so no attempt is spent');
@@ -43,12 +43,12 @@ test('within the grace: released with a delay, attempt uncounted, task:parked an
   await actor.stop();
 });
 
-test('past the grace since creation: dead-lettered with TASKLANE_ERR_UNKNOWN_TASK_TYPE saying how long it waited', async () => {
+test('past the grace since creation: dead-lettered with TASKLANE_ERR_UNKNOWN_TYPE saying how long it waited', async () => {
   const { store, actor } = setup({ unknownTypeGraceMs: 5000 });
   store.add({ type: 'resize-v2', createdAt: Date.now() - 6000 });
   actor.start();
   const [, error] = await nextEvent(actor, 'task:dead');
-  assert.is(error.code, 'TASKLANE_ERR_UNKNOWN_TASK_TYPE');
+  assert.is(error.code, 'TASKLANE_ERR_UNKNOWN_TYPE');
   assert.match(error.message, /`resize-v2` after parking it for 5000 ms/);
   assert.match(error.message, /registered types: `ok`/);
   assert.equal(store.failures[0].options, { retryable: false });

@@ -61,15 +61,17 @@ test('cancel withdraws a waiting task (exit 0); an active or unknown one exits 1
   await withQueue(queue, async (q) => assert.is((await q.get('later')).state, 'cancelled'));
   const active = await cli(['cancel', ...flags, 'running', '--json']);
   assert.is(active.code, 1);
-  assert.is(active.json.error.code, 'TASKLANE_ERR_NOT_FOUND');
+  assert.is(active.json.error.code, 'TASKLANE_ERR_NOT_CANCELLABLE', 'the code the HTTP API gives the same case');
   assert.match(active.json.error.message, /is active .*only waiting or delayed/);
-  const unknown = await cli(['cancel', ...flags, 'ghost']);
+  const unknown = await cli(['cancel', ...flags, 'ghost', '--json']);
   assert.is(unknown.code, 1);
-  assert.match(unknown.stderr, /no task `ghost`/);
+  assert.is(unknown.json.error.code, 'TASKLANE_ERR_NOT_FOUND');
+  assert.match(unknown.json.error.message, /no task `ghost`/);
   const missing = await cli(['cancel', ...flags]);
   assert.is(missing.code, 2);
   const again = await cli(['cancel', ...flags, 'later', '--json']);
   assert.is(again.code, 1);
+  assert.is(again.json.error.code, 'TASKLANE_ERR_NOT_CANCELLABLE');
   assert.match(again.json.error.message, /is cancelled/);
 });
 

@@ -62,7 +62,7 @@ test('enqueue: bad flag values exit 2 naming the flag and what it accepts, and s
     assert.match(run.stderr, /Run `tasklane enqueue --help` for usage/);
     assert.is(run.stdout, '');
   });
-  await withQueue(queue, async (q) => assert.equal(await q.stats(), { waiting: { short: 0, long: 0 }, delayed: 0, active: 0, completed: 0, dead: 0 }));
+  await withQueue(queue, async (q) => assert.equal(await q.stats(), { waiting: { short: 0, long: 0 }, delayed: 0, active: 0, completed: 0, dead: 0, paused: { short: false, long: false } }));
 });
 
 test('enqueue: an input the engine refuses exits 2 with its validation code', async () => {
@@ -144,9 +144,9 @@ test('stats counts per state, in lines and as JSON', async () => {
   });
   const [human, json] = await Promise.all([cli(['stats', ...flags]), cli(['stats', ...flags, '--json'])]);
   assert.is(human.code, 0, human.stderr);
-  assert.equal(json.json, { waiting: { short: 1, long: 1 }, delayed: 1, active: 1, completed: 0, dead: 0 });
+  assert.equal(json.json, { waiting: { short: 1, long: 1 }, delayed: 1, active: 1, completed: 0, dead: 0, paused: { short: false, long: false } });
   assert.is(human.stdout, [
-    `queue      ${queue}`, 'waiting    2 (short 1, long 1)', 'delayed    1', 'active     1', 'completed  0', 'dead       0', '',
+    `queue      ${queue}`, 'waiting    2 (short 1, long 1)', 'delayed    1', 'active     1', 'completed  0', 'dead       0', 'paused     none', '',
   ].join('\n'));
 });
 

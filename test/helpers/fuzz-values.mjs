@@ -71,6 +71,18 @@ export function revokedProxy() {
   return proxy;
 }
 
+/**
+ * `n` well-formed ids that are hard to carry in a URL path: dot segments, path and query
+ * syntax, key syntax and odd characters, then seeded random strings of ODD_CHARS.
+ */
+export function hostileIds(r, n) {
+  const fixed = ['.', '..', '...', '%2E', '%2e%2E', './x', '../x', 'a/../b', '/', '//', '?', '#', '?id=x', 'retry', '%', '%zz', '\\', '\\..', '+', ' ', '\0',
+    'wait:short', 't:x', 'd:x', '*', '{', '}', 'é', '😀', 'cafe\u0301'];
+  const ids = [...fixed];
+  while (ids.length < n) ids.push(oddString(r, 12));
+  return [...new Set(ids)].slice(0, n);
+}
+
 /** A value of the wrong type for any field, with its name for the label. */
 function wrongType(r) {
   const candidates = [
@@ -187,7 +199,7 @@ function payloadValue(r, big) {
   const bad = (label, make) => () => [label, make(), undefined, false];
   switch (r.int(0, 12)) {
     case 0: case 1: case 2: { const text = jsonText(r, 4); const value = JSON.parse(text); return [`json ${show(text)}`, value, JSON.stringify(value), true]; }
-    case 3: return r.pick([ok('null', () => null), ok('NaN', () => Number.NaN), ok('-0', () => -0), ok('1e308', () => 1e308), ok('lone surrogate string', () => 'a\uD800b'), ok('emoji', () => '😀')])();
+    case 3: return r.pick([ok('null', () => null), bad('NaN', () => Number.NaN), bad('Infinity', () => Number.POSITIVE_INFINITY), ok('-0', () => -0), ok('1e308', () => 1e308), ok('lone surrogate string', () => 'a\uD800b'), ok('emoji', () => '😀')])();
     case 4: {
       const [label, key] = r.pick([['at limit', 'atLimit'], ['under limit', 'underLimit'], ['multi-byte under limit', 'multiByteUnder'], ['1000 deep', 'deepObjectOk']]);
       return [label, big[key], big.json[key], true];

@@ -25,6 +25,28 @@ await describeBackends('TaskQueue dead-letter reads', (test, backend) => {
     await cleanup();
   });
 
+  test('deadLetterPage ends a page once its records pass maxBytes, and nextOffset goes on without a gap or a repeat', async () => {
+    const { queue, client, cleanup } = openQueue(backend);
+    await killMany(queue, 60);
+    const recordBytes = Object.values(await client.hgetall(queue.keys.task('d000'))).reduce((n, v) => n + v.length, 0);
+    const budget = recordBytes * 25;
+    const seen = [];
+    let offset = 0;
+    let pages = 0;
+    while (offset !== null) {
+      const page = await queue.deadLetterPage({ limit: 1000, offset, maxBytes: budget });
+      assert.ok(page.tasks.length <= 30, `a page of ${page.tasks.length} records on a budget of about 25`);
+      seen.push(...page.tasks.map((t) => t.id));
+      offset = page.nextOffset;
+      pages += 1;
+    }
+    assert.ok(pages >= 3, `${pages} pages`);
+    assert.equal(seen, await client.zrevrange(queue.keys.dead, 0, -1), 'every dead letter once, in order');
+    const whole = await queue.deadLetterPage({ limit: 1000, maxBytes: 2 ** 30 });
+    assert.equal([whole.tasks.length, whole.nextOffset], [60, null]);
+    await cleanup();
+  });
+
   test('deadSummaries: the latest dead letters without payload or result; gone records are skipped', async () => {
     const { queue, client, cleanup } = openQueue(backend);
     await killMany(queue, 3);

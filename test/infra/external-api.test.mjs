@@ -1,7 +1,10 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createHttpHandler, HttpRequestError, HttpStatusError, NonRetryableError, OptionError, TaskTimeoutError } from '../../dist/index.js';
+import { createServer } from 'node:http';
+import { createActor } from '../../dist/index.js';
 import { startFlakyApi } from '../../scripts/lib/flaky-api.mjs';
+import { MemoryStore, until } from '../helpers/memory-store.mjs';
 
 const silent = { debug() {}, info() {}, warn() {}, error() {}, child() { return silent; } };
 
@@ -232,6 +235,74 @@ test('aborting during an in-process Retry-After wait stops at once', async () =>
   await patient.close();
 });
 
+test('a long-lane call the API never answers times out after apiTimeoutMs, once, as a retryable failure', async () => {
+  const patient = createHttpHandler({ url: api.url, apiTimeoutMs: 300, ...fast });
+  const task = { ...lease(), lane: 'long' };
+  api.script(task.id, ['hang', 'hang', 'hang']);
+  const started = Date.now();
+  const { error } = await run(patient, task);
+  const tookMs = Date.now() - started;
+  assert.instance(error, HttpRequestError);
+  assert.is(error.retryable, true);
+  assert.is(error.cause?.code, 'UND_ERR_HEADERS_TIMEOUT');
+  // No quick retry after a timeout: another full wait would only hold the slot longer.
+  assert.ok(tookMs >= 280 && tookMs < 1500, `took ${tookMs} ms`);
+  assert.is(api.requests(task.id).length, 1);
+  assert.is(patient.calls().timeout, 1);
+  await patient.close();
+});
+
+test('a long-lane response whose body stalls times out after apiTimeoutMs (bodyTimeout)', async () => {
+  const server = createServer((req, res) => {
+    req.resume();
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.write('{"partial":'); // and nothing more
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const patient = createHttpHandler({ url: `http://127.0.0.1:${server.address().port}/`, apiTimeoutMs: 300, ...fast });
+  try {
+    const started = Date.now();
+    const { error } = await run(patient, { ...lease(), lane: 'long' });
+    assert.instance(error, HttpRequestError);
+    assert.is(error.cause?.code, 'UND_ERR_BODY_TIMEOUT');
+    assert.ok(Date.now() - started < 1500, `took ${Date.now() - started} ms`);
+  } finally {
+    await patient.close().catch(() => {});
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  }
+});
+
+test('a short-lane call is bounded by its deadline, not by apiTimeoutMs', async () => {
+  const patient = createHttpHandler({ url: api.url, apiTimeoutMs: 100, ...fast });
+  const task = lease();
+  api.script(task.id, [{ status: 200, delayMs: 400 }]);
+  const started = Date.now();
+  const { result, error } = await run(patient, task);
+  assert.is(error, undefined, `failed: ${error?.message}`);
+  assert.ok(Date.now() - started >= 380, 'the API took longer than apiTimeoutMs to answer');
+  assert.is(result.status, 200);
+  await patient.close();
+});
+
+test('a long-lane http task against an API that never answers is failed by the actor as a retryable timeout', async () => {
+  const patient = createHttpHandler({ url: api.url, apiTimeoutMs: 200, ...fast });
+  const store = new MemoryStore();
+  const actor = createActor({ lane: 'long', store, owner: 'w-api', handlers: { http: patient }, idleWaitMs: 20 });
+  const [id] = store.add({ type: 'http', lane: 'long' });
+  api.script(id, ['hang']);
+  actor.start();
+  await until(() => store.failures.length === 1, { what: 'the failure', timeoutMs: 3000 });
+  const [failure] = store.failures;
+  assert.is(failure.lease.id, id);
+  assert.is(failure.error.name, 'HttpRequestError');
+  assert.match(failure.error.message, /UND_ERR_HEADERS_TIMEOUT/);
+  assert.is(failure.options.retryable, undefined, 'not marked non-retryable');
+  assert.is(failure.outcome, 'retrying');
+  await actor.stop();
+  await patient.close();
+});
+
 test('an already aborted signal sends nothing', async () => {
   const task = lease();
   const { error } = await run(http, task, AbortSignal.abort(new Error('shutting down')));
@@ -291,6 +362,11 @@ options('rejects out-of-range numbers with p-queue style messages', () => {
       assert.is(error.message, message);
     }
   }
+});
+
+options('rejects a bad apiTimeoutMs or connectTimeoutMs, naming it', () => {
+  assert.throws(() => createHttpHandler({ url: 'http://127.0.0.1:1', apiTimeoutMs: 0 }), /Expected `apiTimeoutMs` to be an integer from 1 and up, got `0`/);
+  assert.throws(() => createHttpHandler({ url: 'http://127.0.0.1:1', connectTimeoutMs: 1.5 }), /Expected `connectTimeoutMs` to be an integer from 1 and up/);
 });
 
 options('quickRetryMaxMs may not be below quickRetryMinMs', () => {

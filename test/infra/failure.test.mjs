@@ -33,6 +33,17 @@ await describeBackends('TaskQueue failures, retries and dead letters', (test, ba
     await cleanup();
   });
 
+  test('backoffFor draws the delay fail() would use without retryInMs: the queue\'s backoff', async () => {
+    const { queue, cleanup } = openQueue(backend, { backoff: { baseMs: 400, maxMs: 1000 } });
+    for (const [attempt, low, high] of [[1, 200, 400], [2, 400, 800], [3, 500, 1000], [9, 500, 1000]]) {
+      for (let i = 0; i < 20; i += 1) {
+        const delay = queue.backoffFor({ attempt });
+        assert.ok(Number.isInteger(delay) && delay >= low && delay <= high, `attempt ${attempt}: ${delay} outside ${low}..${high}`);
+      }
+    }
+    await cleanup();
+  });
+
   test('a non-retryable failure dead-letters at once, keeping the error', async () => {
     const { queue, cleanup } = openQueue(backend);
     await queue.enqueue({ id: 'n', maxAttempts: 5 });

@@ -55,7 +55,7 @@ await describeBackends('TaskQueue input validation', (test, backend) => {
     const err = await queue.enqueueMany([{ id: 'ok1' }, { id: 'ok2', priority: -3 }, { id: 'ok3' }]).catch((e) => e);
     assert.instance(err, ValidationError);
     assert.is(err.field, 'inputs[1].priority');
-    assert.equal(await queue.stats(), { waiting: { short: 0, long: 0 }, delayed: 0, active: 0, completed: 0, dead: 0 });
+    assert.equal(await queue.stats(), { waiting: { short: 0, long: 0 }, delayed: 0, active: 0, completed: 0, dead: 0, paused: { short: false, long: false } });
     assert.is(await queue.get('ok1'), null);
     await cleanup();
   });

@@ -65,6 +65,13 @@ test('parseCli: --task-timeout sets the short-lane default deadline, with units'
   assert.throws(() => parseCli(['--task-timeout', 'soon'], {}), /--task-timeout.*duration such as 30000, 500ms, 30s or 2m/);
 });
 
+test('parseCli: --api-timeout (TASKLANE_API_TIMEOUT) sets the long-lane http timeout, with units', () => {
+  assert.equal(parseCli(['--api-timeout', '90s'], {}).options, { apiTimeoutMs: 90_000 });
+  assert.equal(parseCli([], { TASKLANE_API_TIMEOUT: '2m' }).options, { apiTimeoutMs: 120_000 });
+  assert.throws(() => parseCli(['--api-timeout', 'never'], {}), /`--api-timeout` \(TASKLANE_API_TIMEOUT\) to be a duration such as 30000/);
+  assert.throws(() => parseCli([], { TASKLANE_API_TIMEOUT: '0' }), /Invalid --api-timeout \(TASKLANE_API_TIMEOUT\): Expected `apiTimeoutMs` to be an integer from 1 to 86400000/);
+});
+
 test('parseCli: durations take hours too, as the tasklane CLI\'s do', () => {
   assert.equal(parseCli(['--drain-timeout', '1h'], {}).options, { drainTimeoutMs: 3_600_000 });
   assert.equal(parseCli([], { TASKLANE_TASK_TIMEOUT: '0.5h' }).options, { taskTimeoutMs: 1_800_000 });

@@ -129,7 +129,7 @@ tasks('GET /stats answers queue.stats()', async () => {
     await s.queue.enqueueMany([{}, { lane: 'long' }, { delayMs: 60_000 }]);
     const r = await s.call('GET', '/stats');
     assert.is(r.status, 200);
-    assert.equal(r.json, { waiting: { short: 1, long: 1 }, delayed: 1, active: 0, completed: 0, dead: 0 });
+    assert.equal(r.json, { waiting: { short: 1, long: 1 }, delayed: 1, active: 0, completed: 0, dead: 0, paused: { short: false, long: false } });
   } finally {
     await s.close();
   }
@@ -151,6 +151,9 @@ dead('GET /dead lists dead letters most recent first, with limit and offset', as
     assert.is(r.json.tasks.length, 2);
     assert.is(r.json.limit, 2);
     assert.is(r.json.offset, 1);
+    assert.is(r.json.nextOffset, 3, 'a full page says where the next one starts');
+    r = await s.call('GET', '/dead?limit=5&offset=1');
+    assert.equal([r.json.tasks.length, r.json.nextOffset], [2, null], 'the last page says none is left');
     r = await s.call('GET', '/dead?limit=abc');
     assert.is(r.status, 400);
     assert.is(r.json.error.code, 'TASKLANE_ERR_INVALID_INPUT');
@@ -286,7 +289,7 @@ bodies('an unknown route is 404 and a wrong method 405 with Allow, both coded', 
     // GET /tasks lists tasks by state (browse-routes); PUT is still no method of it.
     r = await s.call('PUT', '/tasks');
     assert.is(r.status, 405);
-    assert.equal(r.headers.get('allow').split(', ').sort(), ['GET', 'HEAD', 'POST']);
+    assert.equal(r.headers.get('allow').split(', ').sort(), ['DELETE', 'GET', 'HEAD', 'POST']);
     assert.is(r.json.error.code, 'TASKLANE_ERR_METHOD_NOT_ALLOWED');
     r = await s.call('PUT', '/tasks/x');
     assert.is(r.status, 405);

@@ -1,6 +1,7 @@
 // HTTPS: the operator server with a self-signed certificate made here with openssl; the
 // token rules over TLS; plain HTTP to the TLS port fails; the supervisor's TLS flags.
 import { execFileSync } from 'node:child_process';
+import { connect } from 'node:net';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
@@ -85,6 +86,31 @@ test('HTTPS with the CA trusted works; the token rules hold; plain HTTP to the p
     // Plain HTTP to the TLS port gets no HTTP answer: the handshake fails and the socket is reset.
     const plain = await send(base.replace('https:', 'http:'), 'GET', '/healthz').then((res) => `HTTP ${res.status}`, (err) => err.code ?? err.message);
     assert.is(plain, 'ECONNRESET', `plain HTTP got: ${plain}`);
+  } finally {
+    await server.close();
+    await queue.close();
+  }
+});
+
+test('regression: a client that never starts the TLS handshake is cut off by the headers timeout, not after 120 s', async () => {
+  const queue = new TaskQueue({ redis: realRedisUrl(), name: uniqueName('tls-idle') });
+  queue.on('queue:warning', () => {});
+  const server = createOperatorServer({ queue, port: 0, tls: { cert: ctx.tls.cert, key: ctx.tls.key }, limits: { headersTimeoutMs: 500, requestTimeoutMs: 1000 } });
+  try {
+    const { url } = await server.listen();
+    const { hostname, port } = new URL(url);
+    const started = Date.now();
+    // A raw TCP connection that sends nothing: no handshake, so no HTTP parser and no headers timer.
+    const closedAfterMs = await new Promise((resolve, reject) => {
+      const socket = connect({ host: hostname, port: Number(port) });
+      socket.on('error', () => {});
+      socket.on('close', () => resolve(Date.now() - started));
+      setTimeout(() => {
+        socket.destroy();
+        reject(new Error('the idle socket was still open after 10 s'));
+      }, 10_000).unref();
+    });
+    assert.ok(closedAfterMs < 5000, `closed after ${closedAfterMs} ms`);
   } finally {
     await server.close();
     await queue.close();

@@ -155,7 +155,7 @@ work('an unknown type is parked (uncounted, warned, counted in /metrics), then d
       const info = await producer.get('future-1');
       return info.state === 'dead' && info;
     }, { timeoutMs: 15_000, what: 'the task dead-lettered after the grace' });
-    assert.is(dead.error.code, 'TASKLANE_ERR_UNKNOWN_TASK_TYPE');
+    assert.is(dead.error.code, 'TASKLANE_ERR_UNKNOWN_TYPE');
     assert.match(dead.error.message, /after parking it for 3000 ms/);
     const metrics = parseExposition(await (await fetch(`${url}/metrics`)).text());
     const parks = sampleValue(metrics, 'tasklane_unknown_type_total', { type: 'resize-v2' });
@@ -206,3 +206,27 @@ options('createRuntime with worker processes: a bad handlers module rejects star
 });
 
 options.run();
+
+const wait = suite('awaitRedis');
+
+wait('a client that refuses every PING is asked again with pauses, until the wait is over', async () => {
+  const { awaitRedis } = await import('../../dist/runtime/startup.js');
+  let pings = 0;
+  const client = { ping: () => { pings += 1; return Promise.reject(new Error('refused')); } };
+  const started = Date.now();
+  assert.is(await awaitRedis(client, { waitMs: 700 }), 'timeout');
+  const ms = Date.now() - started;
+  assert.ok(ms >= 600 && ms < 2000, `gave up after ${ms} ms`);
+  assert.ok(pings >= 2 && pings <= 5, `${pings} pings: no spinning`);
+});
+
+wait('an answer resolves up; an abort resolves aborted', async () => {
+  const { awaitRedis } = await import('../../dist/runtime/startup.js');
+  assert.is(await awaitRedis({ ping: async () => 'PONG' }, { waitMs: null }), 'up');
+  const halt = new AbortController();
+  const pending = awaitRedis({ ping: () => new Promise(() => {}) }, { waitMs: null, signal: halt.signal });
+  halt.abort();
+  assert.is(await pending, 'aborted');
+});
+
+wait.run();

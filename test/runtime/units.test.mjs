@@ -99,6 +99,17 @@ ipc('unknown and malformed messages are refused with a reason, never thrown', ()
   assert.is(parseWorkerMessage({ type: 'task', event: 'exploded', owner: 'o', task: { id: 'a', type: 't', lane: 'short', attempt: 1, fence: 1 } }).ok, false);
 });
 
+ipc('wedged and the stats\' stuck counts are checked like every other message', () => {
+  const stats = { inFlight: 0, completed: 0, retried: 0, dead: 0, leasesLost: 0, errors: 0 };
+  assert.ok(parseWorkerMessage({ type: 'wedged', owner: 'h/1/w0.1', lane: 'short', stuck: 10, concurrency: 10 }).ok);
+  assert.ok(parseWorkerMessage({ type: 'stats', owner: 'h/1/w0.1', stats, stuck: { short: 3, long: 0 } }).ok);
+  const badLane = parseWorkerMessage({ type: 'wedged', owner: 'o', lane: 'medium', stuck: 1, concurrency: 1 });
+  assert.is(badLane.ok, false);
+  assert.match(badLane.problem, /`wedged` message: field `lane`/);
+  assert.is(parseWorkerMessage({ type: 'wedged', owner: 'o', lane: 'long', stuck: -1, concurrency: 1 }).ok, false);
+  assert.match(parseWorkerMessage({ type: 'stats', owner: 'o', stats, stuck: { short: 1 } }).problem, /field `stuck`/);
+});
+
 ipc('errors cross as plain data and come back with name, code and stack', () => {
   const data = toErrorData(new HttpStatusError(503, { retryable: true }));
   assert.equal(Object.keys(data).sort(), ['code', 'message', 'name', 'stack']);

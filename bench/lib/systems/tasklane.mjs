@@ -1,7 +1,10 @@
 // tasklane's side of the benchmark: the engine's own bulk API (enqueueMany) and one
 // short-lane actor per worker process, everything else at its defaults (completed
-// records are kept for `completedRetentionMs`, 1 h).
+// records are kept for `completedRetentionMs`, 1 h). With TASKLANE_BENCH_LOG_LEVEL set
+// (e.g. `info`), the actor logs through the runtime's pino logger at that level instead of
+// dropping everything, to measure what logging costs a worker.
 import { TaskQueue, createActor } from '../../../dist/index.js';
+import { createLogger } from '../../../dist/runtime/logger.js';
 
 const TYPE = 'job';
 
@@ -28,7 +31,9 @@ export const tasklane = {
     const q = new TaskQueue({ redis: url, name: queue });
     await q.stats();
     await q.listenForWork();
+    const level = process.env.TASKLANE_BENCH_LOG_LEVEL;
     const actor = createActor({
+      ...(level ? { log: createLogger(level, { role: 'bench' }) } : {}),
       lane: 'short',
       store: q,
       owner: `bench-${process.pid}`,

@@ -26,6 +26,14 @@ export interface HttpHandlerOptions {
   /** How much of an error response's body goes into the error message. Default 200. */
   bodyExcerptBytes?: number;
   /**
+   * Long lane: how long a request may wait for the response headers, and then between two
+   * chunks of its body (undici's `headersTimeout` and `bodyTimeout`), in ms. Default 300 000
+   * (5 min). Short-lane requests are bounded by the task's deadline instead.
+   */
+  apiTimeoutMs?: number;
+  /** How long opening a connection (TCP and TLS) may take, on both lanes. Default 10 000. */
+  connectTimeoutMs?: number;
+  /**
    * The API guard every request goes through (quick retries included), looked up at each
    * request: the runtime attaches it once its Redis connection is up. Default: none.
    */
@@ -34,6 +42,9 @@ export interface HttpHandlerOptions {
 
 /** The `http` task handler; `close()` closes its connection pool; `calls()` counts its requests by outcome class. */
 export type HttpHandler = TaskHandler & { close(): Promise<void>; calls(): ApiCallCounts };
+
+/** Long-lane headers and body timeout when none is given: 5 minutes, undici's own default, made explicit. */
+export const DEFAULT_API_TIMEOUT_MS = 300_000;
 
 /** The fail script refuses a retry delay past a year; a day already means "the API is gone". */
 const MAX_RETRY_AFTER_MS = 24 * 3600 * 1000;
@@ -54,7 +65,14 @@ const MAX_RETRY_AFTER_MS = 24 * 3600 * 1000;
  */
 export function createHttpHandler(options: HttpHandlerOptions): HttpHandler {
   const opts = resolveOptions(options);
-  const pool = new Pool(opts.url.origin, { connections: opts.connections });
+  // Set explicitly rather than left to undici's defaults: a long-lane task has no deadline, so
+  // these are all that stops an API that accepts the connection and never answers.
+  const pool = new Pool(opts.url.origin, {
+    connections: opts.connections,
+    headersTimeout: opts.apiTimeoutMs,
+    bodyTimeout: opts.apiTimeoutMs,
+    connect: { timeout: opts.connectTimeoutMs },
+  });
   const path = `${opts.url.pathname}${opts.url.search}`;
   let closing: Promise<void> | undefined;
   const calls = emptyApiCalls();
@@ -66,6 +84,9 @@ export function createHttpHandler(options: HttpHandlerOptions): HttpHandler {
       method: 'POST',
       body,
       signal,
+      // Short lane: the deadline's signal bounds the call, whatever its length; a pool
+      // timeout shorter than the task's own timeoutMs would cut it short.
+      ...(task.lane === 'short' ? { headersTimeout: 0, bodyTimeout: 0 } : {}),
       headers: {
         'content-type': 'application/json',
         'idempotency-key': idempotencyKey(task.id),
@@ -150,7 +171,11 @@ function classify(err: unknown, signal: AbortSignal): unknown {
   if (err instanceof TasklaneError) return err;
   const code = (err as { code?: unknown } | null)?.code;
   // A closed pool fails every try the same way; retrying in-process only burns the budget.
-  if (code === 'UND_ERR_DESTROYED' || code === 'UND_ERR_CLOSED') return new AbortError(new HttpRequestError(err));
+  // An API that let the whole timeout pass is unlikely to answer the next try: holding the
+  // slot for another timeout helps nobody, so the task goes back for a durable retry.
+  if (code === 'UND_ERR_DESTROYED' || code === 'UND_ERR_CLOSED' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
+    return new AbortError(new HttpRequestError(err));
+  }
   return new HttpRequestError(err);
 }
 
@@ -200,6 +225,8 @@ function resolveOptions(options: HttpHandlerOptions): ResolvedOptions {
     maxInProcessRetryAfterMs: int(options, 'maxInProcessRetryAfterMs', 1000, 0),
     bodyExcerptBytes: int(options, 'bodyExcerptBytes', 200, 0),
     guard: options.guard,
+    apiTimeoutMs: int(options, 'apiTimeoutMs', DEFAULT_API_TIMEOUT_MS, 1),
+    connectTimeoutMs: int(options, 'connectTimeoutMs', 10_000, 1),
   };
 }
 

@@ -10,6 +10,7 @@
     KEYS[5] active set (score: lease expiry, server ms)
     KEYS[6] dead set
     KEYS[7] sequence counter
+    KEYS[8] pause marker of the lane being claimed (its existence pauses the lane)
     ARGV[1] per-task key prefix
     ARGV[2] wake channel
     ARGV[3] max tasks to claim
@@ -24,15 +25,21 @@
   Output (flat):
     [1] ms until the earliest delayed task is due, or -1 when none is delayed
     [2] records found corrupt or missing, now dead-lettered
+    [3] 1 when the lane is paused (nothing was claimed), else 0
     then 12 fields per lease: id, fence, attempt, type, payload, priority,
     timeoutMs, maxAttempts, createdAt, expiresAt, readyAt, claimedAt
     readyAt: when the task last became claimable (field `rdy`; before any
     transition wrote it, `run`: the enqueue time, or the due time of a delay);
     claimedAt: this call's server now. Their difference is this claim's wait.
 
+  Paused lane: due delayed tasks are still promoted (of either lane), but none
+  is claimed, and the lane's own wake-up is not published: idle consumers of a
+  paused lane would otherwise wake one another for tasks none of them may take.
+
   Events:
     PUBLISH <lane> on the wake channel when a lane still has waiting tasks
-    after this call (so other idle consumers claim them too), or got promoted ones.
+    after this call (so other idle consumers claim them too), or got promoted
+    ones; never for the claimed lane while it is paused.
 ]]
 local prefix, channel, owner, lane = ARGV[1], ARGV[2], ARGV[5], ARGV[9]
 local max, leaseMs, margin = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[6])
@@ -58,9 +65,10 @@ for _, id in ipairs(due) do
   end
 end
 
-local out = { -1, 0 }
+local paused = redis.call('EXISTS', KEYS[8]) == 1
+local out = { -1, 0, paused and 1 or 0 }
 local corrupt = 0
-if max > 0 then
+if max > 0 and not paused then
   local popped = redis.call('ZPOPMIN', KEYS[1], max)
   local leased = {}
   for i = 1, #popped, 2 do
@@ -107,7 +115,7 @@ if nextDue[2] then
   out[1] = math.floor(wait)
 end
 
-if redis.call('ZCARD', KEYS[1]) > 0 then redis.call('PUBLISH', channel, lane) end
+if not paused and redis.call('ZCARD', KEYS[1]) > 0 then redis.call('PUBLISH', channel, lane) end
 for _, other in ipairs({ 'short', 'long' }) do
   if other ~= lane and promoted[other] then redis.call('PUBLISH', channel, other) end
 end

@@ -8,17 +8,25 @@ import { DEFAULT_LIST_LIMIT, LIST_STATES, MAX_LIST_LIMIT, type ListOptions, type
 import type { Lane } from '../../infra/types.js';
 import type { RouteContext } from './context.js';
 import { sendJson } from './respond.js';
+import { queryId, sendTask } from './task-routes.js';
 
 /**
  * GET /tasks?state=waiting|delayed|active|completed|dead&lane=&type=&limit=&cursor= →
  * `{ state, limit, tasks, nextCursor }`. `state` is required; `limit` is 1–1000 (default 100);
- * `nextCursor` is null at the end of the listing.
+ * `nextCursor` is null at the end of the listing. GET /tasks?id=X instead answers the one task
+ * X, as GET /tasks/X does (the form that reaches the ids `.` and `..` from a browser).
  *
  * @example
  * curl '$URL/tasks?state=waiting&lane=short&limit=50'
  */
 export async function listTasks(ctx: RouteContext): Promise<void> {
   const q = ctx.url.searchParams;
+  const id = queryId(ctx);
+  if (id !== undefined) {
+    if (q.has('state')) throw new ValidationError('id', 'Expected either `id` (one task) or `state` (a page of tasks) in the query, not both');
+    await sendTask(ctx, id);
+    return;
+  }
   const state = q.get('state');
   if (state === null || state === '') {
     throw new ValidationError('state', `Expected \`state\` in the query, one of ${LIST_STATES.map((s) => `\`${s}\``).join(', ')}`);

@@ -1,5 +1,6 @@
 import * as browse from './browse-routes.js';
 import type { RouteHandler } from './context.js';
+import * as control from './control-routes.js';
 import * as ops from './ops-routes.js';
 import * as tasks from './task-routes.js';
 
@@ -19,6 +20,8 @@ export interface Route {
    * timeout, which guards the wait on Redis, does not also run while a client uploads.
    */
   readonly body?: readonly Method[];
+  /** Methods whose JSON body may also be absent (empty): the route then sees `undefined`. */
+  readonly optionalBody?: readonly Method[];
   /**
    * Served without a token even where reads are guarded: the probes (a load balancer or an
    * orchestrator has no token) and the dashboard's static files (a browser cannot attach a
@@ -36,8 +39,11 @@ export interface Route {
  * ROUTES.find((r) => r.path.test('/stats'))?.methods.GET // ops.stats
  */
 export const ROUTES: readonly Route[] = [
-  { path: /^\/tasks$/, methods: { GET: browse.listTasks, POST: tasks.postTasks }, body: ['POST'] },
+  { path: /^\/tasks$/, methods: { GET: browse.listTasks, POST: tasks.postTasks, DELETE: tasks.deleteTaskByQuery }, body: ['POST'] },
   { path: /^\/tasks\/([^/]+)$/, methods: { GET: tasks.getTask, DELETE: tasks.deleteTask } },
+  { path: /^\/tasks\/([^/]+)\/marker$/, methods: { DELETE: control.forget } },
+  { path: /^\/pause$/, methods: { POST: control.pause }, body: ['POST'], optionalBody: ['POST'] },
+  { path: /^\/resume$/, methods: { POST: control.resume }, body: ['POST'], optionalBody: ['POST'] },
   { path: /^\/dead$/, methods: { GET: tasks.listDead, DELETE: tasks.purgeAllDead }, untimed: ['DELETE'] },
   { path: /^\/dead\/retry$/, methods: { POST: tasks.retryAllDead }, untimed: ['POST'] },
   { path: /^\/dead\/([^/]+)\/retry$/, methods: { POST: tasks.retryDead } },
@@ -63,7 +69,7 @@ export const ROUTES: readonly Route[] = [
  * if (match.kind === 'method') res.setHeader('allow', match.allow.join(', '));
  */
 export type Match =
-  | { kind: 'handler'; handler: RouteHandler; params: string[]; mutation: boolean; timed: boolean; body: boolean; open: boolean }
+  | { kind: 'handler'; handler: RouteHandler; params: string[]; mutation: boolean; timed: boolean; body: boolean; optionalBody: boolean; open: boolean }
   | { kind: 'method'; allow: string[] }
   | { kind: 'none' };
 
@@ -83,7 +89,8 @@ export function matchRoute(method: string, pathname: string): Match {
     if (handler) {
       const timed = !(route.untimed ?? []).includes(wanted as Method);
       const body = (route.body ?? []).includes(wanted as Method);
-      return { kind: 'handler', handler, params: m.slice(1), mutation: wanted === 'POST' || wanted === 'DELETE', timed, body, open: route.open === true };
+      const optionalBody = (route.optionalBody ?? []).includes(wanted as Method);
+      return { kind: 'handler', handler, params: m.slice(1), mutation: wanted === 'POST' || wanted === 'DELETE', timed, body, optionalBody, open: route.open === true };
     }
     for (const key of Object.keys(route.methods)) allow.add(key);
   }

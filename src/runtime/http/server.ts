@@ -19,11 +19,12 @@ import { OperatorMetrics } from '../metrics/registry.js';
 import { TIMED_OUT, within } from '../shutdown.js';
 import type { Runtime } from '../types.js';
 import { bearerCheck, checkOrigin, hostCheck, tokenProblem } from './auth.js';
-import { DEFAULT_BODY_LIMIT_BYTES, readJsonBody } from './body.js';
+import { ClientAbortError, DEFAULT_BODY_LIMIT_BYTES, readJsonBody } from './body.js';
 import type { RouteContext } from './context.js';
 import { checkingIntervalMs, resolveLimits, type ServerLimits } from './limits.js';
 import { DEFAULT_HTTP_HOST, isLoopback, urlOf } from './listen.js';
 import { HttpProblem, sendError } from './respond.js';
+import { rawPathname } from './raw-path.js';
 import { matchRoute } from './routes.js';
 import { checkTls, type TlsMaterial } from './tls.js';
 
@@ -115,7 +116,7 @@ export function createOperatorServer(options: OperatorServerOptions): OperatorSe
     try {
       checkHost?.(req);
       const url = requestUrl(req.url ?? '/');
-      const match = matchRoute(req.method ?? 'GET', url.pathname);
+      const match = matchRoute(req.method ?? 'GET', rawPathname(req.url ?? '/', url.pathname));
       if (match.kind === 'none') throw new HttpProblem(404, ErrorCode.NotFound, `No route ${url.pathname.slice(0, 200)}`);
       if (match.kind === 'method') {
         throw new HttpProblem(405, ErrorCode.MethodNotAllowed, `${req.method} is not allowed on ${url.pathname.slice(0, 200)}; allowed: ${match.allow.join(', ')}`, { allow: match.allow.join(', ') });
@@ -131,15 +132,22 @@ export function createOperatorServer(options: OperatorServerOptions): OperatorSe
       }
       // Read before the timed section: the route timeout bounds the wait on Redis, and a slow
       // upload that never reached Redis must not be answered 504 "outcome unknown".
-      const body = match.body ? await readJsonBody(req, o.bodyLimitBytes) : undefined;
+      const body = match.body ? await readJsonBody(req, o.bodyLimitBytes, { optional: match.optionalBody }) : undefined;
       const ctx: RouteContext = { req, res, url, params: match.params, queue: o.queue, runtime: o.runtime, metrics, auth: !!authorize, body };
-      if (!match.timed) {
+      // A bulk route with `?id=` acts on that one id (the dashboard's per-id form), so it gets
+      // the route timeout like the per-id path does: only a real bulk run may take longer.
+      if (!match.timed && !url.searchParams.has('id')) {
         await match.handler(ctx);
         return;
       }
       const outcome = await within(match.handler(ctx), o.routeTimeoutMs);
       if (outcome === TIMED_OUT && !res.headersSent) throw timedOut(match.mutation, o.routeTimeoutMs);
     } catch (err) {
+      if (err instanceof ClientAbortError) {
+        o.log?.debug({ method: req.method, url: req.url }, 'http: client aborted the request');
+        res.destroy();
+        return;
+      }
       if (res.headersSent) {
         res.destroy();
         return;
@@ -211,7 +219,12 @@ function createListener(o: Resolved, handler: (req: IncomingMessage, res: Server
     keepAliveTimeout: o.limits.keepAliveTimeoutMs,
     connectionsCheckingInterval: checkingIntervalMs(o.limits),
   };
-  const server: Server = o.tls ? createTlsServer({ ...settings, cert: o.tls.cert, key: o.tls.key }, handler) : createServer(settings, handler);
+  // The headers timeout starts only once the TLS handshake is done; a client that never
+  // starts one is cut off by handshakeTimeout, whose default (120 s) would let idle sockets
+  // hold every connection slot. It gets the same bound as the headers.
+  const server: Server = o.tls
+    ? createTlsServer({ ...settings, handshakeTimeout: o.limits.headersTimeoutMs, cert: o.tls.cert, key: o.tls.key }, handler)
+    : createServer(settings, handler);
   server.maxConnections = o.limits.maxConnections;
   return server;
 }

@@ -39,16 +39,34 @@ export async function postTasks(ctx: RouteContext): Promise<void> {
 }
 
 /**
- * GET /tasks/:id → the TaskInfo; 404 when unknown or expired.
+ * GET /tasks/:id → the TaskInfo; 404 when unknown or expired: TASKLANE_ERR_ID_REFUSED with
+ * `refusedUntil` (server ms) while enqueue still refuses the id, else TASKLANE_ERR_NOT_FOUND.
  *
  * @example
  * curl $URL/tasks/a
  */
 export async function getTask(ctx: RouteContext): Promise<void> {
-  const id = param(ctx, 0);
+  await sendTask(ctx, param(ctx, 0));
+}
+
+/**
+ * The task `id` names, as GET /tasks/:id answers it; also GET /tasks?id=X, which reaches ids a
+ * browser's URL layer cannot put in a path (`.` and `..`).
+ */
+export async function sendTask(ctx: RouteContext, id: string): Promise<void> {
   const task = await ctx.queue.get(id);
-  if (!task) throw noTask(id);
-  sendJson(ctx.res, 200, task);
+  if (task) {
+    sendJson(ctx.res, 200, task);
+    return;
+  }
+  const refusal = await ctx.queue.refusal(id);
+  if (!refusal) throw noTask(id);
+  const until = refusal.refusedUntil === null ? 'until its marker is removed' : `until ${new Date(refusal.refusedUntil).toISOString()}`;
+  sendJson(ctx.res, 404, { error: {
+    code: ErrorCode.IdRefused,
+    message: `No task \`${id}\`: its record was purged or expired, and enqueue refuses the id ${until} (DELETE /tasks/:id/marker clears that)`,
+    refusedUntil: refusal.refusedUntil,
+  } });
 }
 
 /**
@@ -58,7 +76,21 @@ export async function getTask(ctx: RouteContext): Promise<void> {
  * curl -X DELETE -H "Authorization: Bearer $TOKEN" $URL/tasks/a
  */
 export async function deleteTask(ctx: RouteContext): Promise<void> {
-  const id = param(ctx, 0);
+  await cancelTask(ctx, param(ctx, 0));
+}
+
+/**
+ * DELETE /tasks?id=X → cancels X alone, as DELETE /tasks/X does: the form the dashboard sends,
+ * since a browser rewrites `/tasks/%2E` to `/tasks`. 400 naming `id` without one: there is no
+ * bulk cancel.
+ */
+export async function deleteTaskByQuery(ctx: RouteContext): Promise<void> {
+  const id = queryId(ctx);
+  if (id === undefined) throw new ValidationError('id', 'Expected `id` in the query: DELETE /tasks?id=X cancels the task X (there is no bulk cancel)');
+  await cancelTask(ctx, id);
+}
+
+async function cancelTask(ctx: RouteContext, id: string): Promise<void> {
   if (await ctx.queue.cancel(id)) {
     sendJson(ctx.res, 200, { id, cancelled: true });
     return;
@@ -90,7 +122,15 @@ const CANCELLABLE: ReadonlySet<string> = new Set(['waiting', 'delayed']);
 export const MAX_DEAD_PAGE = 1000;
 
 /**
- * GET /dead?limit=&offset= → `{ tasks, limit, offset }`, most recent first (limit 1–1000, default 100).
+ * Bytes of records one GET /dead reads before it ends the page early: 1000 full records can
+ * hold 2 GiB, and the read-only token (a metrics scraper's) is enough to ask for them.
+ */
+export const DEAD_PAGE_BYTES = 16 * 1024 * 1024;
+
+/**
+ * GET /dead?limit=&offset= → `{ tasks, limit, offset, nextOffset }`, most recent first (limit
+ * 1–1000, default 100). A page ends early once its records pass DEAD_PAGE_BYTES; `nextOffset`
+ * is where the next page starts (null when none is left).
  *
  * @example
  * curl '$URL/dead?limit=20&offset=40'
@@ -101,8 +141,8 @@ export async function listDead(ctx: RouteContext): Promise<void> {
     throw new ValidationError('limit', `Expected \`limit\` to be a whole number from 1 to ${MAX_DEAD_PAGE}, got \`${limit}\`; page with \`offset\` for more`);
   }
   const offset = queryInt(ctx.url, 'offset', 0);
-  const tasks = await ctx.queue.deadLetters({ limit, offset });
-  sendJson(ctx.res, 200, { tasks, limit, offset });
+  const { tasks, nextOffset } = await ctx.queue.deadLetterPage({ limit, offset, maxBytes: DEAD_PAGE_BYTES });
+  sendJson(ctx.res, 200, { tasks, limit, offset, nextOffset });
 }
 
 /**
@@ -118,12 +158,18 @@ export async function retryDead(ctx: RouteContext): Promise<void> {
 }
 
 /**
- * POST /dead/retry → 200 `{ retried: n }`.
+ * POST /dead/retry → 200 `{ retried: n }`; with `?id=X`, replays X alone (as POST /dead/X/retry).
  *
  * @example
  * curl -X POST -H "Authorization: Bearer $TOKEN" $URL/dead/retry
  */
 export async function retryAllDead(ctx: RouteContext): Promise<void> {
+  const id = queryId(ctx);
+  if (id !== undefined) {
+    if (!(await ctx.queue.retryDead(id))) throw noDeadLetter(id);
+    sendJson(ctx.res, 200, { id, retried: true });
+    return;
+  }
   sendJson(ctx.res, 200, { retried: await ctx.queue.retryAllDead() });
 }
 
@@ -140,21 +186,48 @@ export async function purgeDead(ctx: RouteContext): Promise<void> {
 }
 
 /**
- * DELETE /dead → 200 `{ purged: n }`.
+ * DELETE /dead → 200 `{ purged: n }`; with `?id=X`, purges X alone (as DELETE /dead/X).
  *
  * @example
  * curl -X DELETE -H "Authorization: Bearer $TOKEN" $URL/dead
  */
 export async function purgeAllDead(ctx: RouteContext): Promise<void> {
+  const id = queryId(ctx);
+  if (id !== undefined) {
+    if (!(await ctx.queue.purgeDead(id))) throw noDeadLetter(id);
+    sendJson(ctx.res, 200, { id, purged: true });
+    return;
+  }
   sendJson(ctx.res, 200, { purged: await ctx.queue.purgeAllDead() });
 }
 
 function param(ctx: RouteContext, index: number): string {
+  return idParam(ctx, index);
+}
+
+/**
+ * The id of a per-id route: its path segment, percent-decoded on its own (the server routes on
+ * the path as sent, so `%2E` is the id `.`, not a dot segment).
+ *
+ * @example
+ * idParam(ctx, 0) // '.' for DELETE /dead/%2E
+ */
+export function idParam(ctx: RouteContext, index: number): string {
   try {
     return decodeURIComponent(ctx.params[index]!);
   } catch {
     throw new ValidationError('id', 'Expected the id in the path to be percent-encoded UTF-8');
   }
+}
+
+/**
+ * The `id` query parameter of a collection route, which then acts on that one id: a client
+ * whose URL layer removed a dot segment (`/dead/%2E/retry` becomes `/dead/retry` in a browser)
+ * still names its id, and the dashboard sends per-id actions this way. Undefined when absent.
+ */
+export function queryId(ctx: RouteContext): string | undefined {
+  const id = ctx.url.searchParams.get('id');
+  return id === null ? undefined : id;
 }
 
 function queryInt(url: URL, name: string, fallback: number): number {

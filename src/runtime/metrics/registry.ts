@@ -88,6 +88,15 @@ export class OperatorMetrics {
         if (stats) this.set(stats.active);
       },
     });
+    new Gauge({
+      name: 'tasklane_lane_paused', help: '1 while claims on the lane are paused (queue.pause, POST /pause), else 0; kept in Redis, so queue-wide', labelNames: ['lane'], registers: r,
+      async collect() {
+        this.reset();
+        const { stats } = await snapshot();
+        if (!stats) return;
+        for (const lane of ['short', 'long'] as const) this.set({ lane }, stats.paused[lane] ? 1 : 0);
+      },
+    });
     new Counter({
       name: 'tasklane_tasks_enqueued_total', help: 'Tasks added to the queue by type, by any producer (duplicates excluded); kept in Redis, so queue-wide: aggregate supervisors with max, not sum. The first 100 types, the rest as "other"', labelNames: ['type'], registers: r,
       async collect() {
@@ -184,6 +193,15 @@ export class OperatorMetrics {
       name: 'tasklane_runtime_tasks_in_flight', help: 'Tasks this runtime\'s actors are running (from the workers\' latest reports)', registers: r,
       collect() {
         this.set(stats().totals.inFlight);
+      },
+    });
+    new Gauge({
+      name: 'tasklane_stuck_handlers', help: 'Handlers past their deadline (or lost lease, or forced stop) that have not settled and still hold a slot, by lane (from the workers\' latest reports); reaching an actor\'s concurrency gets its worker process replaced', labelNames: ['lane'], registers: r,
+      collect() {
+        // A Runtime of an older build (or a hand-made one) may not report it.
+        const stuck = stats().stuck ?? { short: 0, long: 0 };
+        this.set({ lane: 'short' }, stuck.short);
+        this.set({ lane: 'long' }, stuck.long);
       },
     });
     new Counter({

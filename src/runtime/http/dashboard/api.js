@@ -65,10 +65,17 @@ async function request(method, path) {
 }
 
 export const fetchOverview = () => request('GET', '/overview');
-export const retryDead = (id) => request('POST', `/dead/${encodeURIComponent(id)}/retry`);
+// Per-id dead-letter actions name the id in the query, never as a path segment: the browser's
+// URL parser turns `/dead/%2E/retry` into `/dead/retry` (every dead letter) and `/dead/%2E%2E` into `/`.
+const idQuery = (id) => `?id=${encodeURIComponent(id)}`;
+export const retryDead = (id) => request('POST', `/dead/retry${idQuery(id)}`);
 export const retryAllDead = () => request('POST', '/dead/retry');
-export const purgeDead = (id) => request('DELETE', `/dead/${encodeURIComponent(id)}`);
+export const purgeDead = (id) => request('DELETE', `/dead${idQuery(id)}`);
+export const pauseLane = (lane) => request('POST', `/pause?lane=${encodeURIComponent(lane)}`);
+export const resumeLane = (lane) => request('POST', `/resume?lane=${encodeURIComponent(lane)}`);
 // The task browser (tasks.js): pages of a state, one task by id, and cancelling one.
 export const listTasks = (query) => request('GET', `/tasks?${new URLSearchParams(query)}`);
-export const getTask = (id) => request('GET', `/tasks/${encodeURIComponent(id)}`);
-export const cancelTask = (id) => request('DELETE', `/tasks/${encodeURIComponent(id)}`);
+// By query, not path: a browser rewrites `/tasks/%2E` to `/tasks`, so the ids `.` and `..` are
+// reachable only this way (the server answers `?id=` exactly as `/tasks/:id`).
+export const getTask = (id) => request('GET', `/tasks?${new URLSearchParams({ id })}`);
+export const cancelTask = (id) => request('DELETE', `/tasks?${new URLSearchParams({ id })}`);

@@ -1,7 +1,8 @@
 // The dashboard: polls GET /overview once a second and renders it; runs the dead-letter
 // actions with the token from the header. No framework and no build: the browser loads
 // these modules as they are.
-import { ApiError, OfflineError, fetchOverview, getToken, purgeDead, retryAllDead, retryDead, setToken } from './api.js';
+import { ApiError, OfflineError, fetchOverview, getToken, pauseLane, purgeDead, resumeLane, retryAllDead, retryDead, setToken } from './api.js';
+import { bindLaneActions, renderLanes } from './lanes.js';
 import { createThroughputChart } from './chart.js';
 import { bindDeadActions, renderDead } from './dead.js';
 import { setPill, setText } from './dom.js';
@@ -78,6 +79,7 @@ function render(overview) {
 }
 
 function renderDeadNow() {
+  renderLanes(last?.stats?.paused, pending);
   if (last) renderDead(last.dead ?? [], { total: last.stats.dead, now: last.time, pending });
 }
 
@@ -159,6 +161,11 @@ bindDeadActions({
   retry: (id) => act(id, `retry ${id}`, () => retryDead(id), () => `Retried ${id}: it is waiting again.`),
   purge: (id) => act(id, `purge ${id}`, () => purgeDead(id), () => `Purged ${id}.`),
   retryAll: () => act('*', 'retry the dead letters', retryAllDead, (body) => (typeof body?.retried === 'number' ? `Retried ${count(body.retried)} dead letters.` : 'Retried the dead letters.')),
+});
+
+bindLaneActions({
+  pause: (lane) => act(`lane:${lane}`, `pause the ${lane} lane`, () => pauseLane(lane), () => `Paused the ${lane} lane: it claims nothing new until resumed.`),
+  resume: (lane) => act(`lane:${lane}`, `resume the ${lane} lane`, () => resumeLane(lane), () => `Resumed the ${lane} lane.`),
 });
 
 const tasks = initTasks($('tasks'), { notice, failed: actionFailed });

@@ -117,7 +117,10 @@ export function initTasks(root, ui) {
     } catch (err) {
       if (seq !== view.detailSeq) return;
       renderDetail(null);
-      setText($('task-detail-note'), err instanceof ApiError && err.status === 404 ? `No task \`${id}\`: never enqueued, or its record has expired.` : `Could not load it: ${err.message}`);
+      // A refused id's 404 says until when enqueue refuses it: the server's message tells.
+      const missing = err instanceof ApiError && err.status === 404;
+      setText($('task-detail-note'), missing && err.code === 'TASKLANE_ERR_ID_REFUSED' ? err.message
+        : missing ? `No task \`${id}\`: never enqueued, or its record has expired.` : `Could not load it: ${err.message}`);
     }
   }
 
