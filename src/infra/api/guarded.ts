@@ -49,7 +49,8 @@ export async function withPermit<T>(use: GuardUse, task: Lease, signal: AbortSig
     const answer = ((err as { originalError?: unknown } | null)?.originalError ?? err) as { status?: unknown; retryAfterMs?: unknown } | null;
     if (answer?.status === 429) {
       const after = answer.retryAfterMs;
-      const pauseMs = typeof after === 'number' && Number.isFinite(after) && after > 0 ? after : use.defaultPauseMs;
+      // `Retry-After: 0` is an answer ("now"): only a 429 without a usable one gets the default pause.
+      const pauseMs = typeof after === 'number' && Number.isFinite(after) && after >= 0 ? after : use.defaultPauseMs;
       await guard.settle(permit, 'throttled', pauseMs);
       throw new GuardWaitError({ retryInMs: pauseMs, reason: 'throttled', scope: guard.scope, throttles: 1, maxThrottles: use.maxThrottles });
     }

@@ -35,7 +35,9 @@ test('a 429 pauses for its Retry-After (1 s without one) and becomes a GuardWait
   const err = await withPermit(a.use, task, new AbortController().signal, fails(new HttpStatusError(429, { retryable: true, retryAfterMs: 3000 }))).catch((e) => e);
   assert.equal([err.code, err.retryInMs, err.throttles, err.maxThrottles, err.countAttempt], ['TASKLANE_ERR_GUARD_WAIT', 3000, 1, 7, false]);
   await withPermit(a.use, task, new AbortController().signal, fails(Object.assign(new Error('slow down'), { status: 429 }))).catch(() => {});
-  assert.equal(a.settled, [['throttled', 3000], ['throttled', 1000]]);
+  const now = await withPermit(a.use, task, new AbortController().signal, fails(new HttpStatusError(429, { retryable: true, retryAfterMs: 0 }))).catch((e) => e);
+  assert.is(now.retryInMs, 1, 'Retry-After: 0 means now: back in the queue at once');
+  assert.equal(a.settled, [['throttled', 3000], ['throttled', 1000], ['throttled', 0]]);
 });
 
 test('the task\'s own abort (deadline, lost lease) says nothing; a probe that times out failed', async () => {
