@@ -5,7 +5,10 @@
 // the books are closed: every unique task completed or dead, none lost; side effects equal
 // to the completed tasks and never two for one Idempotency-Key; dead letters only for the
 // permanently refused kinds, tasks out of attempts and stalled tasks, each with its reason;
-// no second task for a resubmitted id. `node scripts/chaos.mjs --help` lists the knobs.
+// no second task for a resubmitted id. The API also has a quota (429 beyond it) and an outage
+// (503 for a few seconds), which the supervisor's API guard (--api-rate, the breaker) must
+// ride out: the books count the calls during the outage, the 429s, and dead letters caused by
+// throttling (none expected). `node scripts/chaos.mjs --help` lists the knobs.
 //
 // Exit 0 only when the books balance and the supervisor stopped cleanly; 1 otherwise;
 // 2 for invalid flags; 130 after Ctrl-C. Everything it started is stopped on every path,
@@ -25,6 +28,7 @@ import { abortable, DemoChildren, describeExit, expected, INTERRUPTED_EXIT, onIn
 import { formatMs, isSettled, LiveStats, progressWriter } from './lib/demo-progress.mjs';
 import { closeBooks, renderBooks } from './lib/demo-report.mjs';
 import { PERMANENT_KINDS, planWorkload, SHORT_TIMEOUT_MS } from './lib/demo-workload.mjs';
+import { apiTroubleBooks, OutageWindow } from './lib/api-trouble.mjs';
 import { startFlakyApi } from './lib/flaky-api.mjs';
 import { randomSource } from './lib/flaky-steps.mjs';
 import { startSupervisorChild } from './lib/supervisor-child.mjs';
@@ -105,17 +109,19 @@ async function run() {
 
   const rate = opts.failRate;
   own.api = await startFlakyApi({
-    latencyMs: [5, 40], failRate: rate * 0.6, throttleRate: rate * 0.25, throttleRetryAfterS: 2, hangRate: rate * 0.15,
+    latencyMs: [5, 40], failRate: rate * 0.8, hangRate: rate * 0.2, quota: { limit: opts.quota, windowMs: 1000 },
     permanentTypes: PERMANENT_KINDS, seed: opts.seed,
   });
   for (const [key, steps] of plan.scripts) own.api.script(key, steps);
   const apiUrl = `${own.api.url}/tasks`;
   const pct = (x) => `${Math.round(x * 1000) / 10}%`;
-  say(`  api         ${apiUrl}: 5–40 ms; ${pct(rate * 0.6)} 500, ${pct(rate * 0.25)} 429 (Retry-After 2 s), ${pct(rate * 0.15)} hang past the ${formatMs(SHORT_TIMEOUT_MS)} deadline;`);
+  say(`  api         ${apiUrl}: 5–40 ms; ${pct(rate * 0.8)} 500, ${pct(rate * 0.2)} hang past the ${formatMs(SHORT_TIMEOUT_MS)} deadline; 429 beyond ${opts.quota} calls in any second;`);
+  if (opts.outageMs > 0) say(`              an outage (503 to every call) for ${formatMs(opts.outageMs)} once ${Math.round(opts.outageAt * 100)}% of the tasks are done;`);
   say(`              ${PERMANENT_KINDS.join(', ')} always 422; ${plan.long} slow long-lane calls (0.8–2 s)`);
 
   const args = ['--short', String(opts.short), '--long', String(opts.long), '--processes', String(opts.processes), '--api-url', apiUrl,
-    '--redis', redis.url, '--queue', queueName, '--lease-ms', String(LEASE_MS), '--drain-timeout', '3s'];
+    '--redis', redis.url, '--queue', queueName, '--lease-ms', String(LEASE_MS), '--drain-timeout', '3s',
+    ...(opts.apiRate > 0 ? ['--api-rate', `${opts.apiRate}/s`] : [])];
   own.supervisor = startSupervisorChild({ args, logFile });
   supervisorPid = own.supervisor.pid;
   say(`  supervisor  node dist/supervisor.js ${args.join(' ')}`);
@@ -134,6 +140,7 @@ async function run() {
   const producer = new Producer(own.queue, plan, { everyMs: PRODUCE_EVERY_MS, signal: interrupted });
   const producing = producer.run();
   const restart = { planned: restartPlanned, running: null, facts: null, error: null };
+  const outage = new OutageWindow(own.api, { atShare: opts.outageAt, ms: opts.outageMs });
   const unique = plan.ids.length;
 
   const live = new LiveStats({ queue: own.queue, api: own.api });
@@ -167,8 +174,9 @@ async function run() {
         restart.running = null;
       });
     }
+    const outageOver = outage.tick(live.done / unique);
     const restartOver = !restart.planned || restart.facts || restart.error;
-    settled = producer.tally.done && restartOver && isSettled(live.stats, unique);
+    settled = producer.tally.done && restartOver && outageOver && isSettled(live.stats, unique);
   }
   progress.finish();
   if (!settled) say(`  not settled after ${formatMs(opts.timeout * 1000)}: closing the books as they stand`);
@@ -183,7 +191,9 @@ async function run() {
     tasks: books.tasks, unique, records, api: own.api, permanentKinds: PERMANENT_KINDS, maxStalls: MAX_STALLS,
     chaos: { killEveryMs: opts.killEveryMs, kills: monkey.kills, readyKills: monkey.readyKills, skipped: monkey.skipped, log, restart: restart.facts, restartPlanned, restartError: restart.error },
   });
-  const problems = [...books.problems, ...chaos.problems];
+  outage.end();
+  const trouble = apiTroubleBooks({ stats: own.api.stats(), tasks: books.tasks, outage, apiRate: opts.apiRate, quota: opts.quota });
+  const problems = [...books.problems, ...chaos.problems, ...trouble.problems];
   if (producer.tally.error) problems.push(`the producer failed: ${producer.tally.error.message}`);
   if (!settled) problems.push(`not every task finished within --timeout ${opts.timeout}`);
 
@@ -192,7 +202,7 @@ async function run() {
   const orphans = killOrphans();
   if (orphans > 0) problems.push(`${orphans} worker process(es) outlived the supervisor and were killed`);
   const clean = stopped.supervisor?.code === 0 && !stopped.supervisor.killed;
-  for (const line of renderBooks({ rows: books.rows, problems }, { extra: chaos.lines })) say(line);
+  for (const line of renderBooks({ rows: books.rows, problems }, { extra: [...trouble.lines, ...chaos.lines] })) say(line);
   say('');
   say(`  shutdown    supervisor SIGTERM → ${describeExit(stopped.supervisor, SUPERVISOR_STOP_MS)} · API closed · redis-server stopped, its data removed`);
   const ok = problems.length === 0 && clean;

@@ -17,6 +17,7 @@ import { abortable, DemoChildren, describeExit, expected, INTERRUPTED_EXIT, onIn
 import { closeBooks, renderBooks, workerCounters } from './lib/demo-report.mjs';
 import { formatMs, isSettled, LiveStats, progressWriter } from './lib/demo-progress.mjs';
 import { PERMANENT_KINDS, planWorkload, SHORT_TIMEOUT_MS } from './lib/demo-workload.mjs';
+import { apiTroubleBooks, OutageWindow } from './lib/api-trouble.mjs';
 import { startFlakyApi } from './lib/flaky-api.mjs';
 import { redisServerInstalled, startRedisServer } from './lib/redis-server.mjs';
 import { startSupervisorChild } from './lib/supervisor-child.mjs';
@@ -25,6 +26,12 @@ import { startSupervisorChild } from './lib/supervisor-child.mjs';
 const SUPERVISOR_STOP_MS = 20_000;
 /** Pause between enqueueMany calls, so the work streams in as a producer's would. */
 const PRODUCE_EVERY_MS = 100;
+/** The API allows this many calls in any second (429 beyond); the supervisor's --api-rate stays under it. */
+const API_QUOTA = 250;
+const API_RATE = 200;
+/** The API answers 503 to everything for OUTAGE_MS once OUTAGE_AT of the tasks are done. */
+const OUTAGE_AT = 0.3;
+const OUTAGE_MS = 2000;
 
 const opts = readOptions();
 const startedAt = Date.now();
@@ -84,17 +91,19 @@ async function run() {
   await abortable(within(own.queue.redis.ping(), 5000, () => `cannot reach Redis at ${redactUrl(url)}${redisError ? ` (${redisError})` : ''}`), interrupted);
 
   own.api = await startFlakyApi({
-    latencyMs: [5, 40], failRate: 0.15, throttleRate: 0.05, throttleRetryAfterS: 2, hangRate: 0.03,
+    latencyMs: [5, 40], failRate: 0.15, hangRate: 0.03, quota: { limit: API_QUOTA, windowMs: 1000 },
     permanentTypes: PERMANENT_KINDS, seed: opts.seed,
   });
+  const outage = new OutageWindow(own.api, { atShare: OUTAGE_AT, ms: OUTAGE_MS });
   for (const [key, steps] of plan.scripts) own.api.script(key, steps);
   const apiUrl = `${own.api.url}/tasks`;
-  say(`  api         ${apiUrl}: 5–40 ms; 15% 500, 5% 429 (Retry-After 2 s), 3% hang past the ${formatMs(SHORT_TIMEOUT_MS)} deadline;`);
+  say(`  api         ${apiUrl}: 5–40 ms; 15% 500, 3% hang past the ${formatMs(SHORT_TIMEOUT_MS)} deadline; 429 beyond ${API_QUOTA} calls in any second;`);
+  say(`              an outage (503 to every call) for ${formatMs(OUTAGE_MS)} once ${OUTAGE_AT * 100}% of the tasks are done;`);
   say(`              ${PERMANENT_KINDS.join(', ')} always 422; ${plan.long} slow long-lane calls`);
 
   // A short lease keeps long-lane heartbeats (every lease/3) visible in a run of seconds;
   // the short drain keeps Ctrl-C quick.
-  const args = ['--short', '8', '--long', '2', '--api-url', apiUrl, '--redis', url, '--queue', queueName, '--lease-ms', '3000', '--drain-timeout', '3s'];
+  const args = ['--short', '8', '--long', '2', '--api-url', apiUrl, '--api-rate', `${API_RATE}/s`, '--redis', url, '--queue', queueName, '--lease-ms', '3000', '--drain-timeout', '3s'];
   own.supervisor = startSupervisorChild({ args, logFile });
   say(`  supervisor  node dist/supervisor.js ${args.map((a) => (a === url ? redactUrl(a) : a)).join(' ')}`);
   say(`              logs → ${shown(logFile)}`);
@@ -111,18 +120,22 @@ async function run() {
     await abortable(sleep(1000, undefined, { signal: interrupted }), interrupted);
     await abortable(live.refresh(), interrupted);
     progress.update(live.line(plan.ids.length));
-    if (produced.done && isSettled(live.stats, plan.ids.length)) break;
+    const outageOver = outage.tick(live.done / plan.ids.length);
+    if (produced.done && outageOver && isSettled(live.stats, plan.ids.length)) break;
     timedOut = Date.now() > deadline;
   }
   progress.finish();
   if (timedOut) say(`  not settled after ${formatMs(opts.timeoutMs)}: closing the books as they stand`);
   await producing;
 
+  outage.end();
   const books = await closeBooks({ queue: own.queue, api: own.api, plan, produced });
+  const trouble = apiTroubleBooks({ stats: own.api.stats(), tasks: books.tasks, outage, apiRate: API_RATE, quota: API_QUOTA });
+  books.problems.push(...trouble.problems);
   const privateRedis = Boolean(own.redis);
   const stopped = await own.shutdown();
   const clean = stopped.supervisor?.code === 0 && !stopped.supervisor.killed;
-  for (const line of renderBooks(books, { workers: workerCounters(logFile) })) say(line);
+  for (const line of renderBooks(books, { workers: workerCounters(logFile), extra: trouble.lines })) say(line);
   say('');
   say(`  shutdown    supervisor SIGTERM → ${describeExit(stopped.supervisor, SUPERVISOR_STOP_MS)} · API closed${privateRedis ? ' · private redis-server stopped' : ''}`);
   say(`  logs        ${shown(logFile)}`);

@@ -21,6 +21,8 @@ export function deadCause(info, permanentKinds, maxStalls) {
   const error = info.error;
   if (!error || typeof error.message !== 'string' || error.message === '' || !(error.code || error.name)) return 'unexplained';
   if (error.code === STALLED) return info.stalls > maxStalls ? 'stalled' : 'unexpected';
+  // Counted (and failed) by the API books (api-trouble.mjs), not here.
+  if (error.code === 'TASKLANE_ERR_THROTTLED') return 'throttled';
   if (permanentKinds.includes(info.payload?.kind) && isPermanentStatus(error)) return 'permanent';
   if (info.attempts >= info.maxAttempts && isRetryable(error)) return 'attempts';
   return 'unexpected';
@@ -73,7 +75,7 @@ export function chaosBooks({ tasks, unique, records, api, permanentKinds, maxSta
   const problems = [];
   const known = tasks.filter((t) => t.info);
   const dead = known.filter((t) => t.info.state === 'dead');
-  const byCause = { permanent: [], attempts: [], stalled: [], unexpected: [], unexplained: [] };
+  const byCause = { permanent: [], attempts: [], stalled: [], throttled: [], unexpected: [], unexplained: [] };
   for (const t of dead) byCause[deadCause(t.info, permanentKinds, maxStalls)].push(t);
   const deadWithEffect = dead.filter((t) => api.sideEffectsFor(t.id) > 0);
   const permanentCompleted = known.filter((t) => t.info.state === 'completed' && permanentKinds.includes(t.info.payload?.kind));

@@ -4,6 +4,9 @@
 // that key replays the stored response. Failed calls (5xx, 429, 4xx, hangs, resets) have
 // no side effect. So `stats().duplicateKeys` must stay 0 and `sideEffects` must equal the
 // number of distinct keys that succeeded, however often the engine retries.
+// Two API-wide modes model a protected API: `quota: { limit, windowMs }` answers 429 with a
+// Retry-After to calls beyond `limit` in any sliding window, and `outage: true` answers 503
+// to every call until it is turned off; `stats().timeline` counts calls per second.
 import { createServer } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { checkBehaviour, randomSource, toStep } from './flaky-steps.mjs';
@@ -15,7 +18,8 @@ const MAX_LOG = 10_000;
  * Starts the API on 127.0.0.1.
  *
  * @param {{ port?: number, latencyMs?: [number, number], failRate?: number, throttleRate?: number,
- *   throttleRetryAfterS?: number, hangRate?: number, permanentTypes?: string[], seed?: number }} [options]
+ *   throttleRetryAfterS?: number, hangRate?: number, permanentTypes?: string[], seed?: number,
+ *   quota?: { limit: number, windowMs: number } | null, outage?: boolean }} [options]
  * @example
  * const api = await startFlakyApi({ failRate: 0.2, seed: 1 });
  * api.script('task-1', ['500', { status: 429, retryAfter: 1 }, 200]);
@@ -27,6 +31,7 @@ export async function startFlakyApi(options = {}) {
   const { port = 0, seed, ...behaviour } = options;
   let config = checkBehaviour(behaviour);
   const random = randomSource(seed);
+  const startedAt = Date.now();
   const state = freshState();
   /** Per-key tail of the request chain: calls with one key are handled one after another. */
   const tails = new Map();
@@ -46,10 +51,36 @@ export async function startFlakyApi(options = {}) {
     return { kind: 'respond', status: 200 };
   }
 
+  /** The API-wide answer before any per-key behaviour: the outage's 503, the quota's 429. */
+  function apiWide(now) {
+    if (config.outage) {
+      // Counted on arrival: a call answered during the outage but sent before it is not one.
+      state.outageCalls += 1;
+      return { status: 503, body: { error: 'outage' } };
+    }
+    const quota = config.quota;
+    if (!quota) return null;
+    const log = state.quotaLog;
+    while (log.length > 0 && log[0] <= now - quota.windowMs) log.shift();
+    if (log.length < quota.limit) {
+      log.push(now);
+      return null;
+    }
+    const retryAfter = Math.max(1, Math.ceil((log[0] + quota.windowMs - now) / 1000));
+    return { status: 429, body: { error: 'quota exceeded' }, retryAfter };
+  }
+
   async function handleKeyed(req, res, key, payload) {
+    const wide = apiWide(Date.now());
+    if (wide) {
+      count(wide.status);
+      tick(wide.status);
+      return send(res, wide.status, wide.body, wide.retryAfter === undefined ? {} : { 'retry-after': String(wide.retryAfter) });
+    }
     const stored = state.stored.get(key);
     if (stored) {
       state.replays += 1;
+      tick(stored.status);
       return send(res, stored.status, stored.body, { 'idempotent-replayed': 'true' });
     }
     const step = nextStep(key, payload);
@@ -71,6 +102,7 @@ export async function startFlakyApi(options = {}) {
       return;
     }
     count(step.status);
+    tick(step.status);
     const body = step.body ?? (step.status < 300 ? { ok: true, key, payload } : { error: `status ${step.status}` });
     if (step.status >= 200 && step.status < 300) {
       // The effect happens even if the client has already given up: exactly the case
@@ -82,6 +114,17 @@ export async function startFlakyApi(options = {}) {
     }
     const extra = step.retryAfter === undefined ? {} : { 'retry-after': String(step.retryAfter) };
     send(res, step.status, body, extra);
+  }
+
+  /** The per-second timeline: calls answered in each second since start, by status class. */
+  function tick(status) {
+    const second = Math.floor((Date.now() - startedAt) / 1000);
+    const slot = (state.timeline[second] ??= { second, calls: 0, ok: 0, throttled: 0, failed: 0 });
+    slot.calls += 1;
+    if (status === 429) slot.throttled += 1;
+    else if (status >= 500) slot.failed += 1;
+    else if (status < 300) slot.ok += 1;
+    if (status < 300 && state.outageEndedAt !== null && state.firstOkAfterOutage === null) state.firstOkAfterOutage = Date.now();
   }
 
   function count(outcome) {
@@ -148,6 +191,12 @@ export async function startFlakyApi(options = {}) {
       keysWithEffect: state.effects.size,
       replays: state.replays,
       connections: state.connections,
+      /** Calls per second since start: `{ second, calls, ok, throttled, failed }`, seconds with no call left out. */
+      timeline: state.timeline.filter(Boolean).map((slot) => ({ ...slot })),
+      /** Calls that arrived while `outage` was on. */
+      outageCalls: state.outageCalls,
+      /** Ms from the last outage's end to the first 2xx after it; null before one. */
+      recoveryMs: state.firstOkAfterOutage === null || state.outageEndedAt === null ? null : state.firstOkAfterOutage - state.outageEndedAt,
     }),
     /** How many times `key`'s side effect ran: 0 or 1 when all is well. */
     sideEffectsFor: (key) => state.effects.get(key) ?? 0,
@@ -159,7 +208,12 @@ export async function startFlakyApi(options = {}) {
     requests: (key) => (key === undefined ? [...state.log] : state.log.filter((r) => r.key === key)),
     /** Changes rates, latency or permanentTypes from now on (e.g. start or end an outage). */
     configure: (patch) => {
+      const wasDown = config.outage;
       config = checkBehaviour(patch, config);
+      if (wasDown && !config.outage) {
+        state.outageEndedAt = Date.now();
+        state.firstOkAfterOutage = null;
+      }
     },
     /** Forgets counters, stored responses, scripts and the request log. */
     reset: () => Object.assign(state, freshState()),
@@ -172,7 +226,10 @@ export async function startFlakyApi(options = {}) {
 }
 
 function freshState() {
-  return { calls: 0, byStatus: {}, sideEffects: 0, replays: 0, connections: 0, effects: new Map(), stored: new Map(), scripts: new Map(), log: [] };
+  return {
+    calls: 0, byStatus: {}, sideEffects: 0, replays: 0, connections: 0, effects: new Map(), stored: new Map(), scripts: new Map(), log: [],
+    quotaLog: [], timeline: [], outageCalls: 0, outageEndedAt: null, firstOkAfterOutage: null,
+  };
 }
 
 function send(res, status, body, headers = {}) {

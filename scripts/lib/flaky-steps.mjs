@@ -8,6 +8,8 @@ const DEFAULTS = Object.freeze({
   throttleRetryAfterS: 1,
   hangRate: 0,
   permanentTypes: [],
+  quota: null,
+  outage: false,
 });
 
 /**
@@ -57,6 +59,13 @@ export function checkBehaviour(options, base = DEFAULTS) {
   checkNumber('throttleRetryAfterS', merged.throttleRetryAfterS, 0);
   if (!Array.isArray(merged.permanentTypes) || !merged.permanentTypes.every((t) => typeof t === 'string')) {
     throw new TypeError(`Expected \`permanentTypes\` to be an array of strings, got \`${JSON.stringify(merged.permanentTypes)}\``);
+  }
+  if (typeof merged.outage !== 'boolean') throw new TypeError(`Expected \`outage\` to be a boolean, got \`${String(merged.outage)}\``);
+  if (merged.quota !== null) {
+    const { limit, windowMs } = merged.quota ?? {};
+    if (!Number.isInteger(limit) || limit < 1 || !Number.isInteger(windowMs) || windowMs < 1) {
+      throw new TypeError(`Expected \`quota\` to be null or { limit, windowMs } with whole numbers from 1, got \`${JSON.stringify(merged.quota)}\``);
+    }
   }
   return { ...merged, latencyMs: [min, max], permanentTypes: [...merged.permanentTypes] };
 }

@@ -18,8 +18,9 @@ export interface ActorEvents {
   /** The failure was recorded and the task dead-lettered (not retryable, or out of attempts). */
   'task:dead': (lease: Lease, error: Error) => void;
   /**
-   * No handler here for the task's type, and it is younger than `unknownTypeGraceMs`: released
-   * for `retryInMs` without counting the attempt, for a worker that handles it (a rolling deploy).
+   * Released for `retryInMs` without counting the attempt: no handler here for the task's type
+   * and it is younger than `unknownTypeGraceMs` (a rolling deploy), or the external API's guard
+   * holds calls longer than is worth a worker slot (the error is a GuardWaitError).
    */
   'task:parked': (lease: Lease, error: Error, info: { retryInMs: number }) => void;
   /** The lease was lost (lapsed or taken over); the attempt's outcome was discarded. */

@@ -1,4 +1,4 @@
-import { UnknownTaskTypeError, ValidationError, toError } from '../infra/errors.js';
+import { GuardWaitError, ThrottledError, UnknownTaskTypeError, ValidationError, toError } from '../infra/errors.js';
 import type { Lease } from '../infra/types.js';
 import type { Settlement } from './attempt.js';
 import { CompletionBatcher } from './completion-batcher.js';
@@ -54,6 +54,7 @@ export class OutcomeReporter {
         case 'completed':
           return await this.#complete(lease, settlement.result, durationMs);
         case 'failed':
+          if (settlement.error instanceof GuardWaitError) return await this.#waitForApi(lease, settlement.error);
           if (settlement.error instanceof UnknownTaskTypeError && this.#unknownTypeGraceMs > 0) return await this.#unknownType(lease, settlement.error);
           return await this.#fail(lease, settlement.error);
         case 'lost':
@@ -94,6 +95,26 @@ export class OutcomeReporter {
     const released = await withRetries(() => this.#store.release(lease, { delayMs }), this.#onStoreError);
     if (!released) return this.#lost(lease);
     this.#outcomes.parked(lease, delayMs, this.#unknownTypeGraceMs - Math.max(0, lease.claimedAt - lease.createdAt));
+    this.#notify('task:parked', lease, error, { retryInMs: delayMs });
+  }
+
+  /**
+   * The API's guard holds calls (breaker open, a 429 pause, a long rate wait): the task waits
+   * in Redis, its attempt uncounted, rather than in a worker slot. A 429 adds to the task's
+   * throttle count, and past the cap the task is dead-lettered instead.
+   */
+  async #waitForApi(lease: Lease, error: GuardWaitError): Promise<void> {
+    const delayMs = error.retryInMs;
+    let outcome: 'delayed' | 'capped' | 'stale';
+    if (error.throttles > 0 && this.#store.throttle) {
+      const store = this.#store as Required<LeaseStore>;
+      outcome = await withRetries(() => store.throttle(lease, { delayMs, throttles: error.throttles, maxThrottles: error.maxThrottles }), this.#onStoreError);
+    } else {
+      outcome = (await withRetries(() => this.#store.release(lease, { delayMs }), this.#onStoreError)) ? 'delayed' : 'stale';
+    }
+    if (outcome === 'capped') return this.#fail(lease, new ThrottledError(error.maxThrottles + 1, error.maxThrottles), { retryable: false });
+    if (outcome === 'stale') return this.#notify('lease:lost', lease);
+    this.#log.debug({ taskId: lease.id, reason: error.reason, retryInMs: delayMs }, 'the API guard holds calls; the task waits in Redis, its attempt uncounted');
     this.#notify('task:parked', lease, error, { retryInMs: delayMs });
   }
 

@@ -1,4 +1,4 @@
-import type { ClaimBatch, ClaimOptions, FailOptions, FailOutcome, Lane, Lease, ReleaseOptions } from '../infra/types.js';
+import type { ClaimBatch, ClaimOptions, FailOptions, FailOutcome, Lane, Lease, ReleaseOptions, ThrottleOptions } from '../infra/types.js';
 
 /**
  * The narrow slice of TaskQueue an actor needs. TaskQueue satisfies it as is;
@@ -10,6 +10,8 @@ export interface LeaseStore {
   completeMany(entries: ReadonlyArray<{ lease: Lease; result?: unknown }>): Promise<boolean[]>;
   fail(lease: Lease, error: unknown, options?: FailOptions): Promise<FailOutcome>;
   release(lease: Lease, options?: ReleaseOptions): Promise<boolean>;
+  /** Optional: a release after a 429 that counts it and refuses past a cap (TaskQueue has it). */
+  throttle?(lease: Lease, options: ThrottleOptions): Promise<'delayed' | 'capped' | 'stale'>;
   wakeGeneration(lane: Lane): number;
   waitForWork(lane: Lane, options?: { since?: number; timeoutMs?: number; signal?: AbortSignal }): Promise<boolean>;
   /**
@@ -22,34 +24,5 @@ export interface LeaseStore {
   backoffFor?(lease: Lease): number;
 }
 
-/** Structured logger; pino's instances fit. */
-export interface Logger {
-  debug(obj: object, msg?: string): void;
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-  error(obj: object, msg?: string): void;
-  child(bindings: object): Logger;
-  /** Optional (pino has it): lets hot paths skip building a line the level drops. Missing means every level is enabled. */
-  isLevelEnabled?(level: string): boolean;
-  /** Optional (pino has it): the keys bound so far, so that a child binds each key once. */
-  bindings?(): Record<string, unknown>;
-}
-
-/** What a handler receives besides the task. */
-export interface HandlerContext {
-  /** Aborts on the short-lane deadline, on a lost lease, and on forced shutdown. */
-  signal: AbortSignal;
-  /** 1-based attempt number (durable attempts; in-process retries share one). */
-  attempt: number;
-  /** The lease's fencing token. */
-  fence: number;
-  /** Renews the lease now; false when it is lost. Long tasks are also renewed automatically. */
-  heartbeat(): Promise<boolean>;
-  log: Logger;
-}
-
-/** A task handler. Its resolved value is stored as the task's result (JSON). */
-export type TaskHandler = (task: Lease, ctx: HandlerContext) => Promise<unknown>;
-
-/** Handlers by task `type`. */
-export type HandlerMap = Readonly<Record<string, TaskHandler>>;
+// Handler types live below both layers: the external-API client in src/infra/api uses them too.
+export type { HandlerContext, HandlerMap, Logger, TaskHandler } from '../infra/handler-types.js';

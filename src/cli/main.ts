@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { OptionError } from '../infra/errors.js';
 import { COMMON_FLAGS, VALUE_FLAGS, parseFlags } from './args.js';
+import { apiCommand } from './api-commands.js';
 import { cancelCommand, listCommand } from './browse-commands.js';
 import { commandHelp, commandRows, groupHelp, type Command, type CommandGroup } from './command.js';
 import { openSession, resolveTarget, type Session } from './connect.js';
@@ -15,7 +16,7 @@ import { Output, type Io } from './output.js';
 import { enqueueCommand, getCommand, statsCommand } from './task-commands.js';
 import { forgetCommand, pauseCommand, resumeCommand } from './control-commands.js';
 
-const COMMANDS: readonly Command[] = [enqueueCommand, getCommand, statsCommand, listCommand, cancelCommand, pauseCommand, resumeCommand, forgetCommand];
+const COMMANDS: readonly Command[] = [enqueueCommand, getCommand, statsCommand, listCommand, cancelCommand, pauseCommand, resumeCommand, forgetCommand, apiCommand];
 const GROUPS: readonly CommandGroup[] = [deadGroup];
 const SUPERVISOR = 'supervisor';
 const ALL_NAMES = [...COMMANDS.map((c) => c.name), ...GROUPS.map((g) => g.name), SUPERVISOR, 'help'];

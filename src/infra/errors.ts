@@ -19,6 +19,10 @@ export const ErrorCode = {
   Handler: 'TASKLANE_ERR_HANDLER',
   UnknownTaskType: 'TASKLANE_ERR_UNKNOWN_TYPE',
   CrashLoop: 'TASKLANE_ERR_CRASH_LOOP',
+  // The API guard: a task that waits for the external API is given back uncounted
+  // (GuardWait); one answered 429 more often than the cap allows is dead-lettered (Throttled).
+  GuardWait: 'TASKLANE_ERR_GUARD_WAIT',
+  Throttled: 'TASKLANE_ERR_THROTTLED',
   // The `tasklane` CLI could not connect to Redis (exit code 3); the HTTP server's reads
   // that Redis did not answer in time (503).
   RedisUnavailable: 'TASKLANE_ERR_REDIS_UNAVAILABLE',
@@ -202,6 +206,48 @@ export class HttpRequestError extends TasklaneError {
     const detail = cause instanceof Error ? `${(cause as { code?: string }).code ?? cause.name}: ${cause.message}` : String(cause);
     super(ErrorCode.HttpRequest, `request to the external API failed: ${detail}`, { cause });
     this.name = 'HttpRequestError';
+  }
+}
+
+/**
+ * The external API's guard says this call must wait longer than is worth holding a worker
+ * slot (breaker open, a 429 pause, a long rate wait). The actor gives the task back to Redis
+ * for `retryInMs`, its attempt uncounted; `throttles` 429s of this run count toward the cap.
+ *
+ * @example
+ * catch (err) { if (err instanceof GuardWaitError) console.log(err.reason, err.retryInMs); }
+ */
+export class GuardWaitError extends TasklaneError {
+  readonly retryInMs: number;
+  readonly reason: string;
+  readonly throttles: number;
+  /** The cap of 429s per task (0: none); past it the task is dead-lettered with TASKLANE_ERR_THROTTLED. */
+  readonly maxThrottles: number;
+  /** Never counted as an attempt: the API was not failing this task. */
+  readonly countAttempt = false;
+
+  constructor(options: { retryInMs: number; reason: string; scope: string; throttles?: number; maxThrottles?: number }) {
+    const { retryInMs, reason, scope, throttles = 0, maxThrottles = 0 } = options;
+    super(ErrorCode.GuardWait, `the \`${scope}\` API guard holds calls for ${retryInMs} ms (${reason}); the task waits in Redis, its attempt uncounted`);
+    this.name = 'GuardWaitError';
+    this.retryInMs = Math.max(1, Math.ceil(retryInMs));
+    this.reason = reason;
+    this.throttles = throttles;
+    this.maxThrottles = maxThrottles;
+  }
+}
+
+/**
+ * The external API answered 429 to this task more often than `--api-max-throttles` allows:
+ * it is dead-lettered rather than given back once more.
+ *
+ * @example
+ * if (dead.error.code === 'TASKLANE_ERR_THROTTLED') alertQuotaOwner();
+ */
+export class ThrottledError extends NonRetryableError {
+  constructor(throttles: number, maxThrottles: number) {
+    super(`the external API answered 429 (too many requests) ${throttles} times to this task, more than the cap of ${maxThrottles} (--api-max-throttles, TASKLANE_API_MAX_THROTTLES)`, undefined, ErrorCode.Throttled);
+    this.name = 'ThrottledError';
   }
 }
 

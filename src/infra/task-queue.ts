@@ -10,7 +10,7 @@ import { QueueKeys } from './keys.js';
 import { planList, readPage, type ListOptions, type TaskPage } from './list-tasks.js';
 import { mergeTls } from './tls.js';
 import { defineScripts, type ScriptName } from './scripts.js';
-import { LANES, type ClaimBatch, type ClaimOptions, type EnqueueResult, type FailOptions, type FailOutcome, type IdRefusal, type Lane, type Lease, type QueueStats, type ReleaseOptions, type TaskInfo, type TaskInput } from './types.js';
+import { LANES, type ClaimBatch, type ClaimOptions, type EnqueueResult, type FailOptions, type FailOutcome, type IdRefusal, type Lane, type Lease, type QueueStats, type ReleaseOptions, type TaskInfo, type TaskInput, type ThrottleOptions } from './types.js';
 import { checkId, checkInt, checkLane, normalizeInput, normalizeInputs, serializePayload, type NormalizedTask } from './validate.js';
 import { WakeSignal } from './wake.js';
 
@@ -455,7 +455,29 @@ export class TaskQueue extends EventEmitter<TaskQueueEvents> {
   async release(lease: Lease, { delayMs = 0 }: ReleaseOptions = {}): Promise<boolean> {
     this.#assertOpen();
     const k = this.keys;
-    return Number(await this.#run('release', [k.active, k.waiting('short'), k.waiting('long'), k.delayed], [k.prefix, k.wakeChannel, lease.id, lease.fence, parkDelay(delayMs)])) === 1;
+    return Number(await this.#run('release', [k.active, k.waiting('short'), k.waiting('long'), k.delayed], [k.prefix, k.wakeChannel, lease.id, lease.fence, parkDelay(delayMs), 0, 0])) === 1;
+  }
+
+  /**
+   * Gives a task back after the external API answered 429, delayed and its attempt uncounted
+   * like {@link release}, and adds `throttles` to the task's count of 429s. When the count
+   * would pass `maxThrottles` nothing is written and the answer is `capped`: the caller
+   * dead-letters the task (fail with a ThrottledError). `stale`: the lease was already lost.
+   *
+   * @example
+   * if (await queue.throttle(lease, { delayMs: 2000, maxThrottles: 50 }) === 'capped') await queue.fail(lease, new ThrottledError(51, 50));
+   */
+  async throttle(lease: Lease, { delayMs, throttles = 1, maxThrottles = 0 }: ThrottleOptions): Promise<'delayed' | 'capped' | 'stale'> {
+    this.#assertOpen();
+    checkInt(throttles, 'throttles', 1, 1_000_000);
+    checkInt(maxThrottles, 'maxThrottles', 0, 1_000_000);
+    const k = this.keys;
+    const reply = Number(await this.#run('release', [k.active, k.waiting('short'), k.waiting('long'), k.delayed],
+      [k.prefix, k.wakeChannel, lease.id, lease.fence, Math.max(1, parkDelay(delayMs)), throttles, maxThrottles]));
+    if (reply === 0) return 'stale';
+    if (reply === 1) return 'delayed';
+    if (reply === 2) return 'capped';
+    throw new UnexpectedReplyError('release', reply);
   }
 
   /** Puts every task leased by `owner` (a worker known to be dead) back to waiting at once. Returns how many moved. */

@@ -135,6 +135,16 @@ export interface ReleaseOptions {
   delayMs?: number;
 }
 
+/** Options of `TaskQueue.throttle`. */
+export interface ThrottleOptions {
+  /** Claimable again after this delay (ms): the 429's pause. */
+  delayMs: number;
+  /** 429s to add to the task's count. Default 1. */
+  throttles?: number;
+  /** Past this count the task is not given back ('capped'). Default 0: no cap. */
+  maxThrottles?: number;
+}
+
 export interface FailOptions {
   /** Default true. False dead-letters at once. */
   retryable?: boolean;

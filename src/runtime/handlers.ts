@@ -1,8 +1,10 @@
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { HandlerMap } from '../actors/types.js';
 import { OptionError } from '../infra/errors.js';
-import { emptyApiCalls, type ApiCallCounts } from '../infra/api-calls.js';
-import { createHttpHandler } from '../infra/external-api.js';
+import { emptyApiCalls, type ApiCallCounts } from '../infra/api/api-calls.js';
+import { createHttpHandler } from '../infra/api/external-api.js';
+import { emptyGuardCounts, type GuardCounts } from '../infra/api/guard-counts.js';
+import { checkGuardSpecs, RuntimeGuards, type ApiGuardConfig, type GuardSpec } from './guards.js';
 
 /** The handlers of one process, and how to let go of what they hold (the HTTP pool). */
 export interface HandlerSet {
@@ -10,6 +12,19 @@ export interface HandlerSet {
   close(): Promise<void>;
   /** Calls the `http` handler made to the external API, by outcome class; zeros without one. */
   apiCalls(): ApiCallCounts;
+  /** 429s and permit waits of this process's API guards, cumulative; zeros without any. */
+  guardCounts(): GuardCounts;
+  /** The API guards; attach them to the queue's Redis before the handlers run. Null without any. */
+  readonly guards: RuntimeGuards | null;
+}
+
+/** Only the module's own entries are checked; the `http` settings play no part. */
+const DEFAULT_CHECK_CONFIG = { rate: null, maxInFlight: 0, breaker: false, threshold: 0.5, cooldownMs: 2000, maxThrottles: 0 };
+
+/** How buildHandlers guards external APIs: the runtime's `http` settings and the short-lane default deadline. */
+export interface GuardSettings {
+  apiGuard: ApiGuardConfig;
+  taskTimeoutMs: number;
 }
 
 /**
@@ -19,17 +34,38 @@ export interface HandlerSet {
  * @example
  * const { handlers, close } = await buildHandlers({ apiUrl: 'http://127.0.0.1:8080/tasks', handlers: './handlers.js' });
  */
-export async function buildHandlers({ apiUrl, apiTimeoutMs, handlers }: { apiUrl: string | null; apiTimeoutMs?: number; handlers: string | HandlerMap | null }): Promise<HandlerSet> {
+export async function buildHandlers({ apiUrl, apiTimeoutMs, handlers, guard }: { apiUrl: string | null; apiTimeoutMs?: number; handlers: string | HandlerMap | null; guard?: GuardSettings }): Promise<HandlerSet> {
   // Load the module first: if it fails there is no HTTP pool to close.
   const own = typeof handlers === 'string' ? await loadHandlerModule(handlers) : handlers ?? {};
-  const http = apiUrl ? createHttpHandler({ url: apiUrl, ...(apiTimeoutMs === undefined ? {} : { apiTimeoutMs }) }) : null;
+  const specs = typeof handlers === 'string' ? await loadGuardSpecs(handlers) : {};
+  const guards = guard ? new RuntimeGuards(guard.apiGuard, specs, guard.taskTimeoutMs) : null;
+  const httpGuard = guards?.httpGuarded ? () => guards.use('http') : undefined;
+  const http = apiUrl ? createHttpHandler({ url: apiUrl, guard: httpGuard, ...(apiTimeoutMs === undefined ? {} : { apiTimeoutMs }) }) : null;
+  const map = Object.freeze({ ...(http ? { http } : {}), ...own });
   return {
-    handlers: Object.freeze({ ...(http ? { http } : {}), ...own }),
+    handlers: guards ? guards.wrap(map) : map,
     close: async () => {
+      guards?.close();
       await http?.close();
     },
     apiCalls: () => http?.calls() ?? emptyApiCalls(),
+    guardCounts: () => guards?.counts() ?? emptyGuardCounts(),
+    guards,
   };
+}
+
+/**
+ * The `guards` export of a handlers module (an API name → its limits and the task types
+ * that call it), checked; `{}` when it has none. The module is imported once per process.
+ *
+ * @example
+ * // handlers.mjs: export const guards = { images: { rate: '10/s', types: ['resize'] } };
+ * await loadGuardSpecs('/srv/app/handlers.mjs') // { images: { rate: '10/s', types: ['resize'] } }
+ */
+export async function loadGuardSpecs(path: string): Promise<Record<string, GuardSpec>> {
+  const url = path.startsWith('file:') ? path : pathToFileURL(path).href;
+  const mod = (await import(url)) as { guards?: unknown };
+  return checkGuardSpecs(mod.guards, path);
 }
 
 /**
@@ -42,6 +78,11 @@ export async function buildHandlers({ apiUrl, apiTimeoutMs, handlers }: { apiUrl
  */
 export async function checkHandlers({ apiUrl, handlers }: { apiUrl: string | null; handlers: string | HandlerMap | null }): Promise<Set<string>> {
   const own = typeof handlers === 'string' ? await loadHandlerModule(handlers) : handlers ?? {};
+  if (typeof handlers === 'string') {
+    // A bad `guards` export fails here, once, rather than in every worker (a crash loop).
+    const specs = await loadGuardSpecs(handlers);
+    new RuntimeGuards(DEFAULT_CHECK_CONFIG, specs, 1).wrap(own);
+  }
   return new Set([...(apiUrl ? ['http'] : []), ...Object.keys(own)]);
 }
 

@@ -3,7 +3,8 @@ import { hostname } from 'node:os';
 import { EventEmitter } from 'eventemitter3';
 import { childOnce } from '../actors/log-bindings.js';
 import type { Logger } from '../actors/types.js';
-import { emptyApiCalls } from '../infra/api-calls.js';
+import { emptyApiCalls } from '../infra/api/api-calls.js';
+import { emptyGuardCounts } from '../infra/api/guard-counts.js';
 import { ControlQueue } from './control.js';
 import { RedisWaitError } from './errors.js';
 import { buildHandlers, type HandlerSet } from './handlers.js';
@@ -54,7 +55,8 @@ export class InlineRuntime extends EventEmitter<RuntimeEvents> implements Runtim
     this.#log.info({ redis: o.redisLabel, queue: o.queue, lanes, concurrency: o.concurrency, owner: this.#owner }, 'runtime starting in this process');
     this.#control = new ControlQueue(o, this.#log, { onDown: (reason) => this.emit('redis:down', reason), onUp: () => this.emit('redis:up') });
     try {
-      this.#handlers = await buildHandlers({ apiUrl: o.apiUrl, apiTimeoutMs: o.apiTimeoutMs, handlers: o.handlers });
+      this.#handlers = await buildHandlers({ apiUrl: o.apiUrl, apiTimeoutMs: o.apiTimeoutMs, handlers: o.handlers, guard: { apiGuard: o.apiGuard, taskTimeoutMs: o.taskTimeoutMs } });
+      this.#handlers.guards?.attach(this.#control.queue.redis, o.queue);
     } catch (err) {
       await this.#control.close();
       this.#state = 'stopped';
@@ -116,8 +118,9 @@ export class InlineRuntime extends EventEmitter<RuntimeEvents> implements Runtim
     const stats = this.#host?.stats() ?? { ...EMPTY_STATS };
     const ready = this.#state === 'running' || this.#state === 'stopping';
     const apiCalls = this.#handlers?.apiCalls() ?? emptyApiCalls();
+    const apiGuard = this.#handlers?.guardCounts() ?? emptyGuardCounts();
     const stuck = this.#host?.stuck() ?? { short: 0, long: 0 };
-    return { state: this.#state, workers: [{ ...this.#info(), ready, restarts: 0, stats }], totals: stats, apiCalls, stuck };
+    return { state: this.#state, workers: [{ ...this.#info(), ready, restarts: 0, stats }], totals: stats, apiCalls, apiGuard, stuck };
   }
 
   async #stop(drainTimeoutMs: number): Promise<void> {

@@ -20,7 +20,9 @@
  * rather than as a message: they must be there before the worker's module graph has
  * loaded far enough to listen, and a message sent earlier would be lost.
  */
-import { API_CALL_CLASSES, type ApiCallCounts } from '../infra/api-calls.js';
+import { API_CALL_CLASSES, type ApiCallCounts } from '../infra/api/api-calls.js';
+import type { ApiGuardConfig } from './guards.js';
+import type { GuardCounts } from '../infra/api/guard-counts.js';
 import type { Lane } from '../infra/types.js';
 
 /** An error as plain data. */
@@ -77,6 +79,8 @@ export interface WorkerInit {
   unknownTypeGraceMs: number;
   apiUrl: string | null;
   apiTimeoutMs: number;
+  /** The external API's guard settings (rate, cap, breaker, throttle cap). */
+  apiGuard: ApiGuardConfig;
   /** Module path whose default export maps task type → handler. */
   handlers: string | null;
   logLevel: string;
@@ -91,7 +95,7 @@ export type PrimaryMessage = DrainMessage;
 export interface ReadyMessage { type: 'ready'; owner: string; pid: number; lanes: LaneCounts }
 /** `apiCalls` are cumulative since the worker started, so a lost message loses no calls. */
 /** `stuck`: handlers past their attempt's end that still hold a slot, per lane (see Actor). */
-export interface StatsMessage { type: 'stats'; owner: string; stats: WorkerStats; apiCalls?: ApiCallCounts; stuck?: LaneCounts }
+export interface StatsMessage { type: 'stats'; owner: string; stats: WorkerStats; apiCalls?: ApiCallCounts; guard?: GuardCounts; stuck?: LaneCounts }
 export interface TaskMessage {
   type: 'task';
   event: TaskEventName;
@@ -103,7 +107,7 @@ export interface TaskMessage {
   retryInMs?: number;
   error?: ErrorData;
 }
-export interface DrainedMessage { type: 'drained'; owner: string; stats: WorkerStats; apiCalls?: ApiCallCounts }
+export interface DrainedMessage { type: 'drained'; owner: string; stats: WorkerStats; apiCalls?: ApiCallCounts; guard?: GuardCounts }
 export interface FatalMessage { type: 'fatal'; owner: string; error: ErrorData }
 /** Every slot of one of the worker's actors is held by a handler that ignored its deadline; the primary replaces the process. */
 export interface WedgedMessage { type: 'wedged'; owner: string; lane: Lane; stuck: number; concurrency: number }
@@ -128,6 +132,10 @@ const shaped = (shape: Shape): Check => (v) => isRecord(v) && problemWith(v, sha
 const laneCounts = shaped({ short: isCount, long: isCount });
 const errorData = shaped({ name: isString, message: isString, code: optional(isString), stack: optional(isString) });
 const workerStats = shaped({ inFlight: isCount, completed: isCount, retried: isCount, dead: isCount, leasesLost: isCount, errors: isCount });
+const guardCounts = shaped({
+  throttled: isCount, waitCount: isCount, waitSumSeconds: (v) => typeof v === 'number' && Number.isFinite(v) && v >= 0,
+  waitBuckets: (v) => Array.isArray(v) && v.length <= 64 && v.every(isCount),
+});
 const apiCalls = shaped(Object.fromEntries(API_CALL_CLASSES.map((key) => [key, isCount])));
 const taskRef = shaped({ id: isText, type: isString, lane: oneOf(['short', 'long']), attempt: isCount, fence: isCount });
 
@@ -137,16 +145,16 @@ const PRIMARY_SHAPES: Readonly<Record<PrimaryMessage['type'], Shape>> = {
 
 const WORKER_SHAPES: Readonly<Record<WorkerMessage['type'], Shape>> = {
   ready: { owner: isText, pid: isCount, lanes: laneCounts },
-  stats: { owner: isText, stats: workerStats, apiCalls: optional(apiCalls), stuck: optional(laneCounts) },
+  stats: { owner: isText, stats: workerStats, apiCalls: optional(apiCalls), guard: optional(guardCounts), stuck: optional(laneCounts) },
   task: { event: oneOf(TASK_EVENTS), owner: isText, task: taskRef, durationMs: optional(isNumber), waitMs: optional(isNumber), retryInMs: optional(isNumber), error: optional(errorData) },
-  drained: { owner: isText, stats: workerStats, apiCalls: optional(apiCalls) },
+  drained: { owner: isText, stats: workerStats, apiCalls: optional(apiCalls), guard: optional(guardCounts) },
   fatal: { owner: isText, error: errorData },
   wedged: { owner: isText, lane: oneOf(['short', 'long']), stuck: isCount, concurrency: isCount },
 };
 
 const INIT_SHAPE: Shape = {
   index: isCount, owner: isText, lanes: laneCounts, redis: nullable((v) => isText(v) || isRecord(v)), redisTlsCa: nullable(isText), queue: isText,
-  concurrency: isCount, leaseMs: isCount, taskTimeoutMs: isCount, drainTimeoutMs: isCount, unknownTypeGraceMs: isCount, apiUrl: nullable(isText), apiTimeoutMs: isCount, handlers: nullable(isText),
+  concurrency: isCount, leaseMs: isCount, taskTimeoutMs: isCount, drainTimeoutMs: isCount, unknownTypeGraceMs: isCount, apiUrl: nullable(isText), apiTimeoutMs: isCount, apiGuard: isRecord, handlers: nullable(isText),
   logLevel: isText, statsEveryMs: isCount,
 };
 

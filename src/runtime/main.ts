@@ -5,7 +5,7 @@
 import { OptionError } from '../infra/errors.js';
 import { helpText, parseCli } from './config.js';
 import { RedisWaitError } from './errors.js';
-import { loadHandlerModule } from './handlers.js';
+import { checkHandlers } from './handlers.js';
 import { createLogger, drainLogs } from './logger.js';
 import { resolveOptions } from './options.js';
 import { createRuntime } from './runtime.js';
@@ -34,7 +34,7 @@ export async function runSupervisor(argv: readonly string[], env: NodeJS.Process
     // Before anything starts (the HTTP server, Redis, workers): a module that does not
     // load is a mistake to fix, not a crash to retry.
     const { handlers } = resolveOptions(request.help ? {} : request.options);
-    if (typeof handlers === 'string') await loadHandlerModule(handlers);
+    if (typeof handlers === 'string') await checkHandlers({ apiUrl: null, handlers });
   } catch (err) {
     if (!(err instanceof OptionError)) throw err;
     const hint = err.option === 'handlers' ? `Invalid --handlers (TASKLANE_HANDLERS): ${err.message}` : `${err.message}\nRun with --help to see every flag.`;

@@ -3,7 +3,9 @@ import type { HandlerMap, Logger } from '../actors/types.js';
 import { defaultRedisUrl, isRedisAddress, redactUrl, type RedisInput } from '../infra/connection.js';
 import { OptionError } from '../infra/errors.js';
 import { checkTlsTarget, readTlsCa } from '../infra/tls.js';
-import { DEFAULT_API_TIMEOUT_MS } from '../infra/external-api.js';
+import { parseApiRate } from '../infra/api/rate.js';
+import type { ApiGuardConfig } from './guards.js';
+import { DEFAULT_API_TIMEOUT_MS } from '../infra/api/external-api.js';
 import { LOG_LEVELS, type LogLevel } from './logger.js';
 
 /** How the supervisor restarts crashed workers and when it gives up on one. */
@@ -67,6 +69,18 @@ export interface RuntimeOptions {
    * Either way no worker starts before Redis answers.
    */
   redisWaitMs?: number;
+  /** At most N calls to the external API in any sliding window of a second (`N/s`) or a minute (`N/m`), across every worker. Default: no limit. */
+  apiRate?: string;
+  /** Calls to the external API in flight at once across every worker; 0 for no cap. Default 0. */
+  apiMaxInFlight?: number;
+  /** The shared circuit breaker of the external API (`on`/`off`). Default on. */
+  apiBreaker?: boolean | 'on' | 'off';
+  /** Failure ratio that opens the breaker, above 0 and at most 1. Default 0.8. */
+  apiBreakerThreshold?: number | string;
+  /** First cooldown of an open breaker before its probe, ms; doubled per failed probe up to 30 s. Default 2000. */
+  apiBreakerCooldownMs?: number;
+  /** 429s a task may get (not counted as attempts) before it is dead-lettered with TASKLANE_ERR_THROTTLED; 0 for no cap. Default 50. */
+  apiMaxThrottles?: number;
   /** Default `info`; ignored when `logger` is given (worker processes still use it). */
   logLevel?: LogLevel;
   /** A pino-compatible logger for this process. */
@@ -99,6 +113,8 @@ export interface ResolvedOptions {
   unknownTypeGraceMs: number;
   /** null: wait for Redis as long as it takes. */
   redisWaitMs: number | null;
+  /** The external API's guard (rate, cap, breaker, throttle cap). */
+  apiGuard: ApiGuardConfig;
   logLevel: LogLevel;
   logger: Logger | null;
   restart: Required<RestartOptions>;
@@ -145,6 +161,7 @@ export function resolveOptions(options: RuntimeOptions = {}): ResolvedOptions {
     drainTimeoutMs: int(options.drainTimeoutMs, 'drainTimeoutMs', 25_000, 0, DAY),
     unknownTypeGraceMs: int(options.unknownTypeGraceMs, 'unknownTypeGraceMs', 15 * 60_000, 0, 365 * DAY),
     redisWaitMs: options.redisWaitMs === undefined ? null : int(options.redisWaitMs, 'redisWaitMs', 0, 1, DAY),
+    apiGuard: apiGuardOption(options),
     logLevel: logLevelOption(options.logLevel),
     logger: options.logger ?? null,
     restart: {
@@ -215,6 +232,26 @@ function apiUrlOption(value: string | undefined): string | null {
     throw new OptionError('apiUrl', `Expected \`apiUrl\` to be an http:// or https:// URL, got ${describe(value)}`);
   }
   return value;
+}
+
+function apiGuardOption(options: RuntimeOptions): ApiGuardConfig {
+  const { apiRate, apiBreaker, apiBreakerThreshold } = options;
+  if (apiRate !== undefined && typeof apiRate !== 'string') throw new OptionError('apiRate', `Expected \`apiRate\` to be N/s or N/m, got ${describe(apiRate)}`);
+  if (apiBreaker !== undefined && ![true, false, 'on', 'off'].includes(apiBreaker)) {
+    throw new OptionError('apiBreaker', `Expected \`apiBreaker\` to be on or off, got ${describe(apiBreaker)}`);
+  }
+  const threshold = typeof apiBreakerThreshold === 'string' && apiBreakerThreshold.trim() !== '' ? Number(apiBreakerThreshold) : apiBreakerThreshold ?? 0.8;
+  if (typeof threshold !== 'number' || !(threshold > 0 && threshold <= 1)) {
+    throw new OptionError('apiBreakerThreshold', `Expected \`apiBreakerThreshold\` to be a failure ratio above 0 and at most 1 (e.g. 0.8), got ${describe(apiBreakerThreshold)}`);
+  }
+  return {
+    rate: apiRate === undefined || apiRate === '' ? null : parseApiRate(apiRate, 'apiRate'),
+    maxInFlight: int(options.apiMaxInFlight, 'apiMaxInFlight', 0, 0, 100_000),
+    breaker: apiBreaker === undefined || apiBreaker === true || apiBreaker === 'on',
+    threshold,
+    cooldownMs: int(options.apiBreakerCooldownMs, 'apiBreakerCooldownMs', 2000, 1, DAY),
+    maxThrottles: int(options.apiMaxThrottles, 'apiMaxThrottles', 50, 0, 1_000_000),
+  };
 }
 
 function logLevelOption(value: unknown): LogLevel {

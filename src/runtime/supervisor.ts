@@ -22,7 +22,8 @@ import { fileURLToPath } from 'node:url';
 import { EventEmitter } from 'eventemitter3';
 import type { Logger } from '../actors/types.js';
 import { ControlQueue } from './control.js';
-import { addApiCalls, emptyApiCalls, type ApiCallCounts } from '../infra/api-calls.js';
+import { addApiCalls, emptyApiCalls, type ApiCallCounts } from '../infra/api/api-calls.js';
+import { addGuardCounts, emptyGuardCounts, type GuardCounts } from '../infra/api/guard-counts.js';
 import { toError } from '../infra/errors.js';
 import { CrashLoopError, RedisWaitError } from './errors.js';
 import { checkHandlers } from './handlers.js';
@@ -59,6 +60,7 @@ interface Slot {
   stats: WorkerStats | null;
   /** The current process's cumulative external API calls (from its latest report). */
   apiCalls: ApiCallCounts | null;
+  guard: GuardCounts | null;
   /** The current process's stuck handlers per lane (from its latest report). */
   stuck: LaneCounts | null;
   restartTimer: NodeJS.Timeout | undefined;
@@ -98,6 +100,7 @@ export class ClusterRuntime extends EventEmitter<RuntimeEvents> implements Runti
   readonly #halt = new AbortController();
   /** API calls of processes that have ended, so the runtime's totals never go down on a restart. */
   #exitedApiCalls = emptyApiCalls();
+  #exitedGuard = emptyGuardCounts();
 
   constructor(options: ResolvedOptions, log: Logger) {
     super();
@@ -105,7 +108,7 @@ export class ClusterRuntime extends EventEmitter<RuntimeEvents> implements Runti
     this.#log = log;
     this.#slots = planWorkers(options).map((lanes, index) => ({
       index, name: `w${index}`, lanes, policy: new RestartPolicy(options.restart), generation: 0, worker: undefined,
-      owner: '', pid: 0, startedAt: 0, ready: false, everReady: false, abandoned: false, lastError: undefined, stats: null, apiCalls: null, stuck: null, restartTimer: undefined,
+      owner: '', pid: 0, startedAt: 0, ready: false, everReady: false, abandoned: false, lastError: undefined, stats: null, apiCalls: null, guard: null, stuck: null, restartTimer: undefined,
     }));
   }
 
@@ -198,13 +201,14 @@ export class ClusterRuntime extends EventEmitter<RuntimeEvents> implements Runti
   stats(): RuntimeStats {
     const workers = this.#slots.map((s) => ({ ...this.#info(s), ready: s.ready, restarts: Math.max(0, s.generation - 1), stats: s.stats }));
     const apiCalls = this.#slots.reduce((sum, s) => addApiCalls(sum, s.apiCalls), this.#exitedApiCalls);
+    const apiGuard = this.#slots.reduce((sum, s) => addGuardCounts(sum, s.guard), this.#exitedGuard);
     const stuck: LaneCounts = { short: 0, long: 0 };
     for (const s of this.#slots) {
       if (!s.worker || !s.stuck) continue;
       stuck.short += s.stuck.short;
       stuck.long += s.stuck.long;
     }
-    return { state: this.#state, workers, totals: sumStats(this.#slots.map((s) => (s.worker ? s.stats : null))), apiCalls, stuck };
+    return { state: this.#state, workers, totals: sumStats(this.#slots.map((s) => (s.worker ? s.stats : null))), apiCalls, apiGuard, stuck };
   }
 
   #fork(slot: Slot): void {
@@ -213,13 +217,14 @@ export class ClusterRuntime extends EventEmitter<RuntimeEvents> implements Runti
     slot.ready = false;
     slot.stats = null;
     slot.apiCalls = null;
+    slot.guard = null;
     slot.stuck = null;
     slot.startedAt = Date.now();
     const o = this.#options;
     const init: WorkerInit = {
       type: 'init', index: slot.index, owner: slot.owner, lanes: slot.lanes,
       redis: o.redis as WorkerInit['redis'], redisTlsCa: o.redisTlsCa, queue: o.queue, concurrency: o.concurrency, leaseMs: o.leaseMs, taskTimeoutMs: o.taskTimeoutMs,
-      drainTimeoutMs: o.drainTimeoutMs, unknownTypeGraceMs: o.unknownTypeGraceMs, apiUrl: o.apiUrl, apiTimeoutMs: o.apiTimeoutMs, handlers: typeof o.handlers === 'string' ? o.handlers : null,
+      drainTimeoutMs: o.drainTimeoutMs, unknownTypeGraceMs: o.unknownTypeGraceMs, apiUrl: o.apiUrl, apiTimeoutMs: o.apiTimeoutMs, apiGuard: o.apiGuard, handlers: typeof o.handlers === 'string' ? o.handlers : null,
       logLevel: o.logLevel, statsEveryMs: STATS_EVERY_MS,
     };
     // setupPrimary is global to node:cluster; setting it before each fork keeps an app's own cluster use from redirecting ours.
@@ -270,10 +275,12 @@ export class ClusterRuntime extends EventEmitter<RuntimeEvents> implements Runti
         slot.stuck = message.stuck ?? null;
         slot.stats = message.stats;
         if (message.apiCalls) slot.apiCalls = message.apiCalls;
+        if (message.guard) slot.guard = message.guard;
         break;
       case 'drained':
         slot.stats = message.stats;
         if (message.apiCalls) slot.apiCalls = message.apiCalls;
+        if (message.guard) slot.guard = message.guard;
         break;
       case 'wedged':
         this.#replaceWedged(slot, message);
@@ -341,6 +348,8 @@ export class ClusterRuntime extends EventEmitter<RuntimeEvents> implements Runti
     // Calls made after its last report are not known; counters stay monotonic, a little behind.
     this.#exitedApiCalls = addApiCalls(this.#exitedApiCalls, slot.apiCalls);
     slot.apiCalls = null;
+    this.#exitedGuard = addGuardCounts(this.#exitedGuard, slot.guard);
+    slot.guard = null;
     const info = this.#info(slot);
     const ready = slot.ready;
     const uptimeMs = Date.now() - slot.startedAt;

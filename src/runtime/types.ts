@@ -1,5 +1,6 @@
 import type { EventEmitter } from 'eventemitter3';
-import type { ApiCallCounts } from '../infra/api-calls.js';
+import type { ApiCallCounts } from '../infra/api/api-calls.js';
+import type { GuardCounts } from '../infra/api/guard-counts.js';
 import type { CrashLoopError, RedisWaitError } from './errors.js';
 import type { TaskEvent } from './host.js';
 import type { Lane } from '../infra/types.js';
@@ -45,6 +46,8 @@ export interface RuntimeStats {
   totals: WorkerStats;
   /** Calls to the external API by outcome class since the runtime started, ended workers included. */
   apiCalls: ApiCallCounts;
+  /** 429s and permit waits of the API guards, cumulative (the supervisor keeps them across worker restarts). */
+  apiGuard: GuardCounts;
   /** Handlers past their deadline (or other attempt end) that have not settled, per lane, over the live workers. */
   stuck: LaneCounts;
 }

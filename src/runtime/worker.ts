@@ -77,7 +77,7 @@ class WorkerProcess {
     process.on('disconnect', () => void this.#drain(init.drainTimeoutMs, 'lost the supervisor'));
 
     try {
-      this.#handlers = await buildHandlers({ apiUrl: init.apiUrl, apiTimeoutMs: init.apiTimeoutMs, handlers: init.handlers });
+      this.#handlers = await buildHandlers({ apiUrl: init.apiUrl, apiTimeoutMs: init.apiTimeoutMs, handlers: init.handlers, guard: { apiGuard: init.apiGuard, taskTimeoutMs: init.taskTimeoutMs } });
     } catch (err) {
       this.#die(err, 'could not build the handlers');
       return;
@@ -95,6 +95,7 @@ class WorkerProcess {
     queue.on('queue:warning', (message) => this.#log.warn({}, message));
     const label = typeof init.redis === 'string' ? redactUrl(init.redis) : '(redis options)';
     this.#unwatch = watchRedis(queue.redis, { label, log: this.#log });
+    this.#handlers.guards?.attach(queue.redis, init.queue);
     // The supervisor forks only once Redis answered it; this connection may still lag, and
     // `ready` must mean this worker can claim. A drain meanwhile aborts the wait.
     await awaitRedis(queue.redis, { waitMs: null, signal: this.#halt.signal });
@@ -111,7 +112,7 @@ class WorkerProcess {
     host.start();
     this.#send({ type: 'ready', owner: init.owner, pid: process.pid, lanes: init.lanes });
     this.#log.info({ lanes: init.lanes, handlers: Object.keys(this.#handlers.handlers) }, 'worker ready');
-    this.#statsTimer = setInterval(() => this.#send({ type: 'stats', owner: init.owner, stats: host.stats(), apiCalls: this.#handlers!.apiCalls(), stuck: host.stuck() }), init.statsEveryMs);
+    this.#statsTimer = setInterval(() => this.#send({ type: 'stats', owner: init.owner, stats: host.stats(), apiCalls: this.#handlers!.apiCalls(), guard: this.#handlers!.guardCounts(), stuck: host.stuck() }), init.statsEveryMs);
     this.#statsTimer.unref();
   }
 
@@ -145,7 +146,10 @@ class WorkerProcess {
     const stats = this.#host?.stats() ?? { inFlight: 0, completed: 0, retried: 0, dead: 0, leasesLost: 0, errors: 0 };
     this.#log.info({ stats }, 'drained');
     const drained: WorkerMessage = { type: 'drained', owner: this.#init.owner, stats };
-    if (this.#handlers) drained.apiCalls = this.#handlers.apiCalls();
+    if (this.#handlers) {
+      drained.apiCalls = this.#handlers.apiCalls();
+      drained.guard = this.#handlers.guardCounts();
+    }
     await this.#lastWords(drained);
     await drainLogs(WORKER_LOG_DRAIN_MS);
     process.exit(0);

@@ -63,7 +63,7 @@ test('unknown commands and flags exit 2 with the allowed ones', async () => {
     cli(['help', 'nothing']),
   ]);
   assert.is(command.code, 2);
-  assert.match(command.stderr, /Unknown command `frobnicate`; commands: enqueue, get, stats, list, cancel, pause, resume, forget, dead, supervisor/);
+  assert.match(command.stderr, /Unknown command `frobnicate`; commands: enqueue, get, stats, list, cancel, pause, resume, forget, api, dead, supervisor/);
   assert.match(command.stderr, /Run `tasklane --help` for usage/);
   assert.is(sub.code, 2);
   assert.match(sub.stderr, /Unknown command `dead resurrect`; commands: dead list, dead retry, dead purge/);

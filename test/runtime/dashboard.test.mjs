@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { TaskQueue } from '../../dist/index.js';
+import { ApiGuard, TaskQueue } from '../../dist/index.js';
 import { realRedisUrl, uniqueName } from '../helpers/backends.mjs';
 import { requireChromium } from '../helpers/requirements.mjs';
 import { eventually, killAll, sleep, startSupervisor } from '../helpers/supervisor.mjs';
@@ -112,6 +112,18 @@ test('the workers table lists the supervisor\'s worker slots', async () => {
   // The workers table lists the supervisor's worker slots, each running.
   await eventually(async () => (await ctx.page.locator('#workers tr').count()) === 2, { what: 'two worker rows' });
   await ctx.page.locator('#workers .pill', { hasText: 'running' }).nth(1).waitFor({ timeout: 10_000 });
+});
+
+test('the external API panel shows the shared breaker, and an operator\'s hold on it', async () => {
+  await ctx.page.locator('#api-breaker', { hasText: 'closed' }).waitFor({ timeout: 10_000 });
+  const guard = new ApiGuard({ redis: ctx.queue.redis, queue: ctx.queue.name });
+  await guard.force('open');
+  try {
+    await ctx.page.locator('#api-breaker', { hasText: 'held open' }).waitFor({ timeout: 10_000 });
+  } finally {
+    await guard.force('auto');
+  }
+  await ctx.page.locator('#api-breaker', { hasText: 'closed' }).waitFor({ timeout: 10_000 });
 });
 
 test('the numbers move while tasks are enqueued and completed', async () => {

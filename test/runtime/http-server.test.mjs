@@ -463,7 +463,8 @@ ops('GET /overview has exactly the dashboard\'s shape, with priority bands', asy
     const before = Date.now();
     const { status, json } = await s.call('GET', '/overview');
     assert.is(status, 200);
-    assert.equal(Object.keys(json).sort(), ['auth', 'bands', 'dead', 'latency', 'queue', 'runtime', 'stats', 'throughput', 'time']);
+    assert.equal(Object.keys(json).sort(), ['api', 'auth', 'bands', 'dead', 'latency', 'queue', 'runtime', 'stats', 'throughput', 'time']);
+    assert.equal([json.api.scope, json.api.breaker.state, json.api.callsLastSecond, json.api.inFlight.count], ['http', 'closed', 0, 0]);
     assert.is(json.queue, s.queue.name);
     assert.ok(json.time >= before && json.time <= Date.now());
     assert.equal(json.stats, await s.queue.stats());

@@ -22,7 +22,7 @@ async function setup({ handlers, ...options } = {}) {
   producer.on('queue:warning', () => {});
   const seen = [];
   const listeners = new Set();
-  for (const event of ['task:completed', 'task:retrying', 'task:dead', 'lease:lost']) {
+  for (const event of ['task:completed', 'task:retrying', 'task:dead', 'lease:lost', 'task:parked']) {
     runtime.on(event, (e) => {
       seen.push({ event, at: Date.now(), ...e });
       for (const listener of [...listeners]) listener();
@@ -147,8 +147,25 @@ test('a lost lease aborts the handler with LeaseLostError', async () => {
   }
 });
 
-test('a Retry-After longer than the in-process limit becomes the durable retry delay', async () => {
+test('a 429 parks the task for its Retry-After, its attempt uncounted, and pauses the queue\'s calls (the API guard, on by default)', async () => {
   const ctx = await setup();
+  try {
+    ctx.api.script('throttled-0', [{ status: 429, retryAfter: 2 }, 200]);
+    await ctx.producer.enqueue({ id: 'throttled-0', type: 'http', lane: 'short', maxAttempts: 1 });
+    const parked = await ctx.next('task:parked', 'throttled-0');
+    assert.is(parked.retryInMs, 2000);
+    assert.is(parked.error.code, 'TASKLANE_ERR_GUARD_WAIT');
+    const done = await ctx.next('task:completed', 'throttled-0');
+    assert.ok(done.at - parked.at >= 1800, `called again after ${done.at - parked.at} ms, before the 2 s Retry-After`);
+    assert.is(ctx.api.requests('throttled-0').length, 2);
+    assert.is((await ctx.producer.get('throttled-0')).attempts, 1, 'the 429 burnt no attempt');
+  } finally {
+    await ctx.cleanup();
+  }
+});
+
+test('without the API guard, a Retry-After longer than the in-process limit becomes the durable retry delay', async () => {
+  const ctx = await setup({ apiBreaker: 'off' });
   try {
     ctx.api.script('throttled-1', [{ status: 429, retryAfter: 2 }, 200]);
     await ctx.producer.enqueue({ id: 'throttled-1', type: 'http', lane: 'short' });

@@ -31,6 +31,9 @@ test('a 2000-task run with worker kills and a Redis SIGKILL loses nothing, doubl
   assert.is(row(output, 'API side effects'), completed);
   assert.is(row(output, 'Idempotency-Keys with 2\\+ side effects'), 0);
   assert.is(row(output, 'dead letters with a side effect'), 0);
+  // The API's quota and outage, ridden out by --api-rate and the breaker.
+  assert.is(row(output, 'dead letters from throttling'), 0);
+  assert.ok(row(output, 'calls during the API outage') > 0, 'the outage happened while tasks ran');
 
   const permanent = row(output, 'permanent 4xx');
   assert.ok(permanent > 0, 'the permanently refused kinds should produce dead letters');

@@ -34,6 +34,10 @@ test('a 400-task run on REDIS_URL accounts for every task, balances its books an
     assert.is(row(output, 'lost \\(neither completed nor dead\\)'), 0);
     assert.is(row(output, 'API side effects'), completed);
     assert.is(row(output, 'Idempotency-Keys with 2\\+ side effects'), 0);
+    // The API's quota and outage, ridden out by --api-rate and the breaker.
+    assert.is(row(output, 'dead letters from throttling'), 0);
+    assert.ok(row(output, 'calls during the API outage') > 0, 'the outage happened while tasks ran');
+    assert.ok(row(output, 'calls answered 429 \\(quota\\)') <= row(output, 'calls to the API') * 0.01, output);
     assert.match(output, /Books balance/);
     assert.match(output, /supervisor SIGTERM → exit 0/);
     assert.ok(existsSync(join(out, 'supervisor.log')));

@@ -148,12 +148,40 @@ test('a reset step drops the connection', async () => {
   await api.close();
 });
 
+test('quota: calls beyond the limit in the sliding window get 429 with a Retry-After, and no side effect', async () => {
+  const api = await startFlakyApi({ quota: { limit: 3, windowMs: 1000 } });
+  const answers = [];
+  for (let i = 0; i < 5; i += 1) answers.push(await call(api, `q${i}`));
+  assert.equal(answers.map((r) => r.status), [200, 200, 200, 429, 429]);
+  assert.is(answers[3].headers.get('retry-after'), '1');
+  assert.is(api.stats().sideEffects, 3);
+  const [slot] = api.stats().timeline;
+  assert.equal([slot.calls, slot.ok, slot.throttled], [5, 3, 2]);
+  await api.close();
+});
+
+test('outage: every call gets 503 until it ends; outageCalls and recoveryMs are counted', async () => {
+  const api = await startFlakyApi();
+  api.configure({ outage: true });
+  assert.is((await call(api, 'o1')).status, 503);
+  assert.is((await call(api, 'o1')).status, 503);
+  assert.is(api.stats().sideEffectsFor, undefined);
+  api.configure({ outage: false });
+  assert.is(api.stats().recoveryMs, null, 'no 2xx yet after the outage');
+  assert.is((await call(api, 'o1')).status, 200);
+  const stats = api.stats();
+  assert.equal([stats.outageCalls, stats.sideEffects], [2, 1]);
+  assert.ok(stats.recoveryMs >= 0 && stats.recoveryMs < 1000, `recoveryMs ${stats.recoveryMs}`);
+  assert.throws(() => api.configure({ quota: { limit: 0, windowMs: 1000 } }), /quota/);
+  await api.close();
+});
+
 test('reset() forgets counters, stored responses and scripts', async () => {
   const api = await startFlakyApi();
   await call(api, 'k');
   api.script('j', ['500']);
   api.reset();
-  assert.equal(api.stats(), { calls: 0, byStatus: {}, sideEffects: 0, duplicateKeys: 0, keysWithEffect: 0, replays: 0, connections: 0 });
+  assert.equal(api.stats(), { calls: 0, byStatus: {}, sideEffects: 0, duplicateKeys: 0, keysWithEffect: 0, replays: 0, connections: 0, timeline: [], outageCalls: 0, recoveryMs: null });
   assert.is((await call(api, 'j')).status, 200);
   assert.is(api.sideEffectsFor('k'), 0);
   await api.close();

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { EventEmitter } from 'eventemitter3';
 import type { Redis } from 'ioredis';
-import { OptionError, toError } from '../errors.js';
+import { GuardWaitError, OptionError, toError } from '../errors.js';
 import { QueueKeys, type ApiGuardKeys } from '../keys.js';
 import { defineScripts } from '../scripts.js';
 import type { ApiRate } from './rate.js';
@@ -15,17 +15,21 @@ export type WaitReason = 'paused' | 'open' | 'probing' | 'rate' | 'inflight';
 
 /** The circuit breaker's tuning. */
 export interface BreakerOptions {
-  /** Rolling window the failure ratio is measured over. Default 10 s. */
+  /** Rolling window the failure ratio is measured over, in 20 buckets. Default 2 s. */
   windowMs?: number;
-  /** Calls the window must hold before the breaker may open. Default 20. */
+  /**
+   * Calls before the breaker may open: the ratio is measured over the newest buckets of the
+   * window that together hold at least this many calls, so a sudden outage opens it after
+   * about this many failures, however busy the window was before. Default 10.
+   */
   minCalls?: number;
-  /** Failure ratio that opens it, above 0 and at most 1. Default 0.5. */
+  /** Failure ratio that opens it, above 0 and at most 1. Default 0.8: an API failing one call in five is not down. */
   threshold?: number;
-  /** First cooldown before a probe. Default 5 s; each failed probe doubles it. */
+  /** First cooldown before a probe. Default 2 s; each failed probe doubles it. */
   cooldownMs?: number;
-  /** Cap of the doubled cooldown. Default 60 s. */
+  /** Cap of the doubled cooldown. Default 30 s. */
   maxCooldownMs?: number;
-  /** A probe that has not reported after this failed. Default 10 s. */
+  /** A probe that has not reported after this failed; the probe request times out at it. Keep it above the API's normal latency. Default 5 s. */
   probeTimeoutMs?: number;
 }
 
@@ -45,8 +49,14 @@ export interface ApiGuardOptions {
   breaker?: BreakerOptions | false;
   /** A permit a worker never gives back (it crashed) frees itself after this. Default 60 s. */
   permitLeaseMs?: number;
-  /** Who reports failures: one host's local fault cannot open the breaker for all. Default the host name. */
+  /** Who reports failures: one host's local fault cannot open the breaker for all. Default TASKLANE_HOST_ID, else the host name. */
   reporter?: string;
+  /**
+   * Smooths the rate limit: at most this many calls in any twentieth of the period, so a
+   * period's calls are not sent in one burst (which the network's and the API's queues
+   * would spread into the API's next window). 0 for none. Default 0.
+   */
+  burst?: number;
   /** Permits asked for in one script call. Default 100. */
   maxBatch?: number;
 }
@@ -76,23 +86,40 @@ export interface GuardState {
 /** Events of {@link ApiGuard}. */
 export interface ApiGuardEvents {
   /** No permit now; the guard sleeps until `until` (server ms) unless woken. */
-  'guard:waiting': (info: { reason: WaitReason; until: number; waiters: number }) => void;
+  'guard:waiting': (info: { reason: WaitReason; until: number; now: number; waiters: number }) => void;
   /** A permit was granted after `waitedMs`. */
   'permit:granted': (info: { waitedMs: number; probe: boolean }) => void;
+  /** A permit was given back with how its call went. */
+  'permit:settled': (info: { outcome: CallOutcome; probe: boolean }) => void;
   /** A Redis call of the guard failed; the callers it served got the error. */
   'guard:error': (error: Error) => void;
 }
 
+/** Options of {@link ApiGuard.acquire}. */
+export interface AcquireOptions {
+  /**
+   * Longest wait worth holding the caller (ms from the call): when Redis names a later time,
+   * acquire rejects with a GuardWaitError carrying the wait, and the caller gives its task
+   * back to Redis instead. Default: wait as long as it takes.
+   */
+  maxWaitMs?: number;
+}
+
 interface Waiter {
   readonly since: number;
+  /** Local ms past which this caller would rather be told to come back later. */
+  readonly limitAt: number;
   readonly signal: AbortSignal | undefined;
   resolve(permit: Permit): void;
   reject(error: Error): void;
 }
 
 const DEFAULT_BREAKER: Required<BreakerOptions> = {
-  windowMs: 10_000, minCalls: 20, threshold: 0.5, cooldownMs: 5000, maxCooldownMs: 60_000, probeTimeoutMs: 10_000,
+  windowMs: 2000, minCalls: 10, threshold: 0.8, cooldownMs: 2000, maxCooldownMs: 30_000, probeTimeoutMs: 5000,
 };
+
+/** The breaker's defaults (README: "Protecting the external API"). */
+export const BREAKER_DEFAULTS: Readonly<Required<BreakerOptions>> = Object.freeze({ ...DEFAULT_BREAKER });
 
 /**
  * One external API's guard, shared through Redis by every worker of a queue: a 429 pauses
@@ -118,6 +145,7 @@ export class ApiGuard extends EventEmitter<ApiGuardEvents> {
   readonly #permitLeaseMs: number;
   readonly #reporter: string;
   readonly #maxBatch: number;
+  readonly #burst: number;
   readonly #waiters: Waiter[] = [];
   #pumping = false;
   #wake: (() => void) | null = null;
@@ -132,8 +160,9 @@ export class ApiGuard extends EventEmitter<ApiGuardEvents> {
     this.#maxInFlight = wholeNumber(options.maxInFlight ?? 0, 'maxInFlight', 0);
     this.#breaker = options.breaker === false ? null : checkBreaker({ ...DEFAULT_BREAKER, ...options.breaker });
     this.#permitLeaseMs = wholeNumber(options.permitLeaseMs ?? 60_000, 'permitLeaseMs', 1);
-    this.#reporter = options.reporter ?? hostname();
+    this.#reporter = options.reporter ?? (process.env.TASKLANE_HOST_ID || hostname());
     this.#maxBatch = wholeNumber(options.maxBatch ?? 100, 'maxBatch', 1);
+    this.#burst = wholeNumber(options.burst ?? 0, 'burst', 0);
   }
 
   /** Probe timeout for the caller's request, or null with the breaker off. */
@@ -143,12 +172,14 @@ export class ApiGuard extends EventEmitter<ApiGuardEvents> {
 
   /**
    * Resolves with a permit once the guard lets this call go; callers are served in order.
-   * Rejects when `signal` aborts first (nothing is held then) or when Redis fails.
+   * Rejects when `signal` aborts first (nothing is held then), when Redis fails, or with a
+   * GuardWaitError when the wait would pass `maxWaitMs`.
    */
-  acquire(signal?: AbortSignal): Promise<Permit> {
+  acquire(signal?: AbortSignal, { maxWaitMs }: AcquireOptions = {}): Promise<Permit> {
     if (signal?.aborted) return Promise.reject(toError(signal.reason));
     return new Promise<Permit>((resolve, reject) => {
-      const waiter: Waiter = { since: Date.now(), signal, resolve, reject };
+      const since = Date.now();
+      const waiter: Waiter = { since, limitAt: maxWaitMs === undefined ? Infinity : since + Math.max(0, maxWaitMs), signal, resolve, reject };
       this.#waiters.push(waiter);
       signal?.addEventListener('abort', () => {
         const at = this.#waiters.indexOf(waiter);
@@ -168,6 +199,7 @@ export class ApiGuard extends EventEmitter<ApiGuardEvents> {
    */
   async settle(permit: Permit, outcome: CallOutcome, pauseMs = 0): Promise<void> {
     const b = this.#breaker;
+    this.emit('permit:settled', { outcome, probe: permit.probe });
     try {
       await this.#run('apiSettle', this.#settleKeys(), [
         permit.id, outcome, this.#reporter, Math.max(0, Math.round(pauseMs)),
@@ -240,7 +272,7 @@ export class ApiGuard extends EventEmitter<ApiGuardEvents> {
         try {
           reply = (await this.#run('apiAcquire', [k.calls, k.inflight, k.breaker, k.pause], [
             rid, wanted, this.#rate?.limit ?? 0, this.#rate?.periodMs ?? 0, this.#maxInFlight, this.#permitLeaseMs,
-            this.#breaker?.probeTimeoutMs ?? this.#permitLeaseMs, this.#breaker?.maxCooldownMs ?? 0,
+            this.#breaker?.probeTimeoutMs ?? this.#permitLeaseMs, this.#breaker?.maxCooldownMs ?? 0, this.#burst,
           ])) as unknown[];
         } catch (err) {
           const error = toError(err);
@@ -267,12 +299,23 @@ export class ApiGuard extends EventEmitter<ApiGuardEvents> {
         if (granted === 0) {
           const until = Number(reply[1]);
           const delayMs = Math.max(1, until - Number(reply[3]));
-          this.emit('guard:waiting', { reason: reason as WaitReason, until, waiters: this.#waiters.length });
-          await this.#sleep(delayMs);
+          this.#sendBack(now + delayMs, delayMs, reason);
+          this.emit('guard:waiting', { reason: reason as WaitReason, until, now: grantedAt, waiters: this.#waiters.length });
+          if (this.#waiters.length > 0) await this.#sleep(delayMs);
         }
       }
     } finally {
       this.#pumping = false;
+    }
+  }
+
+  /** Rejects the callers that would rather come back later than wait until `at` (local ms). */
+  #sendBack(at: number, delayMs: number, reason: string): void {
+    for (let i = this.#waiters.length - 1; i >= 0; i -= 1) {
+      const waiter = this.#waiters[i]!;
+      if (waiter.limitAt >= at) continue;
+      this.#waiters.splice(i, 1);
+      waiter.reject(new GuardWaitError({ retryInMs: delayMs, reason, scope: this.scope }));
     }
   }
 

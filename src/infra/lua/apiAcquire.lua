@@ -16,6 +16,7 @@
     ARGV[6] permit lease, ms (a crashed worker's permits come back after it)
     ARGV[7] probe lease, ms (a hung probe is a failed probe after it)
     ARGV[8] breaker cooldown cap, ms (a failed probe doubles the cooldown up to it)
+    ARGV[9] burst: calls allowed in any twentieth of the period (0: no smoothing)
     ARGV[last] host clock for ioredis-mock, empty for real Redis (helpers.lua nowMs)
 
   Output: { granted, waitUntil, reason, now }
@@ -85,6 +86,15 @@ if rate > 0 then
   if granted <= 0 then
     local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
     return { 0, fmt(tonumber(oldest[2]) + period), 'rate', fmt(now) }
+  end
+  -- Smoothing: at most `burst` calls in any twentieth of the period. A whole period's
+  -- calls sent at once arrive spread by the network and the API's own queue, and an API
+  -- counting arrivals would then see two periods' bursts in one of its windows.
+  local slice, burst = period / 20.0, tonumber(ARGV[9]) or 0
+  local recent = burst > 0 and redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. fmt(now - slice), '+inf', 'WITHSCORES', 'LIMIT', 0, burst) or {}
+  if burst > 0 then granted = math.min(granted, burst - #recent / 2) end
+  if granted <= 0 then
+    return { 0, fmt(tonumber(recent[2]) + slice), 'rate', fmt(now) }
   end
 end
 -- Expired permits belong to workers that died or hung; they no longer count.

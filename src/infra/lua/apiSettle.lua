@@ -15,7 +15,8 @@
     ARGV[3] reporter: the host, so one host's local fault cannot open the breaker
     ARGV[4] with 'throttled': pause every worker this long, ms (0: none)
     ARGV[5] breaker window, ms (0: breaker off)
-    ARGV[6] minimum calls in the window before the breaker may open
+    ARGV[6] minimum calls before the breaker may open: the ratio is measured over the
+            newest buckets that together hold at least this many calls
     ARGV[7] failure ratio that opens it (0 < r ≤ 1)
     ARGV[8] first cooldown, ms
     ARGV[9] cooldown cap, ms
@@ -29,8 +30,8 @@ local permit, outcome, reporter = ARGV[1], ARGV[2], ARGV[3]
 local pauseMs, windowMs, minCalls = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
 local ratio, baseCooldown, maxCooldown = tonumber(ARGV[7]), tonumber(ARGV[8]), tonumber(ARGV[9])
 local now = nowMs()
--- Ten buckets make the rolling window; a bucket's counts leave it whole.
-local BUCKETS = 10
+-- Twenty buckets make the rolling window; a bucket's counts leave it whole.
+local BUCKETS = 20
 
 if outcome == 'throttled' and pauseMs > 0 and redis.call('PTTL', KEYS[6]) < pauseMs then
   redis.call('SET', KEYS[6], fmt(now + pauseMs), 'PX', fmt(pauseMs))
@@ -74,7 +75,7 @@ redis.call('PEXPIRE', KEYS[4], fmt(windowMs * 2))
 if state == 'open' or b[5] == 'closed' then return { state, b[2] or '0' } end
 
 -- At most 2 × (BUCKETS + 1) fields: older buckets are dropped as they are passed.
-local ok, fail = 0, 0
+local oks, fails = {}, {}
 local fields = redis.call('HGETALL', KEYS[3])
 for i = 1, #fields, 2 do
   local sep = string.find(fields[i], ':', 1, true)
@@ -82,16 +83,27 @@ for i = 1, #fields, 2 do
   if at <= bucket - BUCKETS then
     redis.call('HDEL', KEYS[3], fields[i])
   elseif string.sub(fields[i], sep + 1) == 'fail' then
-    fail = fail + tonumber(fields[i + 1])
+    fails[bucket - at] = tonumber(fields[i + 1])
   else
-    ok = ok + tonumber(fields[i + 1])
+    oks[bucket - at] = tonumber(fields[i + 1])
+  end
+end
+-- The ratio is that of the newest calls: the newest buckets that together hold minCalls
+-- calls (or the whole window). A busy window's successes from before an outage would
+-- otherwise keep it closed while hundreds of calls fail.
+local ok, fail, tripped = 0, 0, false
+for age = 0, BUCKETS - 1 do
+  ok, fail = ok + (oks[age] or 0), fail + (fails[age] or 0)
+  if ok + fail >= minCalls then
+    tripped = fail >= ratio * (ok + fail)
+    break
   end
 end
 -- One host alone may open it only when it is the only host calling: a host with a
 -- local network fault must not stop every other host.
 local reporters = redis.call('ZCARD', KEYS[4])
 local callers = redis.call('ZCARD', KEYS[5])
-if ok + fail >= minCalls and fail >= ratio * (ok + fail) and reporters >= math.min(2, callers) then
+if tripped and reporters >= math.min(2, callers) then
   redis.call('HSET', KEYS[2], 'state', 'open', 'until', fmt(now + baseCooldown), 'cooldown', fmt(baseCooldown),
     'probe', '', 'probeExp', '0', 'openedAt', fmt(now))
   redis.call('DEL', KEYS[3], KEYS[4])

@@ -15,11 +15,15 @@
     ARGV[3] task id
     ARGV[4] fence held by the caller
     ARGV[5] delay ms, 0 for none
+    ARGV[6] 429s to add to the task's throttle count (field `thr`), 0 for none
+    ARGV[7] throttle cap: past it nothing is written and 2 is returned, so the caller
+            dead-letters the task instead (0: no cap)
     ARGV[last] host clock for ioredis-mock, empty for real Redis (helpers.lua nowMs)
 
   Output:
     1 released (with a delay, also when a replay finds it parked already with this fence),
-    0 stale (nothing written)
+    0 stale (nothing written),
+    2 the throttle count would pass the cap (nothing written; the task stays leased)
 
   Events:
     PUBLISH <lane> on the wake channel (no delay), or 'delayed' when the parked task
@@ -36,6 +40,12 @@ if tonumber(f[2]) ~= tonumber(ARGV[4]) then return 0 end
 -- waiting with this fence may equally mean the lease lapsed and was requeued.)
 if delay > 0 and f[1] == 'delayed' and not f[6] then return 1 end
 if f[1] ~= 'active' then return 0 end
+local throttles, cap = tonumber(ARGV[6]) or 0, tonumber(ARGV[7]) or 0
+if throttles > 0 then
+  local count = (tonumber(redis.call('HGET', taskKey, 'thr')) or 0) + throttles
+  if cap > 0 and count > cap then return 2 end
+  redis.call('HSET', taskKey, 'thr', count)
+end
 redis.call('ZREM', KEYS[1], id)
 redis.call('HINCRBY', taskKey, 'att', -1)
 redis.call('HDEL', taskKey, 'owner', 'exp')

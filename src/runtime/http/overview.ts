@@ -1,4 +1,5 @@
 import { ErrorCode } from '../../infra/errors.js';
+import { readGuardStates, type ReadGuardState } from '../../infra/api/read-state.js';
 import type { DeadLetterSummary } from '../../infra/dead-letters.js';
 import type { TaskQueue } from '../../infra/task-queue.js';
 import { LANES, type Lane, type QueueStats } from '../../infra/types.js';
@@ -28,6 +29,8 @@ export interface Overview {
   /** Over the last 60 s. */
   latency: LatencySummary;
   runtime: RuntimeStats | null;
+  /** The `http` API guard's shared state (breaker, calls in the last second, permits, pause); null when Redis did not answer it. */
+  api: ReadGuardState | null;
   /** The 50 most recent dead letters, without payload or result. */
   dead: DeadLetterSummary[];
   /** Whether mutations need a bearer token (reads may too: then this answer itself needed one). */
@@ -61,14 +64,14 @@ const DEAD_SHOWN = 50;
  * const body = await buildOverview({ queue, runtime, metrics, auth: true });
  */
 export async function buildOverview({ queue, runtime, metrics, auth }: { queue: TaskQueue; runtime: Runtime | null; metrics: OperatorMetrics; auth: boolean }): Promise<Overview> {
-  const [snapshot, bands, dead] = await Promise.all([metrics.queueSnapshot(), priorityBands(queue), queue.deadSummaries(DEAD_SHOWN)]);
+  const [snapshot, bands, dead, guards] = await Promise.all([metrics.queueSnapshot(), priorityBands(queue), queue.deadSummaries(DEAD_SHOWN), readGuardStates(queue, ['http'])]);
   const { stats } = snapshot;
   if (!stats) throw new HttpProblem(503, ErrorCode.RedisUnavailable, 'Redis did not answer the queue counts in time');
   const { recent } = metrics;
   const time = Date.now();
   return {
     queue: queue.name, time, stats, bands, throughput: recent.throughput(time), latency: recent.latency(time),
-    runtime: runtime ? runtime.stats() : null, dead, auth,
+    runtime: runtime ? runtime.stats() : null, api: guards[0] ?? null, dead, auth,
   };
 }
 

@@ -12,13 +12,16 @@
  * process-local Prometheus counter; sum them over supervisors in PromQL.
  */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { API_CALL_CLASSES } from '../../infra/api-calls.js';
+import { API_CALL_CLASSES } from '../../infra/api/api-calls.js';
+import { ErrorCode } from '../../infra/errors.js';
+import { emptyGuardCounts } from '../../infra/api/guard-counts.js';
 import type { TaskQueue } from '../../infra/task-queue.js';
 import type { Runtime, RuntimeStats, TaskEvent } from '../types.js';
 import { processMetrics as sharedProcessMetrics } from './process-metrics.js';
 import { queueSnapshotReader, type QueueSnapshot } from './queue-snapshot.js';
 import { RecentActivity } from './recent.js';
 import { typeLabeler } from './type-labels.js';
+import { registerApiGuardMetrics } from './api-guard-metrics.js';
 
 const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 1800, 3600];
 const WAIT_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 1800, 3600, 21_600, 86_400];
@@ -27,6 +30,8 @@ const WAIT_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 3
 export interface MetricsSources {
   queue: TaskQueue;
   runtime?: Runtime | null;
+  /** Guarded external APIs whose breaker state is exported. Default `['http']`. */
+  apiScopes?: readonly string[];
   /** Also export Node's process metrics (`process_cpu_seconds_total`…). Default true. */
   processMetrics?: boolean;
 }
@@ -51,7 +56,7 @@ export class OperatorMetrics {
   readonly queueSnapshot: () => Promise<QueueSnapshot>;
   readonly #unsubscribe: Array<() => void> = [];
 
-  constructor({ queue, runtime = null, processMetrics = true }: MetricsSources) {
+  constructor({ queue, runtime = null, processMetrics = true, apiScopes = ['http'] }: MetricsSources) {
     const r = [this.registry];
     const snapshot = queueSnapshotReader(queue);
     this.queueSnapshot = snapshot;
@@ -99,7 +104,10 @@ export class OperatorMetrics {
         for (const [type, count] of Object.entries((await snapshot()).enqueued)) this.inc({ type }, count);
       },
     });
-    if (runtime) this.#observeRuntime(runtime, r);
+    const stats = runtime ? runtimeSnapshotReader(runtime) : null;
+    if (runtime && stats) this.#observeRuntime(runtime, r, stats);
+    // A runtime of another make may not count guard figures: zeros then.
+    registerApiGuardMetrics(this.registry, queue, apiScopes, stats && (() => stats().apiGuard ?? emptyGuardCounts()));
   }
 
   /**
@@ -111,7 +119,7 @@ export class OperatorMetrics {
     this.registry.clear();
   }
 
-  #observeRuntime(runtime: Runtime, r: Registry[]): void {
+  #observeRuntime(runtime: Runtime, r: Registry[], stats: () => RuntimeStats): void {
     // At most 100 `type` values per family (the rest count as `other`): producers name types.
     const outcome = (name: string, what: string) => {
       const counter = new Counter({ name, help: `Task attempts ${what} by this runtime, by type (at most 100 types, the rest as "other")`, labelNames: ['type'], registers: r });
@@ -126,7 +134,6 @@ export class OperatorMetrics {
     const durationType = typeLabeler();
     const wait = new Histogram({ name: 'tasklane_task_wait_seconds', help: 'Time from ready to claimed, per claim (Redis clock): from enqueue, the end of a delay or retry backoff, a release, a lost lease\'s requeue or a dead-letter replay; by lane', labelNames: ['lane'], buckets: WAIT_BUCKETS, registers: r });
     const recent = this.recent;
-    const stats = runtimeSnapshotReader(runtime);
 
     // Every claim ends in at most one of these events, so each claim's wait is observed once.
     // The wait runs from when the task last became claimable, not from its enqueue, so later
@@ -161,7 +168,8 @@ export class OperatorMetrics {
     });
     const unknownType = outcome('tasklane_unknown_type_total', 'that found no handler for their type and parked the task (a rolling deploy, or a type no worker handles)');
     this.#on(runtime, 'task:parked', (e) => {
-      unknownType.inc(e.task.type);
+      // A task given back because the API's guard holds calls is parked too, but it had a handler.
+      if ((e.error as { code?: unknown } | undefined)?.code !== ErrorCode.GuardWait) unknownType.inc(e.task.type);
       observeWait(e);
     });
 

@@ -160,6 +160,52 @@ await describeBackends('ApiGuard', (test, backend) => {
     assert.is((await healthy.state()).breaker.state, 'open', 'failures from two hosts do');
   });
 
+  test('breaker: a sudden outage after many successes opens it after about minCalls failures (the newest calls decide)', async () => {
+    // 20 buckets of 200 ms: the successes sit in an older bucket than the failures.
+    const g = guard(uniqueName(), { breaker: { ...BREAKER, windowMs: 4000, minCalls: 5 } });
+    for (let i = 0; i < 40; i += 1) await g.settle(await g.acquire(), 'ok');
+    await sleep(250);
+    assert.is((await g.state()).window.ok, 40, 'the successes are still in the window');
+    let failures = 0;
+    while ((await g.state()).breaker.state === 'closed' && failures < 40) {
+      await g.settle(await g.acquire(), 'fail');
+      failures += 1;
+    }
+    assert.ok(failures <= 10, `opened after ${failures} failures, though 40 successes are in the window`);
+    assert.is((await g.state()).breaker.state, 'open');
+  });
+
+  test('acquire with maxWaitMs: a longer wait rejects with a GuardWaitError naming it; a shorter one is waited', async () => {
+    const g = guard(uniqueName(), { rate: { limit: 1, periodMs: 600 }, breaker: false });
+    await g.settle(await g.acquire(), 'ok');
+    const err = await g.acquire(undefined, { maxWaitMs: 100 }).then(() => null, (e) => e);
+    assert.is(err?.code, 'TASKLANE_ERR_GUARD_WAIT');
+    assert.is(err.reason, 'rate');
+    assert.ok(err.retryInMs > 100 && err.retryInMs <= 600, `retryInMs ${err.retryInMs}`);
+    assert.is(err.countAttempt, false);
+    const started = Date.now();
+    const permit = await g.acquire(undefined, { maxWaitMs: 1000 });
+    assert.ok(Date.now() - started >= 300, 'waited in-process for the window');
+    await g.settle(permit, 'ok');
+  });
+
+  test('reporter: TASKLANE_HOST_ID names the host when no reporter is given', async () => {
+    const queue = uniqueName();
+    const saved = process.env.TASKLANE_HOST_ID;
+    try {
+      process.env.TASKLANE_HOST_ID = 'host-a';
+      const a = guard(queue);
+      process.env.TASKLANE_HOST_ID = 'host-b';
+      const b = guard(queue);
+      await b.settle(await b.acquire(), 'ok');
+      for (let i = 0; i < 6; i += 1) await a.settle(await a.acquire(), 'fail');
+      assert.is((await a.state()).breaker.state, 'closed', 'two hosts are calling, and only host-a fails');
+    } finally {
+      if (saved === undefined) delete process.env.TASKLANE_HOST_ID;
+      else process.env.TASKLANE_HOST_ID = saved;
+    }
+  });
+
   test('an operator can hold the breaker open or closed, and hand it back', async () => {
     const queue = uniqueName();
     const g = guard(queue);

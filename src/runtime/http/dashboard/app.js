@@ -7,6 +7,7 @@ import { createThroughputChart } from './chart.js';
 import { bindDeadActions, renderDead } from './dead.js';
 import { setPill, setText } from './dom.js';
 import { ago, count } from './format.js';
+import { renderGuard } from './guard.js';
 import { renderBands, renderLatency, renderTotals, renderWorkers } from './panels.js';
 import { initTasks } from './tasks.js';
 
@@ -73,6 +74,7 @@ function render(overview) {
   renderLatency(overview.latency);
   renderBands(overview.bands);
   renderWorkers(overview.runtime);
+  renderGuard(overview.api, overview.runtime);
   renderDeadNow();
 }
 

@@ -1,12 +1,13 @@
 import pRetry, { AbortError } from 'p-retry';
 import { Pool, type Dispatcher } from 'undici';
 import { emptyApiCalls, failureClass, statusClass, type ApiCallCounts } from './api-calls.js';
-import type { HandlerContext, TaskHandler } from '../actors/types.js';
-import { HttpRequestError, HttpStatusError, OptionError, TasklaneError, toError } from './errors.js';
+import type { HandlerContext, TaskHandler } from '../handler-types.js';
+import { GuardWaitError, HttpRequestError, HttpStatusError, OptionError, TasklaneError, toError } from '../errors.js';
+import { withPermit, type GuardUse } from './guarded.js';
 import { isRetryableStatus, readExcerpt, readResult, type HttpResult } from './http-response.js';
 import { parseRetryAfter } from './retry-after.js';
-import type { Lease } from './types.js';
-import { describe } from './validate.js';
+import type { Lease } from '../types.js';
+import { describe } from '../validate.js';
 
 /** Options of {@link createHttpHandler}. */
 export interface HttpHandlerOptions {
@@ -32,6 +33,11 @@ export interface HttpHandlerOptions {
   apiTimeoutMs?: number;
   /** How long opening a connection (TCP and TLS) may take, on both lanes. Default 10 000. */
   connectTimeoutMs?: number;
+  /**
+   * The API guard every request goes through (quick retries included), looked up at each
+   * request: the runtime attaches it once its Redis connection is up. Default: none.
+   */
+  guard?: () => GuardUse | null;
 }
 
 /** The `http` task handler; `close()` closes its connection pool; `calls()` counts its requests by outcome class. */
@@ -72,12 +78,12 @@ export function createHttpHandler(options: HttpHandlerOptions): HttpHandler {
   const calls = emptyApiCalls();
 
   /** One HTTP request, counted by outcome class whether it is answered or not. */
-  async function request(task: Lease, ctx: HandlerContext, body: string): Promise<Dispatcher.ResponseData> {
+  async function request(task: Lease, ctx: HandlerContext, body: string, signal: AbortSignal): Promise<Dispatcher.ResponseData> {
     const res = await pool.request({
       path,
       method: 'POST',
       body,
-      signal: ctx.signal,
+      signal,
       // Short lane: the deadline's signal bounds the call, whatever its length; a pool
       // timeout shorter than the task's own timeoutMs would cut it short.
       ...(task.lane === 'short' ? { headersTimeout: 0, bodyTimeout: 0 } : {}),
@@ -88,15 +94,21 @@ export function createHttpHandler(options: HttpHandlerOptions): HttpHandler {
         'x-tasklane-fence': String(ctx.fence),
       },
     }).catch((err: unknown) => {
-      calls[failureClass(err, ctx.signal)] += 1;
+      calls[failureClass(err, signal)] += 1;
       throw err;
     });
     calls[statusClass(res.statusCode)] += 1;
     return res;
   }
 
-  async function tryOnce(task: Lease, ctx: HandlerContext, body: string): Promise<HttpResult> {
-    const res = await request(task, ctx, body);
+  function tryOnce(task: Lease, ctx: HandlerContext, body: string): Promise<HttpResult> {
+    const use = opts.guard?.() ?? null;
+    if (!use) return tryRequest(task, ctx, body, ctx.signal);
+    return withPermit(use, task, ctx.signal, (signal) => tryRequest(task, ctx, body, signal));
+  }
+
+  async function tryRequest(task: Lease, ctx: HandlerContext, body: string, signal: AbortSignal): Promise<HttpResult> {
+    const res = await request(task, ctx, body, signal);
     if (res.statusCode >= 200 && res.statusCode < 300) return readResult(res);
     const bodyExcerpt = await readExcerpt(res.body, opts.bodyExcerptBytes);
     if (!isRetryableStatus(res.statusCode)) {
@@ -153,7 +165,10 @@ export function createHttpHandler(options: HttpHandlerOptions): HttpHandler {
  */
 function classify(err: unknown, signal: AbortSignal): unknown {
   if (signal.aborted) return new AbortError(toError(signal.reason));
-  if (err instanceof AbortError || err instanceof TasklaneError) return err;
+  if (err instanceof AbortError) return err;
+  // The guard holds calls: the task waits in Redis; another quick retry would only wait too.
+  if (err instanceof GuardWaitError) return new AbortError(err);
+  if (err instanceof TasklaneError) return err;
   const code = (err as { code?: unknown } | null)?.code;
   // A closed pool fails every try the same way; retrying in-process only burns the budget.
   // An API that let the whole timeout pass is unlikely to answer the next try: holding the
@@ -194,7 +209,7 @@ export function idempotencyKey(id: string): string {
   return /^[\x21-\x24\x26-\x7e]+$/.test(id) ? id : encodeURIComponent(id);
 }
 
-type ResolvedOptions = Required<Omit<HttpHandlerOptions, 'url'>> & { url: URL };
+type ResolvedOptions = Required<Omit<HttpHandlerOptions, 'url' | 'guard'>> & { url: URL; guard: HttpHandlerOptions['guard'] };
 
 function resolveOptions(options: HttpHandlerOptions): ResolvedOptions {
   if (options === null || typeof options !== 'object') {
@@ -209,6 +224,7 @@ function resolveOptions(options: HttpHandlerOptions): ResolvedOptions {
     quickRetryMaxMs: int(options, 'quickRetryMaxMs', Math.max(1000, quickRetryMinMs), quickRetryMinMs),
     maxInProcessRetryAfterMs: int(options, 'maxInProcessRetryAfterMs', 1000, 0),
     bodyExcerptBytes: int(options, 'bodyExcerptBytes', 200, 0),
+    guard: options.guard,
     apiTimeoutMs: int(options, 'apiTimeoutMs', DEFAULT_API_TIMEOUT_MS, 1),
     connectTimeoutMs: int(options, 'connectTimeoutMs', 10_000, 1),
   };

@@ -4,7 +4,7 @@
  * Every HTTP request counts once, quick in-process retries included, since each one is
  * load on the API.
  */
-import { ErrorCode } from './errors.js';
+import { ErrorCode } from '../errors.js';
 
 /**
  * `2xx`…`5xx` by status; `timeout` (deadline or undici timeout), `network` (no answer), `aborted` (lost lease, shutdown).
