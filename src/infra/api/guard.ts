@@ -114,6 +114,9 @@ interface Waiter {
   reject(error: Error): void;
 }
 
+/** How soon a caller waiting on the in-flight cap or on another worker's probe asks again. */
+const RECHECK_MS = 100;
+
 const DEFAULT_BREAKER: Required<BreakerOptions> = {
   windowMs: 2000, minCalls: 10, threshold: 0.8, cooldownMs: 2000, maxCooldownMs: 30_000, probeTimeoutMs: 5000,
 };
@@ -298,7 +301,11 @@ export class ApiGuard extends EventEmitter<ApiGuardEvents> {
         }
         if (granted === 0) {
           const until = Number(reply[1]);
-          const delayMs = Math.max(1, until - Number(reply[3]));
+          // For the in-flight cap and a probe under way, Redis can only name when a permit's
+          // lease would lapse (a minute, say); another process giving one back, or the probe
+          // answering, ends the wait far sooner and tells no one here. Look again shortly.
+          const named = Math.max(1, until - Number(reply[3]));
+          const delayMs = reason === 'inflight' || reason === 'probing' ? Math.min(named, RECHECK_MS) : named;
           this.#sendBack(now + delayMs, delayMs, reason);
           this.emit('guard:waiting', { reason: reason as WaitReason, until, now: grantedAt, waiters: this.#waiters.length });
           if (this.#waiters.length > 0) await this.#sleep(delayMs);

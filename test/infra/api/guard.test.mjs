@@ -57,6 +57,19 @@ await describeBackends('ApiGuard', (test, backend) => {
     assert.ok(fourth.grantedAt - Math.min(...first.map((p) => p.grantedAt)) >= 600);
   });
 
+  test('in-flight cap: a permit given back by another worker lets a waiter go at once, not when its lease would lapse', async () => {
+    const queue = uniqueName();
+    const a = guard(queue, { maxInFlight: 1, permitLeaseMs: 60_000, breaker: false });
+    const b = guard(queue, { maxInFlight: 1, permitLeaseMs: 60_000, breaker: false });
+    const held = await a.acquire();
+    const waiting = b.acquire();
+    await sleep(150);
+    await a.settle(held, 'ok');
+    const started = Date.now();
+    await waiting;
+    assert.ok(Date.now() - started < 2000, `the other worker's waiter went ${Date.now() - started} ms after the permit came back`);
+  });
+
   test('in-flight cap: a waiter goes as soon as a permit is given back', async () => {
     const queue = uniqueName();
     const g = guard(queue, { maxInFlight: 2, breaker: false });
