@@ -238,12 +238,14 @@ test('a duplicate id produces one side effect', async () => {
 });
 
 test('stop() drains: unfinished tasks go back to waiting without counting an attempt', async () => {
-  const handlers = { nap: async (task, { signal }) => { await sleep(task.payload.ms, undefined, { signal }); return 'ok'; } };
+  const running = new Set();
+  const handlers = { nap: async (task, { signal }) => { running.add(task.id); await sleep(task.payload.ms, undefined, { signal }); return 'ok'; } };
   const ctx = await setup({ handlers, drainTimeoutMs: 3000 });
-  // `quick` outlasts the long actor's first idle wait (1 s), so both are running at once.
   await ctx.producer.enqueue({ id: 'quick', type: 'nap', payload: { ms: 1500 } });
   await ctx.producer.enqueue({ id: 'slow', type: 'nap', lane: 'long', payload: { ms: 60_000 } });
-  await eventually(async () => (await ctx.producer.stats()).active === 2, { everyMs: 20, what: 'both tasks running' });
+  // Both handlers running, not merely both leased: a lease whose claim reply is still on its
+  // way when stop() comes is released unstarted, as it should be.
+  await eventually(() => running.has('quick') && running.has('slow'), { everyMs: 20, what: 'both tasks running' });
   await ctx.runtime.stop();
   assert.is(ctx.runtime.state, 'stopped');
   const quick = await ctx.producer.get('quick');
