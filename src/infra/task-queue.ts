@@ -48,7 +48,10 @@ export interface TaskQueueOptions {
 
 /** Events of a TaskQueue. */
 export interface TaskQueueEvents {
-  /** A condition that risks losing tasks, such as an eviction policy other than `noeviction`. */
+  /**
+   * A condition that risks losing tasks, such as an eviction policy other than `noeviction`,
+   * or a corrupt task a claim could not dead-letter.
+   */
   'queue:warning': (message: string) => void;
 }
 
@@ -97,10 +100,14 @@ export class TaskQueue extends EventEmitter<TaskQueueEvents> {
     this.#run = defineScripts(client);
     this.#wake = new WakeSignal(this.keys.wakeChannel, () => client.duplicate());
     void checkEvictionPolicy(client).then((warning) => {
-      if (!warning) return;
-      if (this.listenerCount('queue:warning') > 0) this.emit('queue:warning', warning);
-      else process.emitWarning(warning, 'TasklaneWarning');
+      if (warning) this.#warn(warning);
     });
+  }
+
+  /** A `queue:warning` event, or a process warning when nobody listens for one. */
+  #warn(warning: string): void {
+    if (this.listenerCount('queue:warning') > 0) this.emit('queue:warning', warning);
+    else process.emitWarning(warning, 'TasklaneWarning');
   }
 
   /** Adds one task. `duplicate: true` means the id was already known and nothing changed. */
@@ -386,9 +393,13 @@ export class TaskQueue extends EventEmitter<TaskQueueEvents> {
     for (const lease of [...leases, ...corrupt]) {
       if (lease.timeoutMs > 0) lease.leaseMs = Math.max(leaseMs, lease.timeoutMs + o.leaseMarginMs);
     }
-    for (const lease of corrupt) {
-      await this.fail(lease, new ValidationError('payload', 'stored payload is not valid JSON'), { retryable: false });
-    }
+    // The valid leases are the caller's whatever becomes of the corrupt ones: a dead-lettering
+    // that fails (Redis gone for a moment) must not turn into a rejected claim, which would
+    // strand the whole batch until its leases lapse. A corrupt lease not dead-lettered here
+    // lapses itself and is requeued, and found corrupt again by the next claim.
+    const failed = await Promise.allSettled(corrupt.map((lease) => this.fail(lease, new ValidationError('payload', 'stored payload is not valid JSON'), { retryable: false })));
+    const notRecorded = corrupt.filter((_, i) => failed[i]!.status === 'rejected').map((l) => l.id);
+    if (notRecorded.length > 0) this.#warn(`could not dead-letter corrupt task(s) ${notRecorded.join(', ')}; their leases will lapse and they will be found again`);
     return { leases, nextDueInMs: nextDue < 0 ? null : nextDue, corrupt: Number(reply[1]) + corrupt.length, paused: Number(reply[2]) === 1 };
   }
 

@@ -42,6 +42,25 @@ await describeBackends('TaskQueue corrupt records', (test, backend) => {
     await cleanup();
   });
 
+  test('regression: a corrupt payload whose dead-lettering fails does not drop the valid leases of its batch', async () => {
+    const { queue, client, cleanup } = openQueue(backend);
+    await queue.enqueueMany([{ id: 'badjson' }, { id: 'ok-1' }, { id: 'ok-2' }]);
+    await client.hset(queue.keys.task('badjson'), 'payload', '{not json');
+    const warnings = [];
+    queue.on('queue:warning', (message) => warnings.push(message));
+    // The dead-lettering of the corrupt one fails (Redis gone for a moment, say).
+    queue.fail = async () => {
+      throw new Error('connection lost');
+    };
+    const batch = await queue.claimBatch('short', opts);
+    assert.equal(batch.leases.map((l) => l.id), ['ok-1', 'ok-2'], 'the valid leases reach the caller');
+    assert.is(batch.corrupt, 1);
+    assert.is(warnings.length, 1);
+    assert.match(warnings[0], /could not dead-letter corrupt task\(s\) badjson/);
+    assert.is((await queue.get('badjson')).state, 'active', 'left to lapse and be found again');
+    await cleanup();
+  });
+
   test('a record in the wrong state inside the waiting set is dead-lettered', async () => {
     const { queue, client, cleanup } = openQueue(backend);
     await queue.enqueue({ id: 'weird' });
