@@ -316,11 +316,11 @@ export class TaskQueue extends EventEmitter<TaskQueueEvents> {
     return Number(await this.#run('retryDead', [k.dead, k.waiting('short'), k.waiting('long'), k.seq], [k.prefix, k.wakeChannel, id])) === 1;
   }
 
-  /** Deletes a dead letter. Its id stays refused for the dedup window. */
+  /** Deletes a dead letter. Its id stays refused for the dedup window, counted from the purge. */
   async purgeDead(id: string): Promise<boolean> {
     this.#assertOpen();
     checkId(id);
-    return Number(await this.#run('purgeDead', [this.keys.dead], [this.keys.prefix, id])) === 1;
+    return Number(await this.#run('purgeDead', [this.keys.dead], [this.keys.prefix, id, this.#opts.dedupWindowMs])) === 1;
   }
 
   /**
@@ -348,7 +348,7 @@ export class TaskQueue extends EventEmitter<TaskQueueEvents> {
     this.#assertOpen();
     const k = this.keys;
     return this.#eachDeadChunk('purgeDeadMany', ([score, id], cutoff) =>
-      this.#run('purgeDeadMany', [k.dead], [k.prefix, DEAD_CHUNK, score, id, cutoff]));
+      this.#run('purgeDeadMany', [k.dead], [k.prefix, DEAD_CHUNK, score, id, cutoff, this.#opts.dedupWindowMs]));
   }
 
   /**

@@ -1,11 +1,14 @@
 --[[
   purgeDead: delete a dead letter's record. The id stays known for the dedup
-  window, so a purged task is not accidentally re-run by a repeated enqueue.
+  window counted from the purge (its marker is renewed here: the one set when it
+  died may be about to expire), so a purged task is not accidentally re-run by a
+  repeated enqueue.
 
   Input:
     KEYS[1] dead set
     ARGV[1] per-task key prefix
     ARGV[2] task id
+    ARGV[3] dedup window ms
     ARGV[last] host clock for ioredis-mock, empty for real Redis (helpers.lua nowMs)
 
   Output:
@@ -20,4 +23,5 @@ if state ~= 'dead' then
 end
 redis.call('ZREM', KEYS[1], ARGV[2])
 redis.call('DEL', taskKey)
+rememberId(ARGV[1], ARGV[2], ARGV[3])
 return 1

@@ -1,7 +1,7 @@
 --[[
   purgeDeadMany: delete one chunk of the dead letters, oldest first, like
-  purgeDead does for one. Their ids stay known for the dedup window (the marker
-  was set when they died). TaskQueue.purgeAllDead calls it in a loop, so one
+  purgeDead does for one. Their ids stay known for the dedup window counted from
+  the purge (their markers are renewed here). TaskQueue.purgeAllDead calls it in a loop, so one
   call never blocks Redis for long however big the dead set is.
 
   Only dead letters that died at or before the cutoff are taken, so a purge
@@ -19,6 +19,7 @@
     ARGV[3] score of the last entry the previous call looked at, '' on the first call
     ARGV[4] id of that entry
     ARGV[5] cutoff (dead-set score, ms), or '' for the server's now
+    ARGV[6] dedup window ms
     ARGV[last] host clock for ioredis-mock, empty for real Redis (helpers.lua nowMs)
 
   Output:
@@ -43,6 +44,7 @@ for i = 1, #entries, 2 do
   if state == 'dead' then
     drop[#drop + 1] = id
     taskKeys[#taskKeys + 1] = taskKey
+    rememberId(prefix, id, ARGV[6])
   elseif type(state) ~= 'string' then
     -- A stale index entry whose record has expired.
     drop[#drop + 1] = id
