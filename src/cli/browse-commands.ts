@@ -2,6 +2,7 @@
  * `tasklane list` and `tasklane cancel`: browsing the tasks of a state a page at a time, and
  * withdrawing a task that has not started.
  */
+import { cancelOrExplain } from '../infra/cancel-or-explain.js';
 import { ErrorCode, OptionError } from '../infra/errors.js';
 import { LIST_SCAN_LIMIT, LIST_STATES, MAX_LIST_LIMIT, type ListOptions, type ListState, type TaskSummary } from '../infra/list-tasks.js';
 import { expectPositionals, intFlag, laneFlag, stringFlag } from './args.js';
@@ -80,16 +81,10 @@ export const cancelCommand: Command = {
   async run({ positionals, out, queue }) {
     const [id] = expectPositionals('tasklane cancel', positionals, ['ID']) as [string];
     const q = await queue();
-    if (!(await q.cancel(id))) {
-      // The cancel and the read are two commands, as in DELETE /tasks/:id: a task seen back in
-      // a cancellable state (a retry's backoff, a release) gets one more try.
-      let task = await q.get(id);
-      if (task?.state === 'waiting' || task?.state === 'delayed') {
-        if (await q.cancel(id)) return out.result({ id, cancelled: true }, () => `cancelled ${id}`);
-        task = await q.get(id);
-      }
-      if (!task) throw new NotFoundError(`no task \`${id}\` in queue \`${q.name}\``);
-      throw new NotFoundError(`task \`${id}\` is ${task.state} in queue \`${q.name}\`; only waiting or delayed tasks can be cancelled`, ErrorCode.NotCancellable);
+    const outcome = await cancelOrExplain(q, id);
+    if (!outcome.cancelled) {
+      if (outcome.seen === null) throw new NotFoundError(`no task \`${id}\` in queue \`${q.name}\``);
+      throw new NotFoundError(`task \`${id}\` is ${outcome.seen} in queue \`${q.name}\`; only waiting or delayed tasks can be cancelled`, ErrorCode.NotCancellable);
     }
     out.result({ id, cancelled: true }, () => `cancelled ${id}`);
   },

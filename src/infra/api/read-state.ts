@@ -4,6 +4,7 @@
  */
 import { ApiGuard, type GuardState } from './guard.js';
 import type { TaskQueue } from '../task-queue.js';
+import { TIMED_OUT, within } from '../within.js';
 
 /** A read that Redis has not answered in this long is left out rather than stalling a scrape. */
 const READ_TIMEOUT_MS = 2000;
@@ -20,8 +21,9 @@ export type ReadGuardState = Omit<GuardState, 'rate'> & { callsLastSecond: numbe
 export async function readGuardStates(queue: TaskQueue, scopes: readonly string[]): Promise<ReadGuardState[]> {
   const reads = scopes.map(async (scope) => {
     // A one-second "rate" only makes the script count the calls of the last second.
-    const state = await withTimeout(new ApiGuard({ redis: queue.redis, queue: queue.name, scope, rate: { limit: 1, periodMs: 1000 } }).state());
-    if (!state) return null;
+    const read = new ApiGuard({ redis: queue.redis, queue: queue.name, scope, rate: { limit: 1, periodMs: 1000 } }).state().catch(() => null);
+    const state = await within(read, READ_TIMEOUT_MS);
+    if (state === null || state === TIMED_OUT) return null;
     const { rate, ...rest } = state;
     return { ...rest, callsLastSecond: rate?.callsInPeriod ?? 0 };
   });
@@ -36,12 +38,4 @@ export async function readGuardStates(queue: TaskQueue, scopes: readonly string[
  */
 export async function forceBreaker(queue: TaskQueue, scope: string, mode: 'open' | 'closed' | 'auto'): Promise<void> {
   await new ApiGuard({ redis: queue.redis, queue: queue.name, scope }).force(mode);
-}
-
-function withTimeout(read: Promise<GuardState>): Promise<GuardState | null> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<null>((resolve) => {
-    timer = setTimeout(() => resolve(null), READ_TIMEOUT_MS);
-  });
-  return Promise.race([read.catch(() => null), timeout]).finally(() => clearTimeout(timer));
 }

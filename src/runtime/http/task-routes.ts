@@ -3,6 +3,7 @@
  * replay, purge). Answers are JSON; refusals are `{ error: { code, message, field? } }`.
  */
 import { ErrorCode, ValidationError } from '../../infra/errors.js';
+import { cancelOrExplain, isCancellable } from '../../infra/cancel-or-explain.js';
 import type { EnqueueResult, TaskInput } from '../../infra/types.js';
 import type { RouteContext } from './context.js';
 import { HttpProblem, sendJson } from './respond.js';
@@ -91,29 +92,18 @@ export async function deleteTaskByQuery(ctx: RouteContext): Promise<void> {
 }
 
 async function cancelTask(ctx: RouteContext, id: string): Promise<void> {
-  if (await ctx.queue.cancel(id)) {
+  const outcome = await cancelOrExplain(ctx.queue, id);
+  if (outcome.cancelled) {
     sendJson(ctx.res, 200, { id, cancelled: true });
     return;
   }
-  // The cancel and the read are two commands: between them the task may have moved back to
-  // waiting or delayed (a retry's backoff, a released lease, a dead letter replayed), so a
-  // cancellable state seen here gets one more try rather than a 409 that contradicts it.
-  let task = await ctx.queue.get(id);
-  if (task && CANCELLABLE.has(task.state)) {
-    if (await ctx.queue.cancel(id)) {
-      sendJson(ctx.res, 200, { id, cancelled: true });
-      return;
-    }
-    task = await ctx.queue.get(id);
-  }
-  if (!task) throw noTask(id);
-  const seen = CANCELLABLE.has(task.state)
-    ? `Task \`${id}\` kept changing state while it was being cancelled (last seen ${task.state}); try again`
-    : `Task \`${id}\` was ${task.state} when the cancel was tried; only waiting or delayed tasks can be cancelled`;
+  if (outcome.seen === null) throw noTask(id);
+  const seen = isCancellable(outcome.seen)
+    ? `Task \`${id}\` kept changing state while it was being cancelled (last seen ${outcome.seen}); try again`
+    : `Task \`${id}\` was ${outcome.seen} when the cancel was tried; only waiting or delayed tasks can be cancelled`;
   throw new HttpProblem(409, ErrorCode.NotCancellable, seen);
 }
 
-const CANCELLABLE: ReadonlySet<string> = new Set(['waiting', 'delayed']);
 
 /**
  * Dead letters per GET /dead. Each is a full record (payload and result up to 1 MiB each),
