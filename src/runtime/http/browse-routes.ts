@@ -4,11 +4,11 @@
  * `GET /tasks/:id` gives one task at a time.
  */
 import { ValidationError } from '../../infra/errors.js';
-import { DEFAULT_LIST_LIMIT, LIST_STATES, MAX_LIST_LIMIT, type ListOptions, type ListState } from '../../infra/list-tasks.js';
+import { DEFAULT_LIST_LIMIT, LIST_STATES, type ListOptions, type ListState } from '../../infra/list-tasks.js';
 import type { Lane } from '../../infra/types.js';
 import type { RouteContext } from './context.js';
 import { sendJson } from './respond.js';
-import { queryId, sendTask } from './task-routes.js';
+import { queryId, queryInt, sendTask } from './task-routes.js';
 
 /**
  * GET /tasks?state=waiting|delayed|active|completed|dead&lane=&type=&limit=&cursor= →
@@ -31,7 +31,7 @@ export async function listTasks(ctx: RouteContext): Promise<void> {
   if (state === null || state === '') {
     throw new ValidationError('state', `Expected \`state\` in the query, one of ${LIST_STATES.map((s) => `\`${s}\``).join(', ')}`);
   }
-  const options: ListOptions = { state: state as ListState, limit: limitOf(q.get('limit')) };
+  const options: ListOptions = { state: state as ListState, limit: queryInt(ctx.url, 'limit', DEFAULT_LIST_LIMIT) };
   const lane = q.get('lane');
   if (lane) options.lane = lane as Lane;
   // An empty parameter is no filter, as a form with an empty field sends it.
@@ -42,10 +42,4 @@ export async function listTasks(ctx: RouteContext): Promise<void> {
   // The queue checks every value and names the one it refuses (400 with its `field`).
   const page = await ctx.queue.list(options);
   sendJson(ctx.res, 200, { state, limit: options.limit, ...page });
-}
-
-function limitOf(raw: string | null): number {
-  if (raw === null || raw === '') return DEFAULT_LIST_LIMIT;
-  if (!/^\d{1,16}$/.test(raw)) throw new ValidationError('limit', `Expected \`limit\` to be a whole number from 1 to ${MAX_LIST_LIMIT}, got \`${raw.slice(0, 40)}\``);
-  return Number(raw);
 }

@@ -220,7 +220,8 @@ export function queryId(ctx: RouteContext): string | undefined {
   return id === null ? undefined : id;
 }
 
-function queryInt(url: URL, name: string, fallback: number): number {
+/** A whole-number query parameter, or `fallback` when absent or empty; the queue checks its range. */
+export function queryInt(url: URL, name: string, fallback: number): number {
   const raw = url.searchParams.get(name);
   if (raw === null || raw === '') return fallback;
   // The queue checks the range; here only that it is a whole number at all.
