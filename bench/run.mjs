@@ -3,6 +3,7 @@
 //
 //   node bench/run.mjs [--reps 3] [--tasks 50000] [--quick] [--only tasklane,bullmq]
 //                      (--quick: 1,000 tasks, 1 s of latency, 1 rep by default)
+//                      [--retention-ms 1000]  (completed tasks kept, see lib/retention.mjs)
 //                      [--cpu-prof dir]  (every worker process writes a V8 CPU profile there;
 //                      node bench/profile-summary.mjs summarizes one)
 //                      [--cases bulk,process,latency,http,commands] [--out bench/results.json]
@@ -15,6 +16,11 @@
 //   4 http      like 2 (1 x 100) where each task POSTs to a local server answering in 5 ms
 //   5 commands  Redis commands per task (enqueue + process), sent by clients (MONITOR) and
 //               executed in all (INFO commandstats, which also counts commands run by scripts)
+//   6 supervisor tasklane only: like 2 (2 x 50) through `node dist/supervisor.js --processes 2`,
+//               so the supervisor↔worker IPC is counted; compared with the peers' 2 x 50
+//   7 memory    tasklane only: Redis bytes per task with a 100-byte payload, inside the completed
+//               retention and per dedup marker once the records are gone (lib/memory.mjs)
+// Every timed run is in steady state: completed tasks are reaped while it runs (lib/retention.mjs).
 // Writes --out (JSON with machine info, every rep and the medians) and the same path with
 // .svg (a bar chart of the medians).
 import { execFileSync } from 'node:child_process';
@@ -32,11 +38,17 @@ import { checkTargets, fmt, table, targetLines } from './lib/report.mjs';
 import { median } from '../scripts/lib/stats.mjs';
 import { chart } from './lib/svg.mjs';
 import { SYSTEM_NAMES } from './lib/systems/types.mjs';
+import { QUICK_RETENTION_MS, RETENTION_MS, retentionText } from './lib/retention.mjs';
 
 const BATCH = 1000;
 const RATE = 2000;
 const API_DELAY_MS = 5;
 const COMMANDS_MAX_TASKS = 5000;
+const MEMORY_MAX_TASKS = 20_000;
+const MEMORY_PAYLOAD_BYTES = 100;
+// Long enough to hold every record while the memory case completes its tasks, which it checks.
+const MEMORY_RETENTION_MS = 5000;
+const QUICK_MEMORY_RETENTION_MS = 1500;
 const HELP = `Usage: node bench/run.mjs [flags]      (npm run bench -- [flags])
 
 Benchmarks tasklane, BullMQ and bee-queue on one private redis-server that it starts,
@@ -47,6 +59,8 @@ systems alternated per repetition, medians reported. Writes --out and an SVG bes
   --quick         a smoke run: few tasks, 1 s of latency
   --only LIST     systems, comma-separated: ${SYSTEM_NAMES.join(', ')}
   --cases LIST    ${CASES.map((k) => `${k.name} (${k.n})`).join(', ')}
+  --retention-ms N  how long completed tasks are kept (tasklane completedRetentionMs, BullMQ
+                  removeOnComplete age; bee-queue removes at once): default ${RETENTION_MS}, ${QUICK_RETENTION_MS} with --quick
   --out PATH      results JSON (default bench/results.json)
   --cpu-prof DIR  every worker process writes a V8 CPU profile there (slows them: not results);
                   summarize one with node bench/profile-summary.mjs FILE.cpuprofile
@@ -68,7 +82,7 @@ try {
   const machine = await machineInfo(admin);
   console.log(`tasklane bench: ${options.systems.join(', ')}; cases ${options.cases.join(', ')}; ${options.reps} reps; ${fmt(options.tasks, 0)} tasks${options.quick ? ' (quick)' : ''}`);
   console.log(`machine: ${machine.cpus} x ${machine.cpuModel}, ${machine.memGiB} GiB, Node ${machine.node}, Redis ${machine.redis} (${redis.url}), load average ${machine.loadavgStart.map((l) => l.toFixed(1)).join(' ')}`);
-  const ctx = { url: redis.url, admin, batch: BATCH, httpUrl: api?.url ?? null };
+  const ctx = { url: redis.url, admin, batch: BATCH, httpUrl: api?.url ?? null, retentionMs: options.retentionMs };
   const { results, runs, errors } = await runAll(ctx);
   machine.loadavgEnd = os.loadavg();
   const byKey = Object.fromEntries([...METRICS, ...DIAGNOSTICS].map((m) => [m.key, m]));
@@ -100,12 +114,16 @@ async function runAll(ctx) {
     ...(has('latency') ? ['latency'] : []),
     ...(has('http') ? ['http'] : []),
     ...(has('commands') ? ['commands'] : []),
+    ...(has('supervisor') ? ['supervisor'] : []),
+    ...(has('memory') ? ['memory'] : []),
   ];
+  const onlyFor = Object.fromEntries(CASES.filter((c) => c.only).map((c) => [c.name, c.only]));
   for (let rep = 0; rep < options.reps; rep += 1) {
     // Each rep starts with a different system, so none always runs first (or last) in a case.
     const order = options.systems.map((_, i) => options.systems[(i + rep) % options.systems.length]);
     for (const unit of units) {
       for (const system of order) {
+        if (onlyFor[unit] && onlyFor[unit] !== system) continue;
         const bench = benchSystem(system, ctx);
         try {
           await bench.setup(`bench-${system}-r${rep}-${unit}`);
@@ -154,6 +172,11 @@ async function runUnit(bench, unit) {
     return [['http', await bench.process({ n: tasks, processes: 1, concurrency: 100, handler: 'http' })]];
   }
   if (unit === 'commands') return [['commands', await bench.commands(options.commandTasks)]];
+  if (unit === 'supervisor') {
+    await bench.bulkEnqueue(tasks);
+    return [['process_supervisor_2x50', await bench.supervisor({ n: tasks, processes: 2, concurrency: 50 })]];
+  }
+  if (unit === 'memory') return [['memory', await bench.memory(options.memory)]];
   throw new Error(`unknown unit ${unit}`);
 }
 
@@ -163,8 +186,11 @@ function summary(kind, r) {
       return `${fmt(r.tasksPerSec, 0)} tasks/s  (${fmt(r.counts.executed / r.n, 2)} cmds executed/task)`;
     case 'process_1x100':
     case 'process_2x50':
+    case 'process_supervisor_2x50':
     case 'http':
-      return `${fmt(r.tasksPerSec, 0)} tasks/s  (${fmt(r.counts.executed / r.completed, 2)} cmds executed/task)`;
+      return `${fmt(r.tasksPerSec, 0)} tasks/s  (${fmt(r.counts.executed / r.completed, 2)} cmds executed/task${r.held == null ? '' : `, ${fmt(r.held, 0)} completed still held`})`;
+    case 'memory':
+      return `waiting ${fmt(r.waiting, 0)}  completed ${fmt(r.completed, 0)}  marker ${fmt(r.marker, 0)} bytes/task (n=${r.tasks})`;
     case 'latency':
       return `p50 ${fmt(r.p50, 2)} ms  p99 ${fmt(r.p99, 2)} ms  max ${fmt(r.max, 2)} ms  (${r.samples}/${r.expected} samples)`;
     case 'commands':
@@ -181,6 +207,8 @@ function printReport(results, targets, machine) {
   console.log('\nDiagnostics: Redis commands executed per task in the timed runs (INFO commandstats), CPU time per 1,000 tasks');
   console.log('(client processes: process.cpuUsage; redis-server: INFO cpu), and the commands case split by phase:\n');
   console.log(table(DIAGNOSTICS, results, options.systems));
+  console.log(`\nSteady state: ${retentionText(options.retentionMs)}.`);
+  console.log('"completed still held at end" (above) below 100% means reaping ran inside the timed window.');
   if (targets.length > 0) {
     console.log('\nTargets (for information):');
     console.log(targetLines(targets).join('\n'));
@@ -200,7 +228,10 @@ function writeOutputs({ machine, results, runs, errors, targets }) {
     latency: { rate: RATE, warmupMs: options.latencyWarmupMs, durationMs: options.latencyMs, concurrency: 100 },
     http: { serverDelayMs: API_DELAY_MS, concurrency: 100, processes: 1 },
     commandsTasks: options.commandTasks,
-    retention: 'completed tasks kept by all three (defaults: tasklane completedRetentionMs 1 h, BullMQ removeOnComplete unset, bee-queue removeOnSuccess false)',
+    retention: retentionText(options.retentionMs),
+    retentionMs: options.retentionMs,
+    memory: options.memory,
+    supervisor: { processes: 2, concurrency: 50, handlers: 'bench/lib/noop-handlers.mjs' },
     order: 'per rep and case, systems rotate: rep r starts with systems[r % n]',
   };
   const metrics = Object.fromEntries([...METRICS, ...DIAGNOSTICS].map(({ key, ...m }) => [key, m]));
@@ -242,6 +273,7 @@ function parseOptions() {
       cases: { type: 'string' },
       out: { type: 'string' },
       'cpu-prof': { type: 'string' },
+      'retention-ms': { type: 'string' },
     } }));
   } catch (error) {
     usage(`${error.message}. Run with --help to see every flag.`);
@@ -277,6 +309,8 @@ function parseOptions() {
     latencyWarmupMs: quick ? 300 : 1000,
     latencyMs: quick ? 1000 : 10_000,
     commandTasks: Math.min(tasks, quick ? 500 : COMMANDS_MAX_TASKS),
+    retentionMs: positiveInt(values['retention-ms'] ?? String(quick ? QUICK_RETENTION_MS : RETENTION_MS), 'retention-ms'),
+    memory: { tasks: Math.min(tasks, MEMORY_MAX_TASKS), payloadBytes: MEMORY_PAYLOAD_BYTES, retentionMs: quick ? QUICK_MEMORY_RETENTION_MS : MEMORY_RETENTION_MS },
     out: resolve(values.out ?? fileURLToPath(new URL('./results.json', import.meta.url))),
   };
 }

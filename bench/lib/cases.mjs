@@ -2,7 +2,10 @@
 // (bench/lib/worker.mjs) and measures them. Every measured run starts on an empty Redis
 // (FLUSHALL) and resets INFO commandstats once the workers are connected, right before `go`.
 import { spawnWorker, waitUntil } from './child.mjs';
+import { measureMemory } from './memory.mjs';
 import { CommandMonitor } from './redis-stats.mjs';
+import { heldCompleted } from './retention.mjs';
+import { supervisorProcess } from './supervisor-case.mjs';
 import { percentile, sum } from '../../scripts/lib/stats.mjs';
 
 /** The cases, in run order, with the flag values that select them. */
@@ -12,6 +15,8 @@ export const CASES = [
   { name: 'latency', n: 3 },
   { name: 'http', n: 4 },
   { name: 'commands', n: 5 },
+  { name: 'supervisor', n: 6, only: 'tasklane' },
+  { name: 'memory', n: 7, only: 'tasklane' },
 ];
 
 /**
@@ -38,6 +43,10 @@ export function benchSystem(system, ctx) {
     process: (options) => processAll(ctx, system, queue, options),
     latency: (options) => latency(ctx, system, queue, options),
     commands: (n) => commandsPerTask(ctx, system, queue, n),
+    /** tasklane only: drains the queue through `node dist/supervisor.js` (lib/supervisor-case.mjs). */
+    supervisor: (options) => supervisorProcess(ctx, queue, options),
+    /** tasklane only: Redis bytes per task in each retention window (lib/memory.mjs). */
+    memory: (options) => measureMemory({ url: ctx.url, redis: ctx.admin.client, queue, ...options }),
     async teardown() {
       await ctx.admin.flush();
     },
@@ -50,11 +59,12 @@ export function benchSystem(system, ctx) {
  * @property {import('./redis-stats.mjs').RedisAdmin} admin
  * @property {number} batch          tasks per bulk call
  * @property {string | null} httpUrl the local 5 ms server (case 4)
+ * @property {number} retentionMs    how long completed tasks are kept (lib/retention.mjs)
  */
 
 /** Case 1, and the pre-fill of the others: `n` tasks in batches of `ctx.batch`, one bulk call at a time. */
 async function bulkEnqueue(ctx, system, queue, n) {
-  const producer = spawnWorker(system, 'bulk', { url: ctx.url, queue, tasks: n, batch: ctx.batch });
+  const producer = spawnWorker(system, 'bulk', { url: ctx.url, queue, retentionMs: ctx.retentionMs, tasks: n, batch: ctx.batch });
   try {
     await producer.ready;
     await ctx.admin.resetStats();
@@ -73,10 +83,11 @@ async function bulkEnqueue(ctx, system, queue, n) {
  * Cases 2 and 4: `processes` workers at `concurrency` each drain a pre-filled queue of `n`.
  * Throughput counts from the first completion to the last (across all workers), so process
  * start-up is left out; a completion is counted once the system has recorded it in Redis.
+ * `held`: the completed tasks the system still kept at the end, what reaping left.
  */
 async function processAll(ctx, system, queue, { n, processes, concurrency, handler }) {
   const workers = Array.from({ length: processes }, () =>
-    spawnWorker(system, 'work', { url: ctx.url, queue, concurrency, handler, httpUrl: ctx.httpUrl }));
+    spawnWorker(system, 'work', { url: ctx.url, queue, retentionMs: ctx.retentionMs, concurrency, handler, httpUrl: ctx.httpUrl }));
   try {
     await Promise.all(workers.map((w) => w.ready));
     await ctx.admin.resetStats();
@@ -86,6 +97,7 @@ async function processAll(ctx, system, queue, { n, processes, concurrency, handl
     await unlessEnded(workers, waitUntil(() => total() >= n, { timeoutMs: 60_000 + n * 5, what: `${n} completions (${system})` }));
     const redisCpuMs = (await ctx.admin.cpuSeconds() - redisCpu0) * 1000;
     const counts = await ctx.admin.commandCounts();
+    const held = await heldCompleted(ctx.admin.client, system, queue);
     for (const w of workers) w.stop();
     const finals = await Promise.all(workers.map((w) => w.done));
     const completed = sum(finals.map((f) => f.completed));
@@ -93,7 +105,7 @@ async function processAll(ctx, system, queue, { n, processes, concurrency, handl
     const last = Math.max(...finals.map((f) => f.last ?? -Infinity));
     const spanMs = last - first;
     const cpu = { clientMs: sum(finals.map((f) => f.cpuMs)), redisMs: redisCpuMs };
-    return { tasksPerSec: (completed - 1) / (spanMs / 1000), completed, spanMs, counts, cpu, perProcess: finals.map((f) => f.completed) };
+    return { tasksPerSec: (completed - 1) / (spanMs / 1000), completed, spanMs, counts, cpu, held, perProcess: finals.map((f) => f.completed) };
   } finally {
     for (const w of workers) w.kill();
   }
@@ -105,11 +117,11 @@ async function processAll(ctx, system, queue, { n, processes, concurrency, handl
  * task was stamped (just before its enqueue call). The first `warmupMs` are not recorded.
  */
 async function latency(ctx, system, queue, { rate, warmupMs, durationMs, concurrency }) {
-  const worker = spawnWorker(system, 'work', { url: ctx.url, queue, concurrency, handler: 'latency' });
+  const worker = spawnWorker(system, 'work', { url: ctx.url, queue, retentionMs: ctx.retentionMs, concurrency, handler: 'latency' });
   let producer;
   try {
     await worker.ready;
-    producer = spawnWorker(system, 'produce', { url: ctx.url, queue, rate, warmupMs, durationMs });
+    producer = spawnWorker(system, 'produce', { url: ctx.url, queue, retentionMs: ctx.retentionMs, rate, warmupMs, durationMs });
     await producer.ready;
     await ctx.admin.resetStats();
     const redisCpu0 = await ctx.admin.cpuSeconds();
@@ -148,7 +160,7 @@ async function latency(ctx, system, queue, { rate, warmupMs, durationMs, concurr
 async function commandsPerTask(ctx, system, queue, n) {
   const monitor = await CommandMonitor.start(ctx.admin);
   try {
-    const producer = spawnWorker(system, 'bulk', { url: ctx.url, queue, tasks: n, batch: ctx.batch });
+    const producer = spawnWorker(system, 'bulk', { url: ctx.url, queue, retentionMs: ctx.retentionMs, tasks: n, batch: ctx.batch });
     let enqueue;
     try {
       await producer.ready;
@@ -160,7 +172,7 @@ async function commandsPerTask(ctx, system, queue, n) {
     } finally {
       producer.kill();
     }
-    const worker = spawnWorker(system, 'work', { url: ctx.url, queue, concurrency: 100, handler: 'noop' });
+    const worker = spawnWorker(system, 'work', { url: ctx.url, queue, retentionMs: ctx.retentionMs, concurrency: 100, handler: 'noop' });
     let processing;
     try {
       await worker.ready;

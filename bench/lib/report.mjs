@@ -1,6 +1,6 @@
 // Text output of the benchmark: tables of medians with tasklane's advantage per peer,
 // and the targets.
-import { TARGETS, advantage } from './metrics.mjs';
+import { TARGETS, advantage, medianOf } from './metrics.mjs';
 
 /**
  * Formats a value with thousands separators (tasks/s) or fixed decimals (ms, commands).
@@ -25,11 +25,11 @@ export function table(metrics, results, systems) {
   const head = ['metric', 'unit', ...systems.map((s) => `${s} (median)`), ...(systems.includes('tasklane') ? peers.map((p) => `tasklane vs ${p}`) : [])];
   const rows = [];
   for (const m of metrics) {
-    const values = systems.map((s) => results[s]?.[m.key]?.median ?? null);
+    const values = systems.map((s) => medianOf(results, s, m));
     if (values.every((v) => v == null)) continue;
-    const tl = results.tasklane?.[m.key]?.median ?? null;
+    const tl = medianOf(results, 'tasklane', m);
     const ratios = systems.includes('tasklane') ? peers.map((p) => {
-      const a = advantage(m, tl, results[p]?.[m.key]?.median ?? null);
+      const a = advantage(m, tl, medianOf(results, p, m));
       return a == null ? '-' : `${a.toFixed(2)}x`;
     }) : [];
     rows.push([m.label, m.unit, ...values.map((v) => fmt(v, m.digits)), ...ratios]);
@@ -46,15 +46,16 @@ export function table(metrics, results, systems) {
 export function checkTargets(results, metricsByKey) {
   const out = [];
   for (const t of TARGETS) {
-    const tl = results.tasklane?.[t.metric]?.median ?? null;
+    const metric = metricsByKey[t.metric];
+    const tl = medianOf(results, 'tasklane', metric);
     if (tl == null) continue;
     if (t.peer) {
-      const peer = results[t.peer]?.[t.metric]?.median ?? null;
+      const peer = medianOf(results, t.peer, metric);
       if (peer == null) continue;
-      const value = advantage(metricsByKey[t.metric], tl, peer);
-      out.push({ text: t.text, value, goal: t.atLeast, unit: 'x', met: value != null && value >= t.atLeast });
+      const value = advantage(metric, tl, peer);
+      out.push({ text: t.text, value, goal: t.atLeast, unit: 'x', met: value != null && value >= t.atLeast, tasklane: tl, peer, metricUnit: metric.unit, peerName: t.peer });
     } else {
-      out.push({ text: t.text, value: tl, goal: t.atMost, unit: 'ms', met: tl <= t.atMost });
+      out.push({ text: t.text, value: tl, goal: t.atMost, unit: metric.unit, met: tl <= t.atMost });
     }
   }
   return out;
@@ -65,7 +66,9 @@ export function checkTargets(results, metricsByKey) {
  * console.log(targetLines(checkTargets(results, byKey)).join('\n'));
  */
 export function targetLines(targets) {
-  return targets.map((t) => `  ${t.met ? 'MET ' : 'MISS'}  ${t.text}: ${t.unit === 'x' ? `${t.value?.toFixed(2)}x` : `${t.value?.toFixed(2)} ms`}`);
+  return targets.map((t) => `  ${t.met ? 'MET ' : 'MISS'}  ${t.text}: ${t.unit === 'x'
+    ? `${t.value?.toFixed(2)}x (tasklane ${fmt(t.tasklane, 2)}, ${t.peerName} ${fmt(t.peer, 2)} ${t.metricUnit})`
+    : `${fmt(t.value, 2)} ${t.unit}`}`);
 }
 
 function render(head, rows) {

@@ -1,6 +1,6 @@
 // results.svg: one small panel per headline metric, a bar per system (its median), the
 // value written on each bar. Written by hand; no chart library.
-import { advantage } from './metrics.mjs';
+import { advantage, medianOf } from './metrics.mjs';
 import { fmt } from './report.mjs';
 
 const COLORS = { tasklane: '#2b6cb0', bullmq: '#c05621', 'bee-queue': '#718096' };
@@ -43,7 +43,7 @@ export function chart({ metrics, results, systems, machine }) {
 }
 
 function panel(metric, results, systems, x, y) {
-  const values = systems.map((s) => results[s]?.[metric.key]?.median ?? null);
+  const values = systems.map((s) => medianOf(results, s, metric));
   const max = Math.max(...values.filter((v) => v != null), 1e-9);
   const top = y + 50;
   const base = y + PANEL_H - 12;
@@ -72,10 +72,10 @@ function panel(metric, results, systems, x, y) {
 
 /** "tasklane: 2.6x vs bullmq, 0.9x vs bee-queue" (advantage: > 1 = tasklane better). */
 function ratioLine(metric, results, systems, x, y) {
-  const tl = results.tasklane?.[metric.key]?.median ?? null;
+  const tl = medianOf(results, 'tasklane', metric);
   if (tl == null) return [];
   const parts = systems.filter((s) => s !== 'tasklane').map((peer) => {
-    const a = advantage(metric, tl, results[peer]?.[metric.key]?.median ?? null);
+    const a = advantage(metric, tl, medianOf(results, peer, metric));
     return a == null ? null : `${a.toFixed(2)}x vs ${peer}`;
   }).filter(Boolean);
   if (parts.length === 0) return [];

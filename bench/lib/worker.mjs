@@ -28,8 +28,8 @@ try {
   finish({ type: 'failed', error: errorData(error) }, 1);
 }
 
-async function bulk(adapter, { url, queue, tasks, batch }) {
-  const producer = await adapter.openProducer({ url, queue });
+async function bulk(adapter, { url, queue, retentionMs, tasks, batch }) {
+  const producer = await adapter.openProducer({ url, queue, retentionMs });
   const batches = [];
   for (let i = 0; i < tasks; i += batch) {
     batches.push(Array.from({ length: Math.min(batch, tasks - i) }, (_, j) => ({ i: i + j })));
@@ -44,7 +44,7 @@ async function bulk(adapter, { url, queue, tasks, batch }) {
   finish({ type: 'bulk-done', ms, cpuMs });
 }
 
-async function work(adapter, { url, queue, concurrency, handler, httpUrl }) {
+async function work(adapter, { url, queue, retentionMs, concurrency, handler, httpUrl }) {
   let completed = 0;
   let first = null;
   let last = null;
@@ -60,7 +60,7 @@ async function work(adapter, { url, queue, concurrency, handler, httpUrl }) {
   };
   if (!Object.hasOwn(handlers, handler)) throw new Error(`unknown handler ${handler}`);
   const consumer = await adapter.openConsumer({
-    url, queue, concurrency,
+    url, queue, retentionMs, concurrency,
     handler: handlers[handler],
     onCompleted: () => {
       const t = now();
@@ -82,8 +82,8 @@ async function work(adapter, { url, queue, concurrency, handler, httpUrl }) {
   finish({ type: 'stopped', ...final, samples: handler === 'latency' ? samples : undefined });
 }
 
-async function produce(adapter, { url, queue, rate, warmupMs, durationMs }) {
-  const producer = await adapter.openProducer({ url, queue });
+async function produce(adapter, { url, queue, retentionMs, rate, warmupMs, durationMs }) {
+  const producer = await adapter.openProducer({ url, queue, retentionMs });
   await ready();
   const total = Math.round((rate * (warmupMs + durationMs)) / 1000);
   const warmup = Math.round((rate * warmupMs) / 1000);

@@ -3,7 +3,7 @@
 // README recommends for a producer-only queue (isWorker: false, getEvents: false);
 // workers keep the defaults except getEvents: false, since nothing here listens to
 // job events (with it on, every worker would also receive every other job's event).
-// Completed jobs are kept (removeOnSuccess: false, the default).
+// Completed jobs are deleted at completion (removeOnSuccess: true, see ../retention.mjs).
 import BeeQueue from 'bee-queue';
 
 /**
@@ -28,7 +28,7 @@ export const beeQueue = {
   },
 
   async openConsumer({ url, queue, concurrency, handler, onCompleted }) {
-    const q = new BeeQueue(queue, { redis: connection(url), getEvents: false });
+    const q = new BeeQueue(queue, { redis: connection(url), getEvents: false, removeOnSuccess: true });
     q.on('succeeded', () => onCompleted());
     q.on('failed', (job, err) => console.error(`bee-queue: job ${job.id} failed: ${err.message}`));
     q.on('error', (err) => console.error(`bee-queue: ${err.message}`));

@@ -1,6 +1,6 @@
 // BullMQ's side of the benchmark: Queue#addBulk and one Worker per process with
-// `concurrency`, all other settings at their defaults (completed jobs are kept:
-// removeOnComplete is unset; the events stream keeps its default cap).
+// `concurrency`, all other settings at their defaults but removeOnComplete { age } (the
+// worker's option, see ../retention.mjs; the events stream keeps its default cap).
 import { Queue, Worker } from 'bullmq';
 
 const NAME = 'job';
@@ -23,8 +23,10 @@ export const bullmq = {
     };
   },
 
-  async openConsumer({ url, queue, concurrency, handler, onCompleted }) {
-    const worker = new Worker(queue, (job) => handler(job.data), { connection: connection(url), concurrency, autorun: false });
+  async openConsumer({ url, queue, retentionMs, concurrency, handler, onCompleted }) {
+    const worker = new Worker(queue, (job) => handler(job.data), {
+      connection: connection(url), concurrency, autorun: false, removeOnComplete: { age: retentionMs / 1000 },
+    });
     worker.on('completed', () => onCompleted());
     worker.on('failed', (job, err) => console.error(`bullmq: job ${job?.id} failed: ${err.message}`));
     worker.on('error', (err) => console.error(`bullmq: ${err.message}`));

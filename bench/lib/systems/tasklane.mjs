@@ -1,6 +1,6 @@
 // tasklane's side of the benchmark: the engine's own bulk API (enqueueMany) and one
-// short-lane actor per worker process, everything else at its defaults (completed
-// records are kept for `completedRetentionMs`, 1 h). With TASKLANE_BENCH_LOG_LEVEL set
+// short-lane actor per worker process, everything else at its defaults but the completed
+// retention (`retentionMs`, see ../retention.mjs). With TASKLANE_BENCH_LOG_LEVEL set
 // (e.g. `info`), the actor logs through the runtime's pino logger at that level instead of
 // dropping everything, to measure what logging costs a worker.
 import { TaskQueue, createActor } from '../../../dist/index.js';
@@ -17,8 +17,8 @@ const TYPE = 'job';
 export const tasklane = {
   name: 'tasklane',
 
-  async openProducer({ url, queue }) {
-    const q = new TaskQueue({ redis: url, name: queue });
+  async openProducer({ url, queue, retentionMs }) {
+    const q = new TaskQueue({ redis: url, name: queue, completedRetentionMs: retentionMs });
     await q.stats(); // connected, scripts loaded
     return {
       addBulk: (payloads) => q.enqueueMany(payloads.map((payload) => ({ type: TYPE, payload }))),
@@ -27,8 +27,8 @@ export const tasklane = {
     };
   },
 
-  async openConsumer({ url, queue, concurrency, handler, onCompleted }) {
-    const q = new TaskQueue({ redis: url, name: queue });
+  async openConsumer({ url, queue, retentionMs, concurrency, handler, onCompleted }) {
+    const q = new TaskQueue({ redis: url, name: queue, completedRetentionMs: retentionMs });
     await q.stats();
     await q.listenForWork();
     const level = process.env.TASKLANE_BENCH_LOG_LEVEL;

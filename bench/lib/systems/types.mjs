@@ -17,10 +17,11 @@
 /**
  * @typedef {object} SystemAdapter
  * @property {string} name
- * @property {(o: { url: string, queue: string }) => Promise<Producer>} openProducer
- * @property {(o: { url: string, queue: string, concurrency: number,
+ * @property {(o: { url: string, queue: string, retentionMs: number }) => Promise<Producer>} openProducer
+ * @property {(o: { url: string, queue: string, retentionMs: number, concurrency: number,
  *   handler: (payload: any) => Promise<unknown>, onCompleted: () => void }) => Promise<Consumer>} openConsumer
  *   `onCompleted` fires once the system has recorded a task's completion in Redis.
+ *   `retentionMs`: how long completed tasks are kept, where the system can say (../retention.mjs).
  */
 
 /** Adapter modules by system name, loaded lazily so a worker process loads only its own library. */
