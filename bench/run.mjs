@@ -6,7 +6,7 @@
 //                      [--retention-ms 1000]  (completed tasks kept, see lib/retention.mjs)
 //                      [--cpu-prof dir]  (every worker process writes a V8 CPU profile there;
 //                      node bench/profile-summary.mjs summarizes one)
-//                      [--cases bulk,process,latency,http,commands] [--out bench/results.json]
+//                      [--cases bulk,process,latency,http,commands,supervisor,memory] [--out bench/results.json]
 //
 // Cases (README of the numbers: the header of each function in lib/cases.mjs):
 //   1 bulk      enqueue --tasks with each system's bulk API, 1,000 tasks per call
