@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'eventemitter3';
 import type { Redis } from 'ioredis';
 import type { ConnectionOptions } from 'node:tls';
@@ -130,6 +131,9 @@ export class TaskQueue extends EventEmitter<TaskQueueEvents> {
       const chunk = tasks.slice(start, start + ENQUEUE_CHUNK);
       const argv: (string | number)[] = [k.prefix, k.wakeChannel, chunk.length];
       for (const t of chunk) argv.push(t.id, t.type, t.lane, t.priority, t.payload, t.delayMs, t.maxAttempts, t.timeoutMs);
+      // A token per script call, kept on the records it creates: a resent call (its reply was
+      // lost) recognises its own tasks and answers `duplicate: false` for them again.
+      argv.push(replayId());
       // Chunks are sent back to back on one connection: one round trip, executed in order.
       calls.push(this.#run('enqueue', [k.waiting('short'), k.waiting('long'), k.delayed, k.seq, k.enqueuedCounts], argv));
     }
@@ -385,9 +389,12 @@ export class TaskQueue extends EventEmitter<TaskQueueEvents> {
     if (typeof owner !== 'string' || owner.length === 0) throw new ValidationError('owner', `Expected \`owner\` to be a non-empty string`);
     const k = this.keys;
     const o = this.#opts;
+    // The id names the call's memo: a resent claim (its reply was lost) answers the leases
+    // the first run took instead of leaving them orphaned until they lapse.
+    const claimId = replayId();
     const reply = expectArray('claim', await this.#run('claim',
-      [k.waiting(lane), k.waiting('short'), k.waiting('long'), k.delayed, k.active, k.dead, k.seq, k.paused(lane)],
-      [k.prefix, k.wakeChannel, max, leaseMs, owner, o.leaseMarginMs, o.deadRetentionMs, o.dedupWindowMs, lane]));
+      [k.waiting(lane), k.waiting('short'), k.waiting('long'), k.delayed, k.active, k.dead, k.seq, k.paused(lane), k.claimMemo(claimId)],
+      [k.prefix, k.wakeChannel, max, leaseMs, owner, o.leaseMarginMs, o.deadRetentionMs, o.dedupWindowMs, lane, claimId]));
     const nextDue = Number(reply[0]);
     const { leases, corrupt } = decodeLeases(reply, 3, lane, owner, leaseMs);
     for (const lease of [...leases, ...corrupt]) {
@@ -582,6 +589,11 @@ function parkDelay(ms: number): number {
     throw new ValidationError('delayMs', `Expected \`delayMs\` to be a number from 0 and up, got \`${String(ms)}\` (${typeof ms})`);
   }
   return Math.min(Math.ceil(ms), MAX_RETRY_DELAY_MS);
+}
+
+/** 72 random bits (12 characters): an id for one script call, repeated only when ioredis resends that call. */
+function replayId(): string {
+  return randomBytes(9).toString('base64url');
 }
 
 function expectArray(script: string, reply: unknown): unknown[] {
