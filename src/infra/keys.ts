@@ -101,6 +101,17 @@ export class QueueKeys {
     return `${this.prefix}t:${id}`;
   }
 
+  /**
+   * What one claim call leased (`fence:length:id` per lease), kept for about the lease
+   * length, so that a claim ioredis resends after a lost reply answers the same leases.
+   *
+   * @example
+   * new QueueKeys('emails').claimMemo('k3J9x') // 'tl:{emails}:c:k3J9x'
+   */
+  claimMemo(claimId: string): string {
+    return `${this.prefix}c:${claimId}`;
+  }
+
   /** Small marker that remembers a finished id for the dedup window. */
   dedup(id: string): string {
     return `${this.prefix}d:${id}`;

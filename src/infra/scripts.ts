@@ -10,7 +10,7 @@ type Arg = string | number;
  */
 export const SCRIPTS = {
   enqueue: 5,
-  claim: 8,
+  claim: 9,
   heartbeat: 1,
   complete: 2,
   fail: 3,

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'eventemitter3';
 import type { Redis } from 'ioredis';
 import type { ConnectionOptions } from 'node:tls';
@@ -59,6 +60,8 @@ export interface TaskQueueEvents {
 const ENQUEUE_CHUNK = 500;
 /** Dead letters per script call in retryAllDead and purgeAllDead, for the same reason. */
 const DEAD_CHUNK = 500;
+/** Times a hot script call that ioredis aborted is sent again (see #resend). */
+const ABORT_RESENDS = 5;
 
 /**
  * A priority task queue on Redis with two lanes, leases with fencing tokens,
@@ -130,8 +133,11 @@ export class TaskQueue extends EventEmitter<TaskQueueEvents> {
       const chunk = tasks.slice(start, start + ENQUEUE_CHUNK);
       const argv: (string | number)[] = [k.prefix, k.wakeChannel, chunk.length];
       for (const t of chunk) argv.push(t.id, t.type, t.lane, t.priority, t.payload, t.delayMs, t.maxAttempts, t.timeoutMs);
+      // A token per script call, kept on the records it creates: a resent call (its reply was
+      // lost) recognises its own tasks and answers `duplicate: false` for them again.
+      argv.push(replayId());
       // Chunks are sent back to back on one connection: one round trip, executed in order.
-      calls.push(this.#run('enqueue', [k.waiting('short'), k.waiting('long'), k.delayed, k.seq, k.enqueuedCounts], argv));
+      calls.push(this.#resend('enqueue', [k.waiting('short'), k.waiting('long'), k.delayed, k.seq, k.enqueuedCounts], argv));
     }
     const flags = (await Promise.all(calls)).flatMap((reply) => expectArray('enqueue', reply));
     return tasks.map((t, i) => ({ id: t.id, duplicate: Number(flags[i]) === 1 }));
@@ -385,9 +391,12 @@ export class TaskQueue extends EventEmitter<TaskQueueEvents> {
     if (typeof owner !== 'string' || owner.length === 0) throw new ValidationError('owner', `Expected \`owner\` to be a non-empty string`);
     const k = this.keys;
     const o = this.#opts;
-    const reply = expectArray('claim', await this.#run('claim',
-      [k.waiting(lane), k.waiting('short'), k.waiting('long'), k.delayed, k.active, k.dead, k.seq, k.paused(lane)],
-      [k.prefix, k.wakeChannel, max, leaseMs, owner, o.leaseMarginMs, o.deadRetentionMs, o.dedupWindowMs, lane]));
+    // The id names the call's memo: a resent claim (its reply was lost) answers the leases
+    // the first run took instead of leaving them orphaned until they lapse.
+    const claimId = replayId();
+    const reply = expectArray('claim', await this.#resend('claim',
+      [k.waiting(lane), k.waiting('short'), k.waiting('long'), k.delayed, k.active, k.dead, k.seq, k.paused(lane), k.claimMemo(claimId)],
+      [k.prefix, k.wakeChannel, max, leaseMs, owner, o.leaseMarginMs, o.deadRetentionMs, o.dedupWindowMs, lane, claimId]));
     const nextDue = Number(reply[0]);
     const { leases, corrupt } = decodeLeases(reply, 3, lane, owner, leaseMs);
     for (const lease of [...leases, ...corrupt]) {
@@ -407,7 +416,7 @@ export class TaskQueue extends EventEmitter<TaskQueueEvents> {
   async heartbeat(lease: Lease, leaseMs = lease.leaseMs): Promise<boolean> {
     this.#assertOpen();
     checkInt(leaseMs, 'leaseMs', 1, 24 * HOUR);
-    const reply = Number(await this.#run('heartbeat', [this.keys.active], [this.keys.prefix, lease.id, lease.fence, leaseMs]));
+    const reply = Number(await this.#resend('heartbeat', [this.keys.active], [this.keys.prefix, lease.id, lease.fence, leaseMs]));
     if (reply > 0) lease.expiresAt = reply;
     return reply > 0;
   }
@@ -425,7 +434,7 @@ export class TaskQueue extends EventEmitter<TaskQueueEvents> {
     const k = this.keys;
     const argv: (string | number)[] = [k.prefix, this.#opts.completedRetentionMs, this.#opts.dedupWindowMs, entries.length];
     for (const { lease, result } of entries) argv.push(lease.id, lease.fence, serializePayload(result, 'result', this.#opts.maxPayloadBytes));
-    const reply = expectArray('complete', await this.#run('complete', [k.active, k.completed], argv));
+    const reply = expectArray('complete', await this.#resend('complete', [k.active, k.completed], argv));
     return reply.map((flag) => Number(flag) === 1);
   }
 
@@ -438,7 +447,7 @@ export class TaskQueue extends EventEmitter<TaskQueueEvents> {
     const delay = retryInMs === undefined ? backoffDelay(lease.attempt, this.#opts.backoff) : retryDelay(retryInMs);
     const k = this.keys;
     const o = this.#opts;
-    const reply = Number(await this.#run('fail', [k.active, k.delayed, k.dead],
+    const reply = Number(await this.#resend('fail', [k.active, k.delayed, k.dead],
       [k.prefix, k.wakeChannel, lease.id, lease.fence, JSON.stringify(errorInfo(toError(error))), retryable ? 1 : 0, delay, o.deadRetentionMs, o.dedupWindowMs]));
     if (reply === 0) return 'stale';
     if (reply === 1) return 'retrying';
@@ -466,7 +475,7 @@ export class TaskQueue extends EventEmitter<TaskQueueEvents> {
   async release(lease: Lease, { delayMs = 0 }: ReleaseOptions = {}): Promise<boolean> {
     this.#assertOpen();
     const k = this.keys;
-    return Number(await this.#run('release', [k.active, k.waiting('short'), k.waiting('long'), k.delayed], [k.prefix, k.wakeChannel, lease.id, lease.fence, parkDelay(delayMs), 0, 0])) === 1;
+    return Number(await this.#resend('release', [k.active, k.waiting('short'), k.waiting('long'), k.delayed], [k.prefix, k.wakeChannel, lease.id, lease.fence, parkDelay(delayMs), 0, 0])) === 1;
   }
 
   /**
@@ -483,7 +492,7 @@ export class TaskQueue extends EventEmitter<TaskQueueEvents> {
     checkInt(throttles, 'throttles', 1, 1_000_000);
     checkInt(maxThrottles, 'maxThrottles', 0, 1_000_000);
     const k = this.keys;
-    const reply = Number(await this.#run('release', [k.active, k.waiting('short'), k.waiting('long'), k.delayed],
+    const reply = Number(await this.#resend('release', [k.active, k.waiting('short'), k.waiting('long'), k.delayed],
       [k.prefix, k.wakeChannel, lease.id, lease.fence, Math.max(1, parkDelay(delayMs)), throttles, maxThrottles]));
     if (reply === 0) return 'stale';
     if (reply === 1) return 'delayed';
@@ -555,6 +564,23 @@ export class TaskQueue extends EventEmitter<TaskQueueEvents> {
     if (this.#owned) await this.redis.quit().catch(() => this.redis.disconnect());
   }
 
+  /**
+   * Runs a hot script, sending it again when ioredis aborted it: with auto-pipelining, a
+   * connection that closes after part of a pipeline was answered rejects the rest instead of
+   * resending them, although Redis may have run them. The same arguments (claim id, enqueue
+   * token, fence) make a second run answer as the first, so the leases of a claim whose
+   * reply was lost are recovered, not orphaned until they lapse.
+   */
+  async #resend(name: ScriptName, keys: readonly (string | number)[], argv: readonly (string | number)[]): Promise<unknown> {
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        return await this.#run(name, keys, argv);
+      } catch (error) {
+        if (attempt >= ABORT_RESENDS || !(error instanceof Error) || error.name !== 'AbortError') throw error;
+      }
+    }
+  }
+
   #assertOpen(): void {
     if (this.#closed) throw new ClosedError();
   }
@@ -582,6 +608,11 @@ function parkDelay(ms: number): number {
     throw new ValidationError('delayMs', `Expected \`delayMs\` to be a number from 0 and up, got \`${String(ms)}\` (${typeof ms})`);
   }
   return Math.min(Math.ceil(ms), MAX_RETRY_DELAY_MS);
+}
+
+/** 72 random bits (12 characters): an id for one script call, repeated only when ioredis resends that call. */
+function replayId(): string {
+  return randomBytes(9).toString('base64url');
 }
 
 function expectArray(script: string, reply: unknown): unknown[] {

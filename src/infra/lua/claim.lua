@@ -11,6 +11,7 @@
     KEYS[6] dead set
     KEYS[7] sequence counter
     KEYS[8] pause marker of the lane being claimed (its existence pauses the lane)
+    KEYS[9] memo of this claim call (keys.ts claimMemo): what it leased, for a replay
     ARGV[1] per-task key prefix
     ARGV[2] wake channel
     ARGV[3] max tasks to claim
@@ -20,6 +21,7 @@
     ARGV[7] dead retention ms
     ARGV[8] dedup window ms
     ARGV[9] name of the lane being claimed
+    ARGV[10] claim id (random per call; in KEYS[9]'s name, repeated only by a replay)
     ARGV[last] host clock for ioredis-mock, empty for real Redis (helpers.lua nowMs)
 
   Output (flat):
@@ -31,6 +33,13 @@
     readyAt: when the task last became claimable (field `rdy`; before any
     transition wrote it, `run`: the enqueue time, or the due time of a delay);
     claimedAt: this call's server now. Their difference is this claim's wait.
+
+  Replay: ioredis resends a call whose reply was lost, and the first run's leases
+  would then be orphaned until they lapse. So a call that leases anything stores
+  `fence:len:id` per lease in KEYS[9] (one SET, PX the lease ms), and a run that
+  finds that memo pops nothing: it answers the same leases again, rebuilt from their
+  records, leaving out any no longer active under the memo's fence. Limit: a replay
+  later than the lease length finds no memo and claims afresh.
 
   Paused lane: due delayed tasks are still promoted (of either lane), but none
   is claimed, and the lane's own wake-up is not published: idle consumers of a
@@ -68,9 +77,28 @@ end
 local paused = redis.call('EXISTS', KEYS[8]) == 1
 local out = { -1, 0, paused and 1 or 0 }
 local corrupt = 0
-if max > 0 and not paused then
+local memo = redis.call('GET', KEYS[9])
+if memo then
+  -- A replay: the same leases again, from the records, where that fence still holds them.
+  local at = 1
+  while at <= #memo do
+    local fenceEnd = string.find(memo, ':', at, true)
+    local lenEnd = string.find(memo, ':', fenceEnd + 1, true)
+    local fence = string.sub(memo, at, fenceEnd - 1)
+    local idEnd = lenEnd + tonumber(string.sub(memo, fenceEnd + 1, lenEnd - 1))
+    local id = string.sub(memo, lenEnd + 1, idEnd)
+    at = idEnd + 1
+    local f = hmget(prefix .. 't:' .. id, 'state', 'type', 'payload', 'pri', 'to', 'max', 'ct', 'fence', 'att', 'rdy', 'run', 'exp', 'st')
+    if f[1] == 'active' and f[8] == fence then
+      local claimedAt = f[13] or '0'
+      local lease = { id, tonumber(fence), tonumber(f[9]) or 0, f[2] or '', f[3] or '', f[4] or '0', tonumber(f[5]) or 0,
+        f[6] or '0', f[7] or '0', f[12] or '0', f[10] or f[11] or f[7] or claimedAt, claimedAt }
+      for k = 1, 12 do out[#out + 1] = lease[k] end
+    end
+  end
+elseif max > 0 and not paused then
   local popped = redis.call('ZPOPMIN', KEYS[1], max)
-  local leased = {}
+  local leased, remembered = {}, {}
   for i = 1, #popped, 2 do
     local id = memberId(popped[i])
     local taskKey = prefix .. 't:' .. id
@@ -90,6 +118,7 @@ if max > 0 and not paused then
         'fence', fmt(fence), 'att', fmt(attempt))
       leased[#leased + 1] = exp
       leased[#leased + 1] = id
+      remembered[#remembered + 1] = fmt(fence) .. ':' .. #id .. ':' .. id
       out[#out + 1] = id
       out[#out + 1] = fence
       out[#out + 1] = attempt
@@ -105,6 +134,7 @@ if max > 0 and not paused then
     end
   end
   zaddMany(KEYS[5], leased)
+  if #leased > 0 then redis.call('SET', KEYS[9], table.concat(remembered), 'PX', ARGV[4]) end
 end
 out[2] = corrupt
 

@@ -16,6 +16,11 @@
   Output:
     N integers in input order: 1 completed, 0 stale (nothing written)
 
+  Replay: a lease found completed under the caller's fence answers 1 again, and
+  nothing is written twice (the first result stays): only this fence's complete can
+  have put it there.
+  Limit: a replay after the record was reaped (the completed retention) answers 0.
+
   Also deletes up to 200 completed records past the retention, with their index
   entries (helpers.lua reapCompleted).
 ]]
@@ -38,6 +43,8 @@ for i = 0, n - 1 do
     indexed[#indexed + 1] = id
     expireRecord(taskKey, retention)
     rememberId(prefix, id, window)
+    out[#out + 1] = 1
+  elseif f[1] == 'completed' and tonumber(f[2]) == tonumber(ARGV[b + 1]) then
     out[#out + 1] = 1
   else
     out[#out + 1] = 0

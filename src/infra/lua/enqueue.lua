@@ -12,6 +12,7 @@
     ARGV[3] number of tasks N
     ARGV[4 + 8i .. 11 + 8i] task i: id, type, lane, priority, payload JSON,
             delayMs, maxAttempts, timeoutMs (already validated by the client)
+    ARGV[4 + 8N] call token (random per script call, so repeated only by a replay)
     ARGV[last] host clock for ioredis-mock, empty for real Redis (helpers.lua nowMs)
 
   Writes:
@@ -28,12 +29,19 @@
     dedup marker; nothing was changed). A repeated id within one batch is a
     duplicate of its first occurrence.
 
+  Replay: each record keeps the token of the call that created it (field `tok`),
+  so a replayed call finds its own tasks and answers 0 for them again, adding and
+  counting nothing; an id created by another call is still a duplicate. Limit: once
+  the record is gone (completed and reaped, or purged) only its dedup marker is left,
+  and a replay then answers 1.
+
   Events:
     PUBLISH <lane> on the wake channel when a lane goes from empty to non-empty;
     PUBLISH 'delayed' when a task becomes the earliest delayed one.
 ]]
 local prefix = ARGV[1]
 local n = tonumber(ARGV[3])
+local token = ARGV[4 + 8 * n]
 local now = nowMs()
 
 local wasEmpty = { short = redis.call('ZCARD', KEYS[1]) == 0, long = redis.call('ZCARD', KEYS[2]) == 0 }
@@ -49,13 +57,24 @@ local addedByType = {}
 -- Types in order of first appearance: when the hash fills mid-batch, the earlier type gets the last field.
 local typeOrder = {}
 local out = {}
+-- Ids this run has answered 0 for: a repeat within the batch is a duplicate, on a replay too.
+local answered = {}
 for i = 0, n - 1 do
   local b = 4 + i * 8
   local id = ARGV[b]
   local taskKey = prefix .. 't:' .. id
-  if redis.call('EXISTS', taskKey, prefix .. 'd:' .. id) > 0 then
+  if answered[id] then
     out[#out + 1] = 1
+  elseif redis.call('EXISTS', taskKey, prefix .. 'd:' .. id) > 0 then
+    -- Ours already when a replay of this call created it (one HGET, only for a known id).
+    if redis.call('HGET', taskKey, 'tok') == token then
+      answered[id] = true
+      out[#out + 1] = 0
+    else
+      out[#out + 1] = 1
+    end
   else
+    answered[id] = true
     local lane, pri, delay = ARGV[b + 2], ARGV[b + 3], tonumber(ARGV[b + 5])
     local taskType = ARGV[b + 1]
     if addedByType[taskType] == nil then typeOrder[#typeOrder + 1] = taskType end
@@ -67,7 +86,7 @@ for i = 0, n - 1 do
     if delay > 0 then state = 'delayed' end
     redis.call('HSET', taskKey, 'type', ARGV[b + 1], 'lane', lane, 'pri', pri, 'payload', ARGV[b + 4],
       'state', state, 'att', '0', 'max', ARGV[b + 6], 'to', ARGV[b + 7], 'fence', '0', 'stalls', '0',
-      'ct', fmt(now), 'run', fmt(runAt), 'seq', seqStr)
+      'ct', fmt(now), 'run', fmt(runAt), 'seq', seqStr, 'tok', token)
     if delay > 0 then
       redis.call('ZADD', KEYS[3], fmt(runAt), id)
       if earliestDue == nil or runAt < earliestDue then

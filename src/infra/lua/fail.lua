@@ -20,18 +20,29 @@
   Output:
     0 stale (nothing written), 1 retrying, 2 dead
 
+  Replay: the settle leaves its fence and outcome on the record (fields `sf`, `so`).
+  A call that finds the task no longer active, still under its fence, and `sf` that
+  fence, answers `so` again and writes nothing. Limits: once the task is claimed anew
+  (a retry due at once), or its record is deleted (dead retention, a purge), the
+  replay answers 0, like any stale fence.
+
   Events:
     PUBLISH 'delayed' on the wake channel when the retry is the earliest delayed task.
 ]]
 local prefix, id = ARGV[1], ARGV[3]
 local taskKey = prefix .. 't:' .. id
-local f = hmget(taskKey, 'state', 'fence', 'att', 'max')
-if f[1] ~= 'active' or tonumber(f[2]) ~= tonumber(ARGV[4]) then return 0 end
+local f = hmget(taskKey, 'state', 'fence', 'att', 'max', 'sf', 'so')
+local fence = tonumber(ARGV[4])
+if tonumber(f[2]) ~= fence then return 0 end
+if f[1] ~= 'active' then
+  if tonumber(f[5]) == fence then return tonumber(f[6]) end
+  return 0
+end
 local now = nowMs()
 redis.call('ZREM', KEYS[1], id)
 if ARGV[6] == '1' and tonumber(f[3]) < tonumber(f[4]) then
   local runAt = now + tonumber(ARGV[7])
-  redis.call('HSET', taskKey, 'state', 'delayed', 'err', ARGV[5], 'run', fmt(runAt))
+  redis.call('HSET', taskKey, 'state', 'delayed', 'err', ARGV[5], 'run', fmt(runAt), 'sf', ARGV[4], 'so', '1')
   redis.call('HDEL', taskKey, 'owner', 'exp')
   redis.call('ZADD', KEYS[2], fmt(runAt), id)
   local first = redis.call('ZRANGE', KEYS[2], 0, 0)
@@ -39,4 +50,5 @@ if ARGV[6] == '1' and tonumber(f[3]) < tonumber(f[4]) then
   return 1
 end
 deadLetter(prefix, KEYS[3], id, now, ARGV[5], ARGV[8], ARGV[9])
+redis.call('HSET', taskKey, 'sf', ARGV[4], 'so', '2')
 return 2

@@ -21,9 +21,14 @@
     ARGV[last] host clock for ioredis-mock, empty for real Redis (helpers.lua nowMs)
 
   Output:
-    1 released (with a delay, also when a replay finds it parked already with this fence),
-    0 stale (nothing written),
+    1 released, 0 stale (nothing written),
     2 the throttle count would pass the cap (nothing written; the task stays leased)
+
+  Replay: a release leaves its fence and outcome on the record (fields `sf`, `so`,
+  as fail does). A call that finds the task no longer active, still under its fence,
+  and `sf` that fence, answers `so` again and writes nothing (no second 429 counted).
+  A capped call writes nothing, so its replay computes the same 2. Limits: once the
+  task is claimed anew, or its record is deleted, the replay answers 0.
 
   Events:
     PUBLISH <lane> on the wake channel (no delay), or 'delayed' when the parked task
@@ -31,15 +36,14 @@
 ]]
 local prefix, id = ARGV[1], ARGV[3]
 local taskKey = prefix .. 't:' .. id
-local f = hmget(taskKey, 'state', 'fence', 'lane', 'pri', 'seq', 'owner')
+local f = hmget(taskKey, 'state', 'fence', 'lane', 'pri', 'seq', 'sf', 'so')
 local delay = tonumber(ARGV[5]) or 0
-if tonumber(f[2]) ~= tonumber(ARGV[4]) then return 0 end
--- A replayed park (its reply was lost) finds the task delayed with the same fence and no owner.
--- Only this caller could have put it there: a lapsed lease is requeued to waiting, not delayed,
--- and a retry is the same holder's fail(). (Without a delay a replay stays 0, as it always was:
--- waiting with this fence may equally mean the lease lapsed and was requeued.)
-if delay > 0 and f[1] == 'delayed' and not f[6] then return 1 end
-if f[1] ~= 'active' then return 0 end
+local fence = tonumber(ARGV[4])
+if tonumber(f[2]) ~= fence then return 0 end
+if f[1] ~= 'active' then
+  if tonumber(f[6]) == fence then return tonumber(f[7]) end
+  return 0
+end
 local throttles, cap = tonumber(ARGV[6]) or 0, tonumber(ARGV[7]) or 0
 if throttles > 0 then
   local count = (tonumber(redis.call('HGET', taskKey, 'thr')) or 0) + throttles
@@ -51,13 +55,13 @@ redis.call('HINCRBY', taskKey, 'att', -1)
 redis.call('HDEL', taskKey, 'owner', 'exp')
 if delay > 0 then
   local runAt = nowMs() + delay
-  redis.call('HSET', taskKey, 'state', 'delayed', 'run', fmt(runAt))
+  redis.call('HSET', taskKey, 'state', 'delayed', 'run', fmt(runAt), 'sf', ARGV[4], 'so', '1')
   redis.call('ZADD', KEYS[4], fmt(runAt), id)
   local first = redis.call('ZRANGE', KEYS[4], 0, 0)
   if first[1] == id then redis.call('PUBLISH', ARGV[2], 'delayed') end
   return 1
 end
-redis.call('HSET', taskKey, 'state', 'waiting', 'rdy', fmt(nowMs()))
+redis.call('HSET', taskKey, 'state', 'waiting', 'rdy', fmt(nowMs()), 'sf', ARGV[4], 'so', '1')
 redis.call('ZADD', laneKey(f[3], KEYS[2], KEYS[3]), f[4], waitMember(f[5], id))
 redis.call('PUBLISH', ARGV[2], f[3])
 return 1
