@@ -6,8 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
  */
 export type ScriptTarget = 'server' | 'mock';
 
-const luaDir = new URL('./lua/', import.meta.url);
-const includesDir = new URL('includes/', luaDir);
+const LUA_DIR = new URL('./lua/', import.meta.url);
 /** The header line naming the includes a script or include needs, e.g. `-- includes: base, dead`. */
 const INCLUDES_LINE = /^-- includes:(.*)$/m;
 
@@ -17,7 +16,8 @@ interface Include {
   readonly text: Record<ScriptTarget, string>;
 }
 
-const includes = new Map<string, Include>();
+/** Includes read so far, per Lua directory. */
+const cache = new Map<string, Map<string, Include>>();
 
 /**
  * The Lua sent to Redis for `lua/<file>.lua`: the includes it names in its header, their own
@@ -27,15 +27,17 @@ const includes = new Map<string, Include>();
  * @example
  * assembleScript('claim', 'server') // base, waiting, batch, records, dead, then claim.lua
  */
-export function assembleScript(file: string, target: ScriptTarget): string {
+export function assembleScript(file: string, target: ScriptTarget, luaDir: URL = LUA_DIR): string {
   const body = readFileSync(new URL(`${file}.lua`, luaDir), 'utf8');
+  const includes = cache.get(luaDir.href) ?? new Map<string, Include>();
+  cache.set(luaDir.href, includes);
   const order: string[] = [];
   const visiting: string[] = [];
   const visit = (name: string, from: string): void => {
     if (order.includes(name)) return;
     if (visiting.includes(name)) throw new Error(`Lua includes form a cycle: ${[...visiting, name].join(' → ')}`);
     visiting.push(name);
-    for (const need of loadInclude(name, from).needs) visit(need, `includes/${name}.lua`);
+    for (const need of loadInclude(includes, new URL('includes/', luaDir), name, from).needs) visit(need, `includes/${name}.lua`);
     visiting.pop();
     order.push(name);
   };
@@ -50,12 +52,12 @@ function includesOf(text: string, file: string): string[] {
   return line[1]!.split(',').map((name) => name.trim()).filter((name) => name.length > 0);
 }
 
-function loadInclude(name: string, from: string): Include {
+function loadInclude(includes: Map<string, Include>, includesDir: URL, name: string, from: string): Include {
   const known = includes.get(name);
   if (known) return known;
   const path = new URL(`${name}.lua`, includesDir);
   if (!/^[a-z]+$/.test(name) || !existsSync(path)) {
-    throw new Error(`${from} names an unknown Lua include \`${name}\` (no src/infra/lua/includes/${name}.lua)`);
+    throw new Error(`${from} names an unknown Lua include \`${name}\` (no includes/${name}.lua)`);
   }
   const text = readFileSync(path, 'utf8');
   const variant = (target: ScriptTarget): string => {
