@@ -1,5 +1,6 @@
 export { TaskQueue, type TaskQueueOptions, type TaskQueueEvents } from './infra/task-queue.js';
 export { QueueKeys } from './infra/keys.js';
+export { KEY_LAYOUT } from './infra/layout.js';
 export type { DeadLetterSummary } from './infra/dead-letters.js';
 export { LIST_STATES, MAX_LIST_LIMIT, LIST_SCAN_LIMIT, type ListState, type ListOptions, type TaskSummary, type TaskPage } from './infra/list-tasks.js';
 export { backoffDelay, type BackoffOptions } from './infra/backoff.js';

@@ -117,14 +117,18 @@ export async function openSession(target: Target, warn: (message: string) => voi
   }
   const queue = new TaskQueue({ redis: client, name: target.queue });
   queue.on('queue:warning', warn);
-  return {
-    queue,
-    async close() {
-      await queue.close();
-      // The queue borrowed the client, so closing it is ours to do.
-      await client.quit().catch(() => client.disconnect());
-    },
+  const close = async (): Promise<void> => {
+    await queue.close();
+    // The queue borrowed the client, so closing it is ours to do.
+    await client.quit().catch(() => client.disconnect());
   };
+  // Here rather than at the command's first operation, so a queue of another key layout
+  // (LayoutError, exit 1) is refused before any command reads or writes it.
+  await queue.checkLayout().catch(async (err: unknown) => {
+    await close();
+    throw err;
+  });
+  return { queue, close };
 }
 
 /** connect() did not reach `ready` within READY_TIMEOUT_MS. */

@@ -47,6 +47,8 @@ export const ErrorCode = {
   IdInUse: 'TASKLANE_ERR_ID_IN_USE',
   // A change timed out waiting for Redis: it may or may not have been applied.
   OutcomeUnknown: 'TASKLANE_ERR_OUTCOME_UNKNOWN',
+  // The queue's keys are stored in a key layout this version does not read (src/infra/layout.ts).
+  Layout: 'TASKLANE_ERR_LAYOUT',
   Internal: 'TASKLANE_ERR_INTERNAL',
 } as const;
 
@@ -107,6 +109,34 @@ export class ClosedError extends TasklaneError {
   constructor() {
     super(ErrorCode.Closed, 'The queue is closed');
     this.name = 'ClosedError';
+  }
+}
+
+/**
+ * The queue is stored in a key layout this version of tasklane does not read: a newer
+ * tasklane wrote it, or its layout key holds something no tasklane writes. Nothing was read
+ * or written; every operation of the queue rejects with this error.
+ *
+ * @example
+ * catch (err) { if (err instanceof LayoutError) console.error(err.found, err.expected); }
+ */
+export class LayoutError extends TasklaneError {
+  readonly queue: string;
+  /** What the layout key holds (`(not a string)` when it is another type). */
+  readonly found: string;
+  /** The layout this version reads and writes. */
+  readonly expected: string;
+
+  constructor({ queue, key, found, expected }: { queue: string; key: string; found: string; expected: string }) {
+    const newer = /^\d{1,6}$/.test(found) && Number(found) > Number(expected);
+    const shown = found.length > 40 ? `${JSON.stringify(found.slice(0, 40))}…` : JSON.stringify(found);
+    super(ErrorCode.Layout, newer
+      ? `queue \`${queue}\` is stored in key layout ${found} (${key}), written by a newer tasklane; this version reads layout ${expected} only. Nothing was read or written: run a tasklane that reads layout ${found} against this queue, or give this one another queue name`
+      : `queue \`${queue}\` has ${key} = ${shown}, which is no key layout tasklane writes; this version reads layout ${expected}. Nothing was read or written: find what wrote that key (another program under the same prefix?), or give this queue another name`);
+    this.name = 'LayoutError';
+    this.queue = queue;
+    this.found = found;
+    this.expected = expected;
   }
 }
 

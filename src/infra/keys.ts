@@ -1,5 +1,5 @@
 import { OptionError } from './errors.js';
-import type { Lane } from './types.js';
+import { LANES, type Lane } from './types.js';
 
 /**
  * Builds every Redis key of one queue. All of them share the hash tag `{name}`,
@@ -67,6 +67,22 @@ export class QueueKeys {
    */
   paused(lane: Lane): string {
     return `${this.prefix}paused:${lane}`;
+  }
+
+  /**
+   * String holding the version of the key layout the queue is stored in (see layout.ts),
+   * written by the first TaskQueue that opens the queue.
+   */
+  get layout(): string {
+    return `${this.prefix}layout`;
+  }
+
+  /**
+   * The queue-wide keys of stored tasks and pauses: a queue with none of them holds no work,
+   * and one with some but no {@link layout} stamp was stored before layouts were versioned.
+   */
+  get stored(): readonly string[] {
+    return [...LANES.map((lane) => this.waiting(lane)), this.delayed, this.active, this.completed, this.dead, this.seq, this.enqueuedCounts, ...LANES.map((lane) => this.paused(lane))];
   }
 
   /** Pub/sub channel on which scripts announce new work to idle consumers. */

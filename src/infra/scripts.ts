@@ -1,10 +1,11 @@
-import { readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
+import { assembleScript, type ScriptTarget } from './lua-sources.js';
 
 type Arg = string | number;
 
 /**
- * Script name → number of KEYS. Each name is a file `lua/<name>.lua`; its header documents it.
+ * Script name → number of KEYS. Each name is a file `lua/<name>.lua`; its header documents it
+ * and names the includes it needs (`-- includes: base, dead`), which lua-sources.ts puts in front.
  * Commands are registered on the client as `tasklane:<name>` via ioredis `defineCommand`,
  * which sends EVALSHA and falls back to EVAL on NOSCRIPT (e.g. after a Redis restart).
  */
@@ -32,28 +33,32 @@ export const SCRIPTS = {
   apiSettle: 6,
   apiForce: 3,
   apiState: 5,
+  layout: 11,
 } as const;
 
 export type ScriptName = keyof typeof SCRIPTS;
 
-const luaDir = new URL('./lua/', import.meta.url);
-let sources: Map<ScriptName, string> | undefined;
+const sources: Record<ScriptTarget, Map<ScriptName, string> | undefined> = { server: undefined, mock: undefined };
 
-/** Reads every script once per process, with the shared helpers in front. */
-function loadSources(): Map<ScriptName, string> {
-  if (sources) return sources;
-  const helpers = readFileSync(new URL('includes/helpers.lua', luaDir), 'utf8');
-  sources = new Map();
-  for (const name of Object.keys(SCRIPTS) as ScriptName[]) {
-    const body = readFileSync(new URL(`${name}.lua`, luaDir), 'utf8');
-    sources.set(name, `${helpers}\n${body}`);
-  }
-  return sources;
+/** Assembles every script once per process and target (see lua-sources.ts). */
+function loadSources(target: ScriptTarget): Map<ScriptName, string> {
+  const known = sources[target];
+  if (known) return known;
+  const loaded = new Map<ScriptName, string>();
+  for (const name of Object.keys(SCRIPTS) as ScriptName[]) loaded.set(name, assembleScript(name, target));
+  sources[target] = loaded;
+  return loaded;
 }
 
-/** The Lua source of one script as sent to Redis (helpers included). */
-export function scriptSource(name: ScriptName): string {
-  return loadSources().get(name)!;
+/**
+ * The Lua source of one script as sent to Redis (its includes in front), for a real server
+ * or for ioredis-mock.
+ *
+ * @example
+ * scriptSource('claim', 'mock').includes('local function reply') // true
+ */
+export function scriptSource(name: ScriptName, target: ScriptTarget = 'server'): string {
+  return loadSources(target).get(name)!;
 }
 
 type ScriptCommand = (...args: Arg[]) => Promise<unknown>;
@@ -68,22 +73,25 @@ const DEFINED = Symbol.for('tasklane.scriptsDefined');
  */
 export function defineScripts(client: Redis): (name: ScriptName, keys: readonly Arg[], argv: readonly Arg[]) => Promise<unknown> {
   const marked = client as Redis & { [DEFINED]?: boolean };
+  const mock = isInProcessMock(client);
   if (!marked[DEFINED]) {
     for (const name of Object.keys(SCRIPTS) as ScriptName[]) {
-      client.defineCommand(commandName(name), { numberOfKeys: SCRIPTS[name], lua: scriptSource(name) });
+      client.defineCommand(commandName(name), { numberOfKeys: SCRIPTS[name], lua: scriptSource(name, mock ? 'mock' : 'server') });
     }
     marked[DEFINED] = true;
   }
-  const mock = isInProcessMock(client);
   return (name, keys, argv) => {
     if (keys.length !== SCRIPTS[name]) throw new Error(`script ${name} takes ${SCRIPTS[name]} keys, got ${keys.length}`);
     const command = (client as unknown as Record<string, ScriptCommand>)[commandName(name)]!;
-    // Every script's last ARGV: the host clock for ioredis-mock, empty for a real server (see helpers.lua nowMs).
+    // Every script's last ARGV: the host clock for ioredis-mock, empty for a real server (see includes/base.mock.lua nowMs).
     return command.call(client, ...keys, ...argv, mock ? String(Date.now()) : '');
   };
 }
 
-/** ioredis-mock runs in this process; its TIME command is too coarse for leases. */
+/**
+ * ioredis-mock runs in this process: its TIME command is too coarse for leases, and its Lua
+ * (fengari) needs the workarounds of includes/base.mock.lua.
+ */
 function isInProcessMock(client: Redis): boolean {
   return /RedisMock/.test(client.constructor?.name ?? '');
 }

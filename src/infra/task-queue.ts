@@ -6,8 +6,9 @@ import { backoffDelay, type BackoffOptions } from './backoff.js';
 import { checkEvictionPolicy, resolveRedis, type RedisInput } from './connection.js';
 import { readDeadLetterPage, readDeadLetters, readDeadSummaries, type DeadLetterPage, type DeadLetterSummary } from './dead-letters.js';
 import { decodeLeases, decodeTask, errorInfo } from './decode.js';
-import { ClosedError, IdInUseError, OptionError, UnexpectedReplyError, ValidationError, toError } from './errors.js';
+import { ClosedError, IdInUseError, LayoutError, OptionError, UnexpectedReplyError, ValidationError, toError } from './errors.js';
 import { QueueKeys } from './keys.js';
+import { checkLayout } from './layout.js';
 import { planList, readPage, type ListOptions, type TaskPage } from './list-tasks.js';
 import { mergeTls } from './tls.js';
 import { defineScripts, type ScriptName } from './scripts.js';
@@ -78,9 +79,12 @@ export class TaskQueue extends EventEmitter<TaskQueueEvents> {
   readonly keys: QueueKeys;
   readonly redis: Redis;
   readonly #owned: boolean;
+  /** Runs a script once the layout is checked; every operation goes through it or awaits checkLayout. */
   readonly #run: (name: ScriptName, keys: readonly (string | number)[], argv: readonly (string | number)[]) => Promise<unknown>;
+  readonly #runLayout: (name: 'layout', keys: readonly string[], argv: readonly string[]) => Promise<unknown>;
   readonly #wake: WakeSignal;
   readonly #opts: Required<Omit<TaskQueueOptions, 'redis' | 'tls' | 'name' | 'namespace' | 'backoff'>> & { backoff: BackoffOptions };
+  #layout: Promise<void> | undefined;
   #closed = false;
 
   constructor(options: TaskQueueOptions = {}) {
@@ -100,11 +104,38 @@ export class TaskQueue extends EventEmitter<TaskQueueEvents> {
     const { client, owned } = resolveRedis(options.redis, tls ? { tls } : {});
     this.redis = client;
     this.#owned = owned;
-    this.#run = defineScripts(client);
+    const run = defineScripts(client);
+    this.#run = async (name, keys, argv) => {
+      await this.checkLayout();
+      return run(name, keys, argv);
+    };
+    this.#runLayout = run;
     this.#wake = new WakeSignal(this.keys.wakeChannel, () => client.duplicate());
     void checkEvictionPolicy(client).then((warning) => {
       if (warning) this.#warn(warning);
     });
+  }
+
+  /**
+   * Checks, once, that the queue is stored in the key layout this version reads, and stamps
+   * that layout on a new queue (or on one stored before layouts were versioned, which it reads
+   * as is). Every operation on the queue's keys awaits it first, so calling it is optional:
+   * start-up code does, to fail at once. Rejects with LayoutError (TASKLANE_ERR_LAYOUT) for a
+   * queue of another layout, and so does every operation after; another failure (Redis
+   * unreachable) is not remembered, and the next operation checks again.
+   *
+   * @example
+   * await queue.checkLayout(); // LayoutError: queue `emails` is stored in key layout 3 …
+   */
+  checkLayout(): Promise<void> {
+    this.#layout ??= checkLayout(this.#runLayout, this.keys).then(
+      () => undefined,
+      (err: unknown) => {
+        if (!(err instanceof LayoutError)) this.#layout = undefined;
+        throw err;
+      },
+    );
+    return this.#layout;
   }
 
   /** A `queue:warning` event, or a process warning when nobody listens for one. */
@@ -147,6 +178,7 @@ export class TaskQueue extends EventEmitter<TaskQueueEvents> {
   async get(id: string): Promise<TaskInfo | null> {
     this.#assertOpen();
     checkId(id);
+    await this.checkLayout();
     return decodeTask(id, await this.redis.hgetall(this.keys.task(id)));
   }
 
@@ -212,6 +244,7 @@ export class TaskQueue extends EventEmitter<TaskQueueEvents> {
    */
   async paused(): Promise<Record<Lane, boolean>> {
     this.#assertOpen();
+    await this.checkLayout();
     const [short, long] = await Promise.all(LANES.map((lane) => this.redis.exists(this.keys.paused(lane))));
     return { short: short === 1, long: long === 1 };
   }
@@ -246,6 +279,7 @@ export class TaskQueue extends EventEmitter<TaskQueueEvents> {
   async waitingByPriority(lane: Lane, bands: ReadonlyArray<{ readonly min: number; readonly max: number }>): Promise<number[]> {
     this.#assertOpen();
     checkLane(lane);
+    await this.checkLayout();
     const key = this.keys.waiting(lane);
     const counts = await Promise.all(bands.map(({ min, max }) => this.redis.zcount(key, min, max)));
     return counts.map(Number);
@@ -282,6 +316,7 @@ export class TaskQueue extends EventEmitter<TaskQueueEvents> {
     this.#assertOpen();
     checkInt(limit, 'limit', 1, 10_000);
     checkInt(offset, 'offset', 0, Number.MAX_SAFE_INTEGER);
+    await this.checkLayout();
     return readDeadLetters(this.redis, this.keys, { limit, offset });
   }
 
@@ -298,6 +333,7 @@ export class TaskQueue extends EventEmitter<TaskQueueEvents> {
     checkInt(limit, 'limit', 1, 10_000);
     checkInt(offset, 'offset', 0, Number.MAX_SAFE_INTEGER);
     checkInt(maxBytes, 'maxBytes', 1, Number.MAX_SAFE_INTEGER);
+    await this.checkLayout();
     return readDeadLetterPage(this.redis, this.keys, { limit, offset, maxBytes });
   }
 
@@ -311,6 +347,7 @@ export class TaskQueue extends EventEmitter<TaskQueueEvents> {
   async deadSummaries(limit = 50): Promise<DeadLetterSummary[]> {
     this.#assertOpen();
     checkInt(limit, 'limit', 1, 1000);
+    await this.checkLayout();
     return readDeadSummaries(this.redis, this.keys, limit);
   }
 

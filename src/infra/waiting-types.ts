@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import type { QueueKeys } from './keys.js';
 import { LANES } from './types.js';
 
-/** Width of the FIFO sequence prefix of a waiting-set member (helpers.lua SEQ_WIDTH). */
+/** Width of the FIFO sequence prefix of a waiting-set member (lua/includes/waiting.lua SEQ_WIDTH). */
 const SEQ_WIDTH = 15;
 
 /**

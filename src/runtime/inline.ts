@@ -6,12 +6,13 @@ import type { Logger } from '../actors/types.js';
 import { emptyApiCalls } from '../infra/api/api-calls.js';
 import { emptyGuardCounts } from '../infra/api/guard-counts.js';
 import { ControlQueue } from './control.js';
+import type { LayoutError } from '../infra/errors.js';
 import { RedisWaitError } from './errors.js';
 import { buildHandlers, type HandlerSet } from './handlers.js';
 import { ActorHost, HOST_EVENT } from './host.js';
 import { TASK_EVENTS } from './ipc.js';
 import type { ResolvedOptions } from './options.js';
-import { awaitRedis, warnIfHttpTasksWait } from './startup.js';
+import { awaitRedis, layoutProblem, warnIfHttpTasksWait } from './startup.js';
 import { EMPTY_STATS, type Runtime, type RuntimeEvents, type RuntimeState, type RuntimeStats, type WorkerInfo } from './types.js';
 
 /**
@@ -64,15 +65,10 @@ export class InlineRuntime extends EventEmitter<RuntimeEvents> implements Runtim
     }
     const waited = await awaitRedis(this.#control.queue.redis, { waitMs: o.redisWaitMs, signal: this.#halt.signal });
     if (waited === 'timeout') {
-      const failure = new RedisWaitError({ redis: o.redisLabel, waitedMs: o.redisWaitMs ?? 0, reason: this.#control.lastRedisError() });
-      this.#log.error({ code: failure.code }, failure.message);
-      await this.#handlers.close();
-      await this.#control.close();
-      this.#state = 'stopped';
-      this.emit('runtime:failed', failure);
-      this.emit('runtime:stopped');
-      throw failure;
+      await this.#failStart(new RedisWaitError({ redis: o.redisLabel, waitedMs: o.redisWaitMs ?? 0, reason: this.#control.lastRedisError() }));
     }
+    const layout = waited === 'up' ? await layoutProblem(this.#control.queue) : null;
+    if (layout && this.#state === 'starting') await this.#failStart(layout);
     if (this.#state !== 'starting') {
       // stop() ran while the handlers loaded or Redis was awaited; it has closed the queue already.
       await this.#handlers.close();
@@ -100,6 +96,17 @@ export class InlineRuntime extends EventEmitter<RuntimeEvents> implements Runtim
     this.#state = 'running';
     this.emit('worker:ready', this.#info());
     this.emit('runtime:started');
+  }
+
+  /** The start cannot go on: reported once (log, `runtime:failed`), stopped, and thrown to start(). */
+  async #failStart(failure: RedisWaitError | LayoutError): Promise<never> {
+    this.#log.error({ code: failure.code }, failure.message);
+    await this.#handlers!.close();
+    await this.#control!.close();
+    this.#state = 'stopped';
+    this.emit('runtime:failed', failure);
+    this.emit('runtime:stopped');
+    throw failure;
   }
 
   stop({ force = false }: { force?: boolean } = {}): Promise<void> {

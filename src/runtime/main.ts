@@ -21,7 +21,7 @@ const HTTP_CLOSE_MS = 5000;
 
 /**
  * Runs the supervisor until it stops; the process then exits (0 after a clean drain,
- * 1 when no worker can run, 2 for invalid flags or handlers, 3 when Redis did not answer
+ * 1 when no worker can run or the queue is stored in another key layout, 2 for invalid flags or handlers, 3 when Redis did not answer
  * within --redis-wait).
  *
  * @example

@@ -1,11 +1,12 @@
 /**
  * Start-up checks of the supervisor, made once before any worker starts: wait for Redis
- * (bounded by --redis-wait when given), and warn about waiting work that no handler will
- * take. The handlers module itself is checked by loadHandlerModule (handlers.ts).
+ * (bounded by --redis-wait when given), refuse a queue stored in another key layout, and warn
+ * about waiting work that no handler will take. The handlers module itself is checked by loadHandlerModule (handlers.ts).
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../actors/types.js';
+import { LayoutError } from '../infra/errors.js';
 import type { QueueKeys } from '../infra/keys.js';
 import { sampleWaitingTypes } from '../infra/waiting-types.js';
 import { within, TIMED_OUT } from './shutdown.js';
@@ -52,6 +53,19 @@ export async function awaitRedis(client: Redis, { waitMs, signal }: { waitMs: nu
     return awaitRedis(client, { waitMs: left, signal });
   }
   return outcome;
+}
+
+/**
+ * The queue's key layout, checked once Redis answers (queue.checkLayout): a LayoutError, which
+ * the start-up reports as its failure, or null. Another failure (Redis gone again) is null too:
+ * the queue checks again before its first operation.
+ *
+ * @example
+ * const problem = await layoutProblem(control.queue); if (problem) fail(problem);
+ */
+export async function layoutProblem(queue: { checkLayout(): Promise<void> }): Promise<LayoutError | null> {
+  const checked = await within(queue.checkLayout().then(() => null, (err: unknown) => (err instanceof LayoutError ? err : null)), CHECK_WAIT_MS);
+  return checked === TIMED_OUT ? null : checked;
 }
 
 /**

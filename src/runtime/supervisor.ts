@@ -24,7 +24,7 @@ import type { Logger } from '../actors/types.js';
 import { ControlQueue } from './control.js';
 import { addApiCalls, emptyApiCalls, type ApiCallCounts } from '../infra/api/api-calls.js';
 import { addGuardCounts, emptyGuardCounts, type GuardCounts } from '../infra/api/guard-counts.js';
-import { toError } from '../infra/errors.js';
+import { toError, type LayoutError } from '../infra/errors.js';
 import { CrashLoopError, RedisWaitError } from './errors.js';
 import { checkHandlers } from './handlers.js';
 import { HOST_EVENT } from './host.js';
@@ -33,7 +33,7 @@ import type { ResolvedOptions } from './options.js';
 import { planWorkers } from './plan.js';
 import { RestartPolicy } from './restart-policy.js';
 import { TIMED_OUT, within } from './shutdown.js';
-import { awaitRedis, warnIfHttpTasksWait } from './startup.js';
+import { awaitRedis, layoutProblem, warnIfHttpTasksWait } from './startup.js';
 import { sumStats, type Runtime, type RuntimeEvents, type RuntimeState, type RuntimeStats, type TaskEvent, type WorkerInfo } from './types.js';
 
 const WORKER_ENTRY = fileURLToPath(new URL('./worker-main.js', import.meta.url));
@@ -152,6 +152,13 @@ export class ClusterRuntime extends EventEmitter<RuntimeEvents> implements Runti
     if (waited === 'aborted' || this.#state !== 'starting') return;
     if (waited === 'timeout') {
       this.#fail(new RedisWaitError({ redis: o.redisLabel, waitedMs: o.redisWaitMs ?? 0, reason: control.lastRedisError() }));
+      return;
+    }
+    // Every worker would refuse the queue, one crash loop each: refused here, once.
+    const layout = await layoutProblem(control.queue);
+    if (this.#state !== 'starting') return;
+    if (layout) {
+      this.#fail(layout);
       return;
     }
     await warnIfHttpTasksWait(control.queue, handlerTypes, this.#log);
@@ -413,7 +420,7 @@ export class ClusterRuntime extends EventEmitter<RuntimeEvents> implements Runti
   }
 
   /** The runtime cannot run: reported once (log, `runtime:failed`, start() rejects), then stopped. */
-  #fail(failure: CrashLoopError | RedisWaitError): void {
+  #fail(failure: CrashLoopError | RedisWaitError | LayoutError): void {
     this.#log.error({ code: failure.code }, failure.message);
     this.emit('runtime:failed', failure);
     this.#started?.reject(failure);

@@ -1,6 +1,7 @@
 import type { EventEmitter } from 'eventemitter3';
 import type { ApiCallCounts } from '../infra/api/api-calls.js';
 import type { GuardCounts } from '../infra/api/guard-counts.js';
+import type { LayoutError } from '../infra/errors.js';
 import type { CrashLoopError, RedisWaitError } from './errors.js';
 import type { TaskEvent } from './host.js';
 import type { Lane } from '../infra/types.js';
@@ -74,9 +75,10 @@ export interface RuntimeEvents {
   'runtime:stopped': () => void;
   /**
    * The runtime cannot run and stops itself: every slot crash-looped (CrashLoopError), or
-   * Redis did not answer within `redisWaitMs` at start-up (RedisWaitError).
+   * Redis did not answer within `redisWaitMs` at start-up (RedisWaitError), or the queue is
+   * stored in a key layout this version does not read (LayoutError).
    */
-  'runtime:failed': (error: CrashLoopError | RedisWaitError) => void;
+  'runtime:failed': (error: CrashLoopError | RedisWaitError | LayoutError) => void;
   'worker:ready': (info: WorkerInfo) => void;
   'worker:exit': (info: WorkerExit) => void;
   /** The supervisor gave up restarting one worker slot; the others keep running. */

@@ -15,7 +15,7 @@ const SEED = process.env.FUZZ_SEED === undefined ? (Date.now() ^ (process.pid <<
 const INPUTS = { 'redis-server': 10_000, 'ioredis-mock': 5_000 };
 const LIMIT = 64 * 1024;
 const CALL_TIMEOUT_MS = 20_000;
-const INDEX_KEYS = ['wait:short', 'wait:long', 'delayed', 'active', 'completed', 'dead', 'seq'];
+const INDEX_KEYS = ['wait:short', 'wait:long', 'delayed', 'active', 'completed', 'dead', 'seq', 'layout'];
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const HOUR = 3_600_000;
 const POLLUTION_MARKERS = ['polluted', 'isAdmin', 'id', 'lane', 'priority', 'payload'];

@@ -1,10 +1,13 @@
 // The supervisor's start-up: mistakes fail fast with one clear line on stderr; nothing
 // reports ready before Redis answers; --redis-wait bounds that wait; a stop while waiting
-// is immediate; waiting `http` tasks without --api-url are named; unknown types are parked.
+// is immediate; a queue of another key layout is refused; waiting `http` tasks without
+// --api-url are named; unknown types are parked.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { Redis } from 'ioredis';
 import { TaskQueue } from '../../dist/index.js';
 import { realRedisUrl, uniqueName } from '../helpers/backends.mjs';
+import { cli } from '../helpers/cli.mjs';
 import { parseExposition, sampleValue } from '../helpers/prometheus.mjs';
 import { freePort, startRedisServer } from '../helpers/redis-server.mjs';
 import { eventually, killAll, sleep, startSupervisor } from '../helpers/supervisor.mjs';
@@ -168,6 +171,71 @@ work('an unknown type is parked (uncounted, warned, counted in /metrics), then d
 });
 
 work.run();
+
+const layout = suite('start-up: a queue stored in another key layout');
+layout.after.each(killAll);
+
+/** A queue on the test Redis whose layout key says `stamp`, with a waiting task. */
+async function stampedQueue(stamp) {
+  const name = uniqueName('layout');
+  const admin = new Redis(realRedisUrl());
+  await admin.set(`tl:{${name}}:layout`, stamp);
+  await admin.zadd(`tl:{${name}}:wait:short`, 0, '000000000000001a');
+  return { name, admin };
+}
+
+layout('the supervisor (with --http) refuses it at start-up: exit 1, the reason on stderr, no worker forked, nothing written', async () => {
+  const { name, admin } = await stampedQueue('3');
+  try {
+    const { sup, code, ms } = await timedExit(['--redis', realRedisUrl(), '--queue', name, '--short', '1', '--long', '0', '--http', '0', '--handlers', 'test/fixtures/handlers-basic.mjs']);
+    assert.is(code, 1);
+    assert.ok(ms < FAIL_FAST_MS, `failed in ${ms} ms`);
+    const expected = `tasklane: queue \`${name}\` is stored in key layout 3 (tl:{${name}}:layout), written by a newer tasklane; this version reads layout 2 only. Nothing was read or written: `;
+    assert.ok(sup.stderr.startsWith(expected), sup.stderr);
+    assert.is(sup.stderr.trimEnd().split('\n').length, 1, 'one line on stderr');
+    const last = sup.logs.at(-1);
+    assert.is(last.code, 'TASKLANE_ERR_LAYOUT');
+    assert.is(last.exitCode, 1);
+    assert.ok(!sup.logs.some(READY), 'nothing reported ready');
+    assert.ok(!sup.logs.some((l) => l.msg === 'worker exited' || l.worker), 'no worker was forked');
+    assert.is(await admin.get(`tl:{${name}}:layout`), '3');
+    assert.is(await admin.zcard(`tl:{${name}}:wait:short`), 1);
+  } finally {
+    admin.disconnect();
+  }
+});
+
+layout('createRuntime({ processes: 0 }): start() rejects with the LayoutError and the runtime is stopped', async () => {
+  const { createRuntime, LayoutError } = await import('../../dist/index.js');
+  const { name, admin } = await stampedQueue('garbage');
+  try {
+    const runtime = createRuntime({ processes: 0, short: 1, long: 0, redis: realRedisUrl(), queue: name, logLevel: 'silent', handlers: { echo: async () => 1 } });
+    const failed = [];
+    runtime.on('runtime:failed', (err) => failed.push(err));
+    const err = await runtime.start().then(() => null, (e) => e);
+    assert.instance(err, LayoutError);
+    assert.is(err.found, 'garbage');
+    assert.equal(failed, [err]);
+    assert.is(runtime.state, 'stopped');
+  } finally {
+    admin.disconnect();
+  }
+});
+
+layout('the CLI refuses it before its command runs: exit 1, one coded error on stderr, nothing enqueued', async () => {
+  const { name, admin } = await stampedQueue('3');
+  try {
+    const run = await cli(['enqueue', '--id', 'x', '--payload', 'null', '--redis', realRedisUrl(), '--queue', name, '--json']);
+    assert.is(run.code, 1);
+    assert.match(run.stderr, /TASKLANE_ERR_LAYOUT/);
+    assert.match(run.stderr, /stored in key layout 3/);
+    assert.is(await admin.exists(`tl:{${name}}:t:x`), 0);
+  } finally {
+    admin.disconnect();
+  }
+});
+
+layout.run();
 
 const options = suite('start-up options');
 

@@ -17,7 +17,7 @@
     ARGV[7] probe lease, ms (a hung probe is a failed probe after it)
     ARGV[8] breaker cooldown cap, ms (a failed probe doubles the cooldown up to it)
     ARGV[9] burst: calls allowed in any twentieth of the period (0: no smoothing)
-    ARGV[last] host clock for ioredis-mock, empty for real Redis (helpers.lua nowMs)
+    ARGV[last] host clock for ioredis-mock, empty for real Redis (includes/base.mock.lua nowMs)
 
   Output: { granted, waitUntil, reason, now }
     granted    permits granted, named '<rid>:1' … '<rid>:<granted>'
@@ -27,6 +27,7 @@
                'rate', 'inflight'
     now        the server's clock, so the caller can turn waitUntil into a delay
 ]]
+-- includes: base
 local rid, wanted = ARGV[1], tonumber(ARGV[2])
 local rate, period = tonumber(ARGV[3]), tonumber(ARGV[4])
 local cap, leaseMs, probeMs, maxCooldown = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8])

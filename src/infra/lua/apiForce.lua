@@ -8,10 +8,11 @@
     ARGV[1] 'open' (no calls until released), 'closed' (failures never open it), or
             'auto' (back to the measured state, starting closed with a clean window)
     ARGV[2] first cooldown, ms
-    ARGV[last] host clock for ioredis-mock, empty for real Redis (helpers.lua nowMs)
+    ARGV[last] host clock for ioredis-mock, empty for real Redis (includes/base.mock.lua nowMs)
 
   Output: the mode now in force ('open', 'closed' or 'auto').
 ]]
+-- includes:
 local mode = ARGV[1]
 if mode == 'auto' then
   redis.call('HSET', KEYS[1], 'forced', '', 'state', 'closed', 'until', '0', 'cooldown', ARGV[2], 'probe', '', 'probeExp', '0')

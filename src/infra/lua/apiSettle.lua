@@ -20,12 +20,13 @@
     ARGV[7] failure ratio that opens it (0 < r ≤ 1)
     ARGV[8] first cooldown, ms
     ARGV[9] cooldown cap, ms
-    ARGV[last] host clock for ioredis-mock, empty for real Redis (helpers.lua nowMs)
+    ARGV[last] host clock for ioredis-mock, empty for real Redis (includes/base.mock.lua nowMs)
 
   Output: { state, until }
     state  'closed', 'open' (until: when a probe may go), or 'replayed' (the permit was
            already settled or had expired: nothing is counted twice)
 ]]
+-- includes: base
 local permit, outcome, reporter = ARGV[1], ARGV[2], ARGV[3]
 local pauseMs, windowMs, minCalls = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
 local ratio, baseCooldown, maxCooldown = tonumber(ARGV[7]), tonumber(ARGV[8]), tonumber(ARGV[9])

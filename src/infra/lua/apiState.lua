@@ -10,11 +10,12 @@
     KEYS[5] pause (string)
     ARGV[1] period of the rate limit, ms (calls are counted over the last one)
     ARGV[2] breaker window, ms (outcomes are counted over the last one)
-    ARGV[last] host clock for ioredis-mock, empty for real Redis (helpers.lua nowMs)
+    ARGV[last] host clock for ioredis-mock, empty for real Redis (includes/base.mock.lua nowMs)
 
   Output: { now, state, until, cooldown, forced, probing, callsInPeriod, inFlight,
             pausedUntil, windowOk, windowFail }
 ]]
+-- includes: base
 local now = nowMs()
 local b = hmget(KEYS[3], 'state', 'until', 'cooldown', 'forced', 'probe')
 local pausedMs = redis.call('PTTL', KEYS[5])

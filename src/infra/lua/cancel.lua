@@ -11,11 +11,12 @@
     ARGV[2] task id
     ARGV[3] completed retention ms
     ARGV[4] dedup window ms
-    ARGV[last] host clock for ioredis-mock, empty for real Redis (helpers.lua nowMs)
+    ARGV[last] host clock for ioredis-mock, empty for real Redis (includes/base.mock.lua nowMs)
 
   Output:
     1 cancelled, 0 not cancellable (unknown, active or already finished)
 ]]
+-- includes: base, waiting, records
 local prefix, id = ARGV[1], ARGV[2]
 local taskKey = prefix .. 't:' .. id
 local f = hmget(taskKey, 'state', 'lane', 'seq')

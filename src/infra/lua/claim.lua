@@ -22,7 +22,7 @@
     ARGV[8] dedup window ms
     ARGV[9] name of the lane being claimed
     ARGV[10] claim id (random per call; in KEYS[9]'s name, repeated only by a replay)
-    ARGV[last] host clock for ioredis-mock, empty for real Redis (helpers.lua nowMs)
+    ARGV[last] host clock for ioredis-mock, empty for real Redis (includes/base.mock.lua nowMs)
 
   Output (flat):
     [1] ms until the earliest delayed task is due, or -1 when none is delayed
@@ -50,6 +50,7 @@
     after this call (so other idle consumers claim them too), or got promoted
     ones; never for the claimed lane while it is paused.
 ]]
+-- includes: base, waiting, batch, records, dead
 local prefix, channel, owner, lane = ARGV[1], ARGV[2], ARGV[5], ARGV[9]
 local max, leaseMs, margin = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[6])
 local now = nowMs()

@@ -11,7 +11,7 @@
     ARGV[3] dedup window ms
     ARGV[4] number of leases N
     ARGV[5 + 3i .. 7 + 3i] lease i: id, fence, result JSON
-    ARGV[last] host clock for ioredis-mock, empty for real Redis (helpers.lua nowMs)
+    ARGV[last] host clock for ioredis-mock, empty for real Redis (includes/base.mock.lua nowMs)
 
   Output:
     N integers in input order: 1 completed, 0 stale (nothing written)
@@ -22,8 +22,9 @@
   Limit: a replay after the record was reaped (the completed retention) answers 0.
 
   Also deletes up to 200 completed records past the retention, with their index
-  entries (helpers.lua reapCompleted).
+  entries (includes/reap.lua reapCompleted).
 ]]
+-- includes: base, batch, reap, records
 local prefix, retention, window = ARGV[1], ARGV[2], ARGV[3]
 local n = tonumber(ARGV[4])
 local now = nowMs()

@@ -13,7 +13,7 @@
     ARGV[4 + 8i .. 11 + 8i] task i: id, type, lane, priority, payload JSON,
             delayMs, maxAttempts, timeoutMs (already validated by the client)
     ARGV[4 + 8N] call token (random per script call, so repeated only by a replay)
-    ARGV[last] host clock for ioredis-mock, empty for real Redis (helpers.lua nowMs)
+    ARGV[last] host clock for ioredis-mock, empty for real Redis (includes/base.mock.lua nowMs)
 
   Writes:
     HINCRBY KEYS[5] once per distinct type among the added tasks. The hash is
@@ -39,6 +39,7 @@
     PUBLISH <lane> on the wake channel when a lane goes from empty to non-empty;
     PUBLISH 'delayed' when a task becomes the earliest delayed one.
 ]]
+-- includes: base, waiting, batch
 local prefix = ARGV[1]
 local n = tonumber(ARGV[3])
 local token = ARGV[4 + 8 * n]

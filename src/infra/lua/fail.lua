@@ -15,7 +15,7 @@
     ARGV[7] retry delay ms
     ARGV[8] dead retention ms
     ARGV[9] dedup window ms
-    ARGV[last] host clock for ioredis-mock, empty for real Redis (helpers.lua nowMs)
+    ARGV[last] host clock for ioredis-mock, empty for real Redis (includes/base.mock.lua nowMs)
 
   Output:
     0 stale (nothing written), 1 retrying, 2 dead
@@ -29,6 +29,7 @@
   Events:
     PUBLISH 'delayed' on the wake channel when the retry is the earliest delayed task.
 ]]
+-- includes: base, dead
 local prefix, id = ARGV[1], ARGV[3]
 local taskKey = prefix .. 't:' .. id
 local f = hmget(taskKey, 'state', 'fence', 'att', 'max', 'sf', 'so')

@@ -11,5 +11,6 @@
        second task overwrite a stored one)
     1 the marker was cleared; 0 there was none
 ]]
+-- includes:
 if redis.call('EXISTS', KEYS[1]) == 1 then return -1 end
 return redis.call('DEL', KEYS[2])

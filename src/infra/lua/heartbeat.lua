@@ -7,7 +7,7 @@
     ARGV[2] task id
     ARGV[3] fence held by the caller
     ARGV[4] new lease length, ms from now (server clock)
-    ARGV[last] host clock for ioredis-mock, empty for real Redis (helpers.lua nowMs)
+    ARGV[last] host clock for ioredis-mock, empty for real Redis (includes/base.mock.lua nowMs)
 
   Output:
     new expiry (server ms) on success; 0 when the lease is lost (stale fence,
@@ -20,6 +20,7 @@
   without writing. Limits: once the task is claimed anew, or its record is deleted,
   the replay answers 0.
 ]]
+-- includes: base
 local taskKey = ARGV[1] .. 't:' .. ARGV[2]
 local f = hmget(taskKey, 'state', 'fence', 'sf', 'exp')
 local fence = tonumber(ARGV[3])

@@ -8,7 +8,7 @@
   Members are unique across both waiting sets (the 15-digit sequence is
   queue-wide), so one (score, member) cursor orders the merged lanes too. A
   cursor is the last entry the previous page looked at; it need not exist any
-  more (helpers.lua rankAfter), so removals never make a page skip an entry.
+  more (includes/cursor.lua rankAfter), so removals never make a page skip an entry.
 
   Bounded work: at most ARGV[5] index entries are looked at (the caller passes
   the page size, or a larger fixed bound when filtering by type or lane), with
@@ -27,7 +27,7 @@
     ARGV[6] state the records must be in
     ARGV[7] type filter, '' for any
     ARGV[8] lane filter, '' for any
-    ARGV[9] 1 when members carry the waiting-set sequence prefix (helpers.lua memberId)
+    ARGV[9] 1 when members carry the waiting-set sequence prefix (includes/waiting.lua memberId)
     ARGV[10] cursor score, '' for the first page
     ARGV[11] cursor member
     ARGV[last] host clock for ioredis-mock, empty for real Redis (unused here)
@@ -39,6 +39,7 @@
     then 17 fields per row: id, state, type, lane, pri, att, max, to, fence,
     stalls, owner, err, ct, st, ft, run, exp ('' for a missing field)
 ]]
+-- includes: base, waiting, cursor
 local prefix = ARGV[1]
 local desc = ARGV[2] == '1'
 local sets = tonumber(ARGV[3])

@@ -9,11 +9,12 @@
     ARGV[1] per-task key prefix
     ARGV[2] task id
     ARGV[3] dedup window ms
-    ARGV[last] host clock for ioredis-mock, empty for real Redis (helpers.lua nowMs)
+    ARGV[last] host clock for ioredis-mock, empty for real Redis (includes/base.mock.lua nowMs)
 
   Output:
     1 purged, 0 not a dead letter
 ]]
+-- includes: records
 local taskKey = ARGV[1] .. 't:' .. ARGV[2]
 local state = redis.call('HGET', taskKey, 'state')
 if state ~= 'dead' then

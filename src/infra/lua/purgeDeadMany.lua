@@ -9,7 +9,7 @@
   cutoff and gets the server's now back; later calls pass it on.
 
   Each call resumes after the last entry the previous one looked at (its score
-  and id: helpers.lua rankAfter), so entries removed meanwhile never make it
+  and id: includes/cursor.lua rankAfter), so entries removed meanwhile never make it
   skip a dead letter.
 
   Input:
@@ -20,7 +20,7 @@
     ARGV[4] id of that entry
     ARGV[5] cutoff (dead-set score, ms), or '' for the server's now
     ARGV[6] dedup window ms
-    ARGV[last] host clock for ioredis-mock, empty for real Redis (helpers.lua nowMs)
+    ARGV[last] host clock for ioredis-mock, empty for real Redis (includes/base.mock.lua nowMs)
 
   Output:
     { purged, skipped, looked at, cutoff, last score, last id }
@@ -29,6 +29,7 @@
     last score and id: the cursor for the next call ('' when nothing was
     looked at).
 ]]
+-- includes: base, batch, cursor, records
 local prefix, cutoff = ARGV[1], ARGV[5]
 if cutoff == '' then cutoff = fmt(nowMs()) end
 local entries = deadChunk(KEYS[1], ARGV[3], ARGV[4], ARGV[2], cutoff)

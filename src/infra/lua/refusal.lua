@@ -4,7 +4,7 @@
   Input:
     KEYS[1] task record
     KEYS[2] dedup marker
-    ARGV[last] host clock for ioredis-mock, empty for real Redis (helpers.lua nowMs)
+    ARGV[last] host clock for ioredis-mock, empty for real Redis (includes/base.mock.lua nowMs)
 
   Output:
     { 1, 0 } the record exists (get shows it);
@@ -12,6 +12,7 @@
     { 0, 0 } no record and no marker: the id is free;
     { 0, -1 } no record, and a marker without an expiry (set by hand).
 ]]
+-- includes: base
 if redis.call('EXISTS', KEYS[1]) == 1 then return reply({ 1, 0 }) end
 local ttl = tonumber(redis.call('PTTL', KEYS[2]))
 if ttl == -2 then return reply({ 0, 0 }) end

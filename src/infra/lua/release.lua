@@ -18,7 +18,7 @@
     ARGV[6] 429s to add to the task's throttle count (field `thr`), 0 for none
     ARGV[7] throttle cap: past it nothing is written and 2 is returned, so the caller
             dead-letters the task instead (0: no cap)
-    ARGV[last] host clock for ioredis-mock, empty for real Redis (helpers.lua nowMs)
+    ARGV[last] host clock for ioredis-mock, empty for real Redis (includes/base.mock.lua nowMs)
 
   Output:
     1 released, 0 stale (nothing written),
@@ -34,6 +34,7 @@
     PUBLISH <lane> on the wake channel (no delay), or 'delayed' when the parked task
     is the earliest delayed one.
 ]]
+-- includes: base, waiting
 local prefix, id = ARGV[1], ARGV[3]
 local taskKey = prefix .. 't:' .. id
 local f = hmget(taskKey, 'state', 'fence', 'lane', 'pri', 'seq', 'sf', 'so')

@@ -14,7 +14,7 @@
     ARGV[4] dead retention ms
     ARGV[5] dedup window ms
     ARGV[6] max tasks to handle in this call
-    ARGV[last] host clock for ioredis-mock, empty for real Redis (helpers.lua nowMs)
+    ARGV[last] host clock for ioredis-mock, empty for real Redis (includes/base.mock.lua nowMs)
 
   Output:
     { requeued, deadLettered }
@@ -22,6 +22,7 @@
   Events:
     PUBLISH <lane> on the wake channel for each lane that got tasks back.
 ]]
+-- includes: base, recovery
 local prefix = ARGV[1]
 local now = nowMs()
 local keys = { active = KEYS[1], waitShort = KEYS[2], waitLong = KEYS[3], dead = KEYS[4] }

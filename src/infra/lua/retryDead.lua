@@ -11,7 +11,7 @@
     ARGV[1] per-task key prefix
     ARGV[2] wake channel
     ARGV[3] task id
-    ARGV[last] host clock for ioredis-mock, empty for real Redis (helpers.lua nowMs)
+    ARGV[last] host clock for ioredis-mock, empty for real Redis (includes/base.mock.lua nowMs)
 
   Output:
     1 replayed, 0 not a dead letter (unknown, expired or in another state)
@@ -19,6 +19,7 @@
   Events:
     PUBLISH <lane> on the wake channel.
 ]]
+-- includes: base, waiting, dead
 local id = ARGV[3]
 local lane, pri, member = replayDead(ARGV[1], id, KEYS[4], fmt(nowMs()))
 if lane == 'stale' then redis.call('ZREM', KEYS[1], id) end

@@ -11,7 +11,7 @@
   replayed again by the same retryAllDead, which could then never finish.
 
   Each call resumes after the last entry the previous one looked at (its score
-  and id: helpers.lua rankAfter), so entries removed meanwhile never make it
+  and id: includes/cursor.lua rankAfter), so entries removed meanwhile never make it
   skip a dead letter.
 
   Input:
@@ -25,7 +25,7 @@
     ARGV[4] score of the last entry the previous call looked at, '' on the first call
     ARGV[5] id of that entry
     ARGV[6] cutoff (dead-set score, ms), or '' for the server's now
-    ARGV[last] host clock for ioredis-mock, empty for real Redis (helpers.lua nowMs)
+    ARGV[last] host clock for ioredis-mock, empty for real Redis (includes/base.mock.lua nowMs)
 
   Output:
     { replayed, skipped, looked at, cutoff, last score, last id }
@@ -37,6 +37,7 @@
   Events:
     PUBLISH <lane> on the wake channel, once per lane that got tasks.
 ]]
+-- includes: base, batch, cursor, dead
 local prefix, cutoff = ARGV[1], ARGV[6]
 local nowStr = fmt(nowMs())
 if cutoff == '' then cutoff = nowStr end

@@ -1,7 +1,7 @@
 --[[
   stats: count tasks per state. Counts only finished records inside their
   retention, so the counts match what `get` can see. Completed records past it
-  are reaped as a completion does (helpers.lua reapCompleted: record and index
+  are reaped as a completion does (includes/reap.lua reapCompleted: record and index
   entry together, up to 200 per call); trimming only the index here would leave
   those records to Redis's lagging expiry. Dead index entries are trimmed.
 
@@ -15,11 +15,12 @@
     ARGV[1] completed retention ms
     ARGV[2] dead retention ms
     ARGV[3] per-task key prefix
-    ARGV[last] host clock for ioredis-mock, empty for real Redis (helpers.lua nowMs)
+    ARGV[last] host clock for ioredis-mock, empty for real Redis (includes/base.mock.lua nowMs)
 
   Output:
     { waitingShort, waitingLong, delayed, active, completed, dead }
 ]]
+-- includes: base, reap
 local now = nowMs()
 reapCompleted(ARGV[3], KEYS[5], now, ARGV[1])
 redis.call('ZREMRANGEBYSCORE', KEYS[6], '-inf', '(' .. fmt(now - tonumber(ARGV[2])))

@@ -1,0 +1,33 @@
+--[[
+  Dead letters: moving a record to the dead set, and replaying one.
+]]
+-- includes: base, waiting, records
+
+-- Moves a record to the dead letters. The record may be partial or missing
+-- (a corrupt record found by a claim): HSET then creates a minimal one.
+local function deadLetter(prefix, deadKey, id, now, errJson, deadRetentionMs, dedupWindowMs)
+  local taskKey = prefix .. 't:' .. id
+  redis.call('HSET', taskKey, 'state', 'dead', 'err', errJson, 'ft', fmt(now))
+  redis.call('HDEL', taskKey, 'owner', 'exp')
+  redis.call('ZADD', deadKey, now, id)
+  expireRecord(taskKey, deadRetentionMs)
+  rememberId(prefix, id, dedupWindowMs)
+  redis.call('ZREMRANGEBYSCORE', deadKey, '-inf', '(' .. fmt(now - tonumber(deadRetentionMs)))
+end
+
+-- Puts a dead letter back to waiting, attempts and stalls reset, at the back of its
+-- priority's FIFO, ready from `nowStr`. Returns 'stale' (no record: the caller drops
+-- its index entry), 'skipped' (another state, or a dead letter made from a corrupt
+-- record, which cannot run: it stays), or the lane, priority and waiting-set member
+-- for the caller to add (retryDeadMany batches them).
+local function replayDead(prefix, id, seqKey, nowStr)
+  local taskKey = prefix .. 't:' .. id
+  local f = hmget(taskKey, 'state', 'lane', 'pri', 'payload')
+  if not f[1] then return 'stale' end
+  if f[1] ~= 'dead' or (f[2] ~= 'short' and f[2] ~= 'long') or tonumber(f[3]) == nil or not f[4] then return 'skipped' end
+  local seqStr = nextSeq(seqKey)
+  redis.call('PERSIST', taskKey)
+  redis.call('HSET', taskKey, 'state', 'waiting', 'att', '0', 'stalls', '0', 'seq', seqStr, 'rdy', nowStr)
+  redis.call('HDEL', taskKey, 'ft')
+  return f[2], f[3], waitMember(seqStr, id)
+end

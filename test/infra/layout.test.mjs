@@ -1,0 +1,106 @@
+// The key layout: a new queue is stamped with this version's layout, an unstamped queue with
+// keys (stored before layouts were versioned) is adopted as it is, and any other stamp is
+// refused by every operation with a LayoutError, checked once, with nothing written.
+import * as assert from 'uvu/assert';
+import { KEY_LAYOUT, LayoutError, TaskQueue } from '../../dist/index.js';
+import { describeBackends, openQueue, uniqueName } from '../helpers/backends.mjs';
+
+/** Every key of the queue with its value, to show that nothing was written. */
+async function snapshot(client, queue) {
+  const keys = (await client.keys(`${queue.keys.prefix}*`)).sort();
+  const read = { string: (k) => client.get(k), zset: (k) => client.zrange(k, 0, -1, 'WITHSCORES'), hash: (k) => client.hgetall(k) };
+  return Promise.all(keys.map(async (key) => {
+    const type = await client.type(key);
+    return [key, type, await read[type](key)];
+  }));
+}
+
+await describeBackends('TaskQueue key layout', (test, backend) => {
+  test('a new queue is stamped with this version\'s layout before its first operation, once', async () => {
+    const { queue, client, cleanup } = openQueue(backend);
+    assert.is(KEY_LAYOUT, '2');
+    assert.is(await client.exists(queue.keys.layout), 0, 'nothing is written by the constructor');
+    await queue.enqueue({ id: 'a' });
+    assert.is(await client.get(queue.keys.layout), KEY_LAYOUT);
+    assert.is(queue.checkLayout(), queue.checkLayout(), 'one memoized check');
+    await cleanup();
+  });
+
+  test('a queue stored before layouts were versioned (keys, no stamp) is adopted as is, stamped 2, and works', async () => {
+    const name = uniqueName('layout1');
+    const client = backend.client();
+    const old = new TaskQueue({ name, redis: client });
+    old.on('queue:warning', () => {});
+    await old.enqueueMany([{ id: 'w' }, { id: 'd', delayMs: 60_000 }]);
+    // What a pre-versioned tasklane leaves: the same keys, without the stamp.
+    await client.del(old.keys.layout);
+    await old.close();
+
+    const queue = new TaskQueue({ name, redis: client });
+    queue.on('queue:warning', () => {});
+    const [lease] = await queue.claim('short', { max: 1, leaseMs: 10_000, owner: 'w' });
+    assert.is(lease.id, 'w', 'the waiting task is read as it was');
+    assert.is(await client.get(queue.keys.layout), KEY_LAYOUT);
+    assert.is((await queue.stats()).delayed, 1);
+    assert.ok(await queue.complete(lease, 'ok'));
+    await queue.close();
+    client.disconnect();
+  });
+
+  for (const [what, stored] of [['a newer layout', '3'], ['garbage', 'v2-beta'], ['the unstamped layout as a stamp', '1']]) {
+    test(`a queue stamped with ${what} (${stored}): every operation rejects with LayoutError; nothing written`, async () => {
+      const { queue, client, cleanup } = openQueue(backend);
+      await client.set(queue.keys.layout, stored);
+      await client.zadd(queue.keys.waiting('short'), 0, '000000000000001x');
+      const before = await snapshot(client, queue);
+      const ops = [
+        () => queue.enqueue({ id: 'a' }), () => queue.get('x'), () => queue.stats(), () => queue.paused(),
+        () => queue.claim('short', { max: 1, leaseMs: 1000, owner: 'w' }), () => queue.requeueExpired(),
+        () => queue.list({ state: 'waiting', lane: 'short' }), () => queue.deadLetters(), () => queue.pause(),
+      ];
+      for (const op of ops) {
+        const err = await op().then(() => null, (e) => e);
+        assert.instance(err, LayoutError, `${op}`);
+        assert.is(err.code, 'TASKLANE_ERR_LAYOUT');
+        assert.is(err.found, stored);
+        assert.is(err.expected, KEY_LAYOUT);
+        assert.ok(err.message.includes(queue.keys.layout), err.message);
+        assert.match(err.message, /this version reads layout 2/);
+        assert.match(err.message, /Nothing was read or written/);
+      }
+      if (stored === '3') assert.match((await queue.checkLayout().catch((e) => e)).message, /written by a newer tasklane/);
+      else assert.match((await queue.checkLayout().catch((e) => e)).message, /which is no key layout tasklane writes/);
+      assert.equal(await snapshot(client, queue), before, 'no key changed');
+      await cleanup();
+    });
+  }
+
+  test('a layout key of another type is refused too, not misread', async () => {
+    const { queue, client, cleanup } = openQueue(backend);
+    await client.hset(queue.keys.layout, 'v', '2');
+    const err = await queue.enqueue({ id: 'a' }).catch((e) => e);
+    assert.instance(err, LayoutError);
+    // Real Redis answers GET of a hash with WRONGTYPE; ioredis-mock hands the hash to the script.
+    if (backend.name === 'redis-server') assert.is(err.found, '(not a string)');
+    assert.is(await client.exists(queue.keys.task('a')), 0);
+    await cleanup();
+  });
+
+  test('a failure other than the layout is not remembered: the next operation checks again', async () => {
+    const name = uniqueName('layout-retry');
+    const client = backend.client();
+    const queue = new TaskQueue({ name, redis: client });
+    queue.on('queue:warning', () => {});
+    // The command defineScripts registered for the layout script (scripts.ts commandName).
+    const realLayout = client.tasklane_layout;
+    client.tasklane_layout = () => Promise.reject(new Error('Connection is closed.'));
+    const first = await queue.stats().catch((e) => e);
+    assert.match(first.message, /Connection is closed/);
+    assert.is(await client.exists(queue.keys.layout), 0);
+    client.tasklane_layout = realLayout;
+    assert.is((await queue.stats()).delayed, 0);
+    assert.is(await client.get(queue.keys.layout), KEY_LAYOUT);
+    await queue.close();
+    client.disconnect();
+  });
+});
