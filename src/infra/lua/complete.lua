@@ -10,14 +10,16 @@
     ARGV[2] completed retention ms (record expiry)
     ARGV[3] dedup window ms
     ARGV[4] number of leases N
-    ARGV[5 + 3i .. 7 + 3i] lease i: id, fence, result JSON
+    ARGV[5] completed retention count: only the newest this many stay indexed
+    ARGV[6 + 3i .. 8 + 3i] lease i: id, fence, result JSON
     ARGV[last] host clock for ioredis-mock, empty for real Redis (helpers.lua nowMs)
 
   Output:
     N integers in input order: 1 completed, 0 stale (nothing written)
 
-  Also deletes up to 200 completed records past the retention, with their index
-  entries (helpers.lua reapCompleted).
+  Also deletes completed records past the retention (older than ARGV[2], or
+  beyond the newest ARGV[5]), with their index entries: up to twice N, at least
+  200 (helpers.lua reapCompleted), so reaping keeps pace with completions.
 ]]
 local prefix, retention, window = ARGV[1], ARGV[2], ARGV[3]
 local n = tonumber(ARGV[4])
@@ -26,7 +28,7 @@ local out = {}
 local finished, indexed = {}, {}
 local nowStr = fmt(now)
 for i = 0, n - 1 do
-  local b = 5 + i * 3
+  local b = 6 + i * 3
   local id = ARGV[b]
   local taskKey = prefix .. 't:' .. id
   local f = hmget(taskKey, 'state', 'fence')
@@ -46,5 +48,5 @@ end
 zremMany(KEYS[1], finished)
 zaddMany(KEYS[2], indexed)
 -- The completed set indexes records that still exist: free what is past the retention.
-reapCompleted(prefix, KEYS[2], now, retention)
+reapCompleted(prefix, KEYS[2], now, retention, ARGV[5], math.max(REAP_MAX, 2 * n))
 return reply(out)

@@ -84,17 +84,25 @@ end
 -- Completed records past their retention are deleted here, not only by their own
 -- PEXPIRE: Redis frees expired keys by sampling, and at thousands of completions a
 -- second it falls behind, so its memory would follow throughput instead of the
--- window. A record is deleted only while it is still the one indexed: once it and
--- its dedup marker have expired, a new task may reuse the id. At most REAP_MAX
--- records per call, so a call stays short; a completion adds fewer than that, so
--- under load nothing is left over. After a burst, the index entries beyond the bound
--- are dropped and their records left to Redis expiry, which keeps up when the load
--- has passed: the index itself must not outlive the window when completions stop.
+-- window. Past the retention means older than `retentionMs`, or (with `maxKept`)
+-- older than the newest `maxKept` entries; either way the oldest entries of the
+-- index. A record is deleted only while it is still the one indexed: once it and its
+-- dedup marker have expired, a new task may reuse the id.
+-- At most `limit` entries per call (REAP_MAX by default), so a call's cost follows its
+-- batch, never the index's size. A completion passes twice its batch (complete.lua), so
+-- every call removes more than it adds: under load the index never falls behind, and a
+-- burst's backlog shrinks with each call. When completions stop, the runtime's periodic
+-- reap (reap.lua) takes over. Returns how many index entries were removed.
 local REAP_MAX = 200
-local function reapCompleted(prefix, completedKey, now, retentionMs)
-  local cutoff = fmt(now - tonumber(retentionMs))
-  local old = redis.call('ZRANGEBYSCORE', completedKey, '-inf', '(' .. cutoff, 'WITHSCORES', 'LIMIT', 0, REAP_MAX)
-  if #old == 0 then return end
+local function reapCompleted(prefix, completedKey, now, retentionMs, maxKept, limit)
+  limit = limit or REAP_MAX
+  local old = redis.call('ZRANGEBYSCORE', completedKey, '-inf', '(' .. fmt(now - tonumber(retentionMs)), 'WITHSCORES', 'LIMIT', 0, limit)
+  if maxKept then
+    -- Entries beyond the newest maxKept are the oldest ranks, a prefix like the old ones.
+    local excess = math.min(redis.call('ZCARD', completedKey) - tonumber(maxKept), limit)
+    if excess > #old / 2 then old = redis.call('ZRANGE', completedKey, 0, excess - 1, 'WITHSCORES') end
+  end
+  if #old == 0 then return 0 end
   local ids, records = {}, {}
   for i = 1, #old, 2 do
     local taskKey = prefix .. 't:' .. old[i]
@@ -104,7 +112,19 @@ local function reapCompleted(prefix, completedKey, now, retentionMs)
   end
   delMany(records)
   zremMany(completedKey, ids)
-  if #ids == REAP_MAX then redis.call('ZREMRANGEBYSCORE', completedKey, '-inf', '(' .. cutoff) end
+  return #ids
+end
+
+-- Dead-set entries past the dead retention, at most `limit` per call (DEAD_TRIM by default):
+-- their records expire by their own PEXPIRE, only the index is trimmed here. A dead letter
+-- adds one entry and trims up to DEAD_TRIM, so the index keeps up without a call ever
+-- walking all of it. Returns how many entries were removed.
+local DEAD_TRIM = 10
+local function trimDead(deadKey, now, deadRetentionMs, limit)
+  local cutoff = '(' .. fmt(now - tonumber(deadRetentionMs))
+  local old = redis.call('ZRANGEBYSCORE', deadKey, '-inf', cutoff, 'LIMIT', 0, limit or DEAD_TRIM)
+  zremMany(deadKey, old)
+  return #old
 end
 
 -- Bytewise a > b: the order of a sorted set's members of equal score. (Lua's own `>`
@@ -133,16 +153,17 @@ local function rankAfter(key, score, member)
   return lo
 end
 
--- The next chunk of a bulk dead-letter operation: up to `size` entries (flat: id,
--- score, ...) scored at most `cutoff`, after the cursor (lastScore, lastId), which is
--- '' on the first call.
-local function deadChunk(deadKey, lastScore, lastId, size, cutoff)
+-- The next chunk of a sweep over a sorted set (the bulk dead-letter scripts, releaseOwner):
+-- up to `size` entries (flat: id, score, ...) scored at most `cutoff`, after the cursor
+-- (lastScore, lastId), which is '' on the first call.
+local function chunkAfter(key, lastScore, lastId, size, cutoff)
   local start = 0
-  if lastScore ~= '' then start = rankAfter(deadKey, lastScore, lastId) end
-  local stop = math.min(start + tonumber(size), redis.call('ZCOUNT', deadKey, '-inf', cutoff)) - 1
+  if lastScore ~= '' then start = rankAfter(key, lastScore, lastId) end
+  local stop = math.min(start + tonumber(size), redis.call('ZCOUNT', key, '-inf', cutoff)) - 1
   if stop < start then return {} end
-  return redis.call('ZRANGE', deadKey, start, stop, 'WITHSCORES')
+  return redis.call('ZRANGE', key, start, stop, 'WITHSCORES')
 end
+local deadChunk = chunkAfter
 
 -- Puts a dead letter back to waiting, attempts and stalls reset, at the back of its
 -- priority's FIFO, ready from `nowStr`. Returns 'stale' (no record: the caller drops
@@ -194,7 +215,7 @@ local function deadLetter(prefix, deadKey, id, now, errJson, deadRetentionMs, de
   redis.call('ZADD', deadKey, now, id)
   expireRecord(taskKey, deadRetentionMs)
   rememberId(prefix, id, dedupWindowMs)
-  redis.call('ZREMRANGEBYSCORE', deadKey, '-inf', '(' .. fmt(now - tonumber(deadRetentionMs)))
+  trimDead(deadKey, now, deadRetentionMs)
 end
 
 -- A lease that was lost (expired, or its worker died) goes back to waiting at
@@ -217,4 +238,33 @@ local function requeueLost(prefix, keys, id, now, maxStalls, deadRetentionMs, de
   redis.call('HDEL', taskKey, 'owner', 'exp')
   redis.call('ZADD', laneKey(f[1], keys.waitShort, keys.waitLong), f[2], waitMember(f[3], id))
   return 'waiting'
+end
+
+-- Requeues (requeueLost) the leases among `ids` that are still active and, when `owner`
+-- is given, held by it. An index entry whose record is not active (it expired or was
+-- deleted) is dropped. Returns the counts requeued and dead-lettered, and the lanes that
+-- got tasks back (for the caller's wake-ups).
+local function recoverLeases(prefix, keys, ids, now, maxStalls, deadRetentionMs, dedupWindowMs, reason, owner)
+  local requeued, dead, woke = 0, 0, {}
+  for _, id in ipairs(ids) do
+    local f = hmget(prefix .. 't:' .. id, 'state', 'lane', 'owner')
+    if f[1] ~= 'active' then
+      redis.call('ZREM', keys.active, id)
+    elseif not owner or f[3] == owner then
+      if requeueLost(prefix, keys, id, now, maxStalls, deadRetentionMs, dedupWindowMs, reason) == 'dead' then
+        dead = dead + 1
+      else
+        requeued = requeued + 1
+        woke[f[2] or 'short'] = true
+      end
+    end
+  end
+  return requeued, dead, woke
+end
+
+-- Up to `limit` leases whose expiry has passed, requeued as recoverLeases does.
+local function requeueExpiredLeases(prefix, keys, now, limit, maxStalls, deadRetentionMs, dedupWindowMs)
+  if tonumber(limit) <= 0 then return 0, 0, {} end
+  local expired = redis.call('ZRANGEBYSCORE', keys.active, '-inf', fmt(now), 'LIMIT', 0, tonumber(limit))
+  return recoverLeases(prefix, keys, expired, now, maxStalls, deadRetentionMs, dedupWindowMs, 'lease expired')
 end
