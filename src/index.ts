@@ -2,6 +2,7 @@ export { TaskQueue, type TaskQueueOptions, type TaskQueueEvents } from './infra/
 export { QueueKeys } from './infra/keys.js';
 export { KEY_LAYOUT } from './infra/layout.js';
 export type { DeadLetterSummary } from './infra/dead-letters.js';
+export { DEFAULT_COMPLETED_MAX, type CompletedRetention } from './infra/retention.js';
 export { LIST_STATES, MAX_LIST_LIMIT, LIST_SCAN_LIMIT, type ListState, type ListOptions, type TaskSummary, type TaskPage } from './infra/list-tasks.js';
 export { backoffDelay, type BackoffOptions } from './infra/backoff.js';
 export * from './infra/errors.js';

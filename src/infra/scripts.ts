@@ -18,6 +18,7 @@ export const SCRIPTS = {
   release: 4,
   requeueExpired: 4,
   releaseOwner: 4,
+  reap: 2,
   cancel: 3,
   retryDead: 4,
   purgeDead: 1,

@@ -10,6 +10,7 @@ import { ClosedError, IdInUseError, LayoutError, OptionError, UnexpectedReplyErr
 import { QueueKeys } from './keys.js';
 import { checkLayout } from './layout.js';
 import { planList, readPage, type ListOptions, type TaskPage } from './list-tasks.js';
+import { completedRetention, type CompletedRetention } from './retention.js';
 import { mergeTls } from './tls.js';
 import { defineScripts, type ScriptName } from './scripts.js';
 import { LANES, type ClaimBatch, type ClaimOptions, type EnqueueResult, type FailOptions, type FailOutcome, type IdRefusal, type Lane, type Lease, type QueueStats, type ReleaseOptions, type TaskInfo, type TaskInput, type ThrottleOptions } from './types.js';
@@ -34,8 +35,17 @@ export interface TaskQueueOptions {
   namespace?: string;
   /** How long a finished id is refused by enqueue. Default 24 h. */
   dedupWindowMs?: number;
-  /** How long completed and cancelled records are kept. Default 1 h. */
+  /** How long completed and cancelled records are kept. Default 1 h. Same as `completedRetention.ms`. */
   completedRetentionMs?: number;
+  /**
+   * How long and how many completed records are kept: those older than `ms` (default 1 h) or
+   * beyond the newest `max` (default 500,000, under 1 GB at ~1,870 B per record with a 100-byte
+   * payload) are deleted, so memory stays bounded at any throughput.
+   *
+   * @example
+   * new TaskQueue({ completedRetention: { ms: 3_600_000, max: 100_000 } })
+   */
+  completedRetention?: CompletedRetention;
   /** How long dead letters are kept. Default 7 days. */
   deadRetentionMs?: number;
   /** Lost leases a task may have before it is dead-lettered. Default 5. */
@@ -59,8 +69,8 @@ export interface TaskQueueEvents {
 
 /** Tasks per script call in enqueueMany, so one call never blocks Redis for long. */
 const ENQUEUE_CHUNK = 500;
-/** Dead letters per script call in retryAllDead and purgeAllDead, for the same reason. */
-const DEAD_CHUNK = 500;
+/** Entries per script call in the sweeps (retryAllDead, purgeAllDead, releaseOwner, reap), for the same reason. */
+const CHUNK = 500;
 /** Times a hot script call that ioredis aborted is sent again (see #resend). */
 const ABORT_RESENDS = 5;
 
@@ -83,7 +93,7 @@ export class TaskQueue extends EventEmitter<TaskQueueEvents> {
   readonly #run: (name: ScriptName, keys: readonly (string | number)[], argv: readonly (string | number)[]) => Promise<unknown>;
   readonly #runLayout: (name: 'layout', keys: readonly string[], argv: readonly string[]) => Promise<unknown>;
   readonly #wake: WakeSignal;
-  readonly #opts: Required<Omit<TaskQueueOptions, 'redis' | 'tls' | 'name' | 'namespace' | 'backoff'>> & { backoff: BackoffOptions };
+  readonly #opts: Required<Omit<TaskQueueOptions, 'redis' | 'tls' | 'name' | 'namespace' | 'backoff' | 'completedRetention'>> & { backoff: BackoffOptions; completedMax: number };
   #layout: Promise<void> | undefined;
   #closed = false;
 
@@ -91,9 +101,11 @@ export class TaskQueue extends EventEmitter<TaskQueueEvents> {
     super();
     this.name = options.name ?? 'default';
     this.keys = new QueueKeys(this.name, options.namespace ?? 'tl');
+    const retention = completedRetention(options);
     this.#opts = {
       dedupWindowMs: option(options, 'dedupWindowMs', 24 * HOUR, 0),
-      completedRetentionMs: option(options, 'completedRetentionMs', HOUR, 0),
+      completedRetentionMs: retention.ms,
+      completedMax: retention.max,
       deadRetentionMs: option(options, 'deadRetentionMs', 7 * 24 * HOUR, 1),
       maxStalls: option(options, 'maxStalls', 5, 0),
       maxPayloadBytes: option(options, 'maxPayloadBytes', 1 << 20, 1),
@@ -262,7 +274,7 @@ export class TaskQueue extends EventEmitter<TaskQueueEvents> {
     const k = this.keys;
     // Sent back to back on one connection: one round trip.
     const [counts, paused] = await Promise.all([
-      this.#run('stats', [k.waiting('short'), k.waiting('long'), k.delayed, k.active, k.completed, k.dead], [this.#opts.completedRetentionMs, this.#opts.deadRetentionMs, k.prefix]),
+      this.#run('stats', [k.waiting('short'), k.waiting('long'), k.delayed, k.active, k.completed, k.dead], [this.#opts.completedRetentionMs, this.#opts.deadRetentionMs, k.prefix, this.#opts.completedMax]),
       this.paused(),
     ]);
     const [short, long, delayed, active, completed, dead] = expectArray('stats', counts).map(Number) as [number, number, number, number, number, number];
@@ -376,8 +388,8 @@ export class TaskQueue extends EventEmitter<TaskQueueEvents> {
   async retryAllDead(): Promise<number> {
     this.#assertOpen();
     const k = this.keys;
-    return this.#eachDeadChunk('retryDeadMany', ([score, id], cutoff) =>
-      this.#run('retryDeadMany', [k.dead, k.waiting('short'), k.waiting('long'), k.seq], [k.prefix, k.wakeChannel, DEAD_CHUNK, score, id, cutoff]));
+    return this.#eachChunk('retryDeadMany', ([score, id], cutoff) =>
+      this.#run('retryDeadMany', [k.dead, k.waiting('short'), k.waiting('long'), k.seq], [k.prefix, k.wakeChannel, CHUNK, score, id, cutoff]));
   }
 
   /**
@@ -390,18 +402,19 @@ export class TaskQueue extends EventEmitter<TaskQueueEvents> {
   async purgeAllDead(): Promise<number> {
     this.#assertOpen();
     const k = this.keys;
-    return this.#eachDeadChunk('purgeDeadMany', ([score, id], cutoff) =>
-      this.#run('purgeDeadMany', [k.dead], [k.prefix, DEAD_CHUNK, score, id, cutoff, this.#opts.dedupWindowMs]));
+    return this.#eachChunk('purgeDeadMany', ([score, id], cutoff) =>
+      this.#run('purgeDeadMany', [k.dead], [k.prefix, CHUNK, score, id, cutoff, this.#opts.dedupWindowMs]));
   }
 
   /**
-   * Runs a bulk dead-letter script until it has looked at every entry up to its cutoff.
-   * Entries it skips (corrupt or in another state) stay in the dead set, so each call
-   * resumes after the (score, id) of the last entry the previous one looked at. A count of
-   * skipped entries would not do: if one of them is removed meanwhile (purged, replayed or
-   * expired), the count then steps over a dead letter that was never looked at.
+   * Runs a chunked sweep (a bulk dead-letter script, releaseOwner) until it has looked at
+   * every entry up to its cutoff. Entries it skips (corrupt, in another state, another
+   * owner's) stay in the set, so each call resumes after the (score, id) of the last entry
+   * the previous one looked at. A count of skipped entries would not do: if one of them is
+   * removed meanwhile (purged, replayed, expired, completed), the count then steps over an
+   * entry that was never looked at.
    */
-  async #eachDeadChunk(script: ScriptName, call: (after: readonly [string, string], cutoff: string) => Promise<unknown>): Promise<number> {
+  async #eachChunk(script: ScriptName, call: (after: readonly [string, string], cutoff: string) => Promise<unknown>): Promise<number> {
     let done = 0;
     let after: readonly [string, string] = ['', ''];
     let cutoff = '';
@@ -409,7 +422,7 @@ export class TaskQueue extends EventEmitter<TaskQueueEvents> {
       const [changed, , seen, until, lastScore, lastId] = expectArray(script, await call(after, cutoff));
       done += Number(changed);
       cutoff = String(until);
-      if (Number(seen) < DEAD_CHUNK) return done;
+      if (Number(seen) < CHUNK) return done;
       after = [String(lastScore), String(lastId)];
     }
   }
@@ -433,7 +446,7 @@ export class TaskQueue extends EventEmitter<TaskQueueEvents> {
     const claimId = replayId();
     const reply = expectArray('claim', await this.#resend('claim',
       [k.waiting(lane), k.waiting('short'), k.waiting('long'), k.delayed, k.active, k.dead, k.seq, k.paused(lane), k.claimMemo(claimId)],
-      [k.prefix, k.wakeChannel, max, leaseMs, owner, o.leaseMarginMs, o.deadRetentionMs, o.dedupWindowMs, lane, claimId]));
+      [k.prefix, k.wakeChannel, max, leaseMs, owner, o.leaseMarginMs, o.deadRetentionMs, o.dedupWindowMs, lane, claimId, o.maxStalls]));
     const nextDue = Number(reply[0]);
     const { leases, corrupt } = decodeLeases(reply, 3, lane, owner, leaseMs);
     for (const lease of [...leases, ...corrupt]) {
@@ -469,7 +482,7 @@ export class TaskQueue extends EventEmitter<TaskQueueEvents> {
     this.#assertOpen();
     if (entries.length === 0) return [];
     const k = this.keys;
-    const argv: (string | number)[] = [k.prefix, this.#opts.completedRetentionMs, this.#opts.dedupWindowMs, entries.length];
+    const argv: (string | number)[] = [k.prefix, this.#opts.completedRetentionMs, this.#opts.dedupWindowMs, entries.length, this.#opts.completedMax];
     for (const { lease, result } of entries) argv.push(lease.id, lease.fence, serializePayload(result, 'result', this.#opts.maxPayloadBytes));
     const reply = expectArray('complete', await this.#resend('complete', [k.active, k.completed], argv));
     return reply.map((flag) => Number(flag) === 1);
@@ -537,26 +550,60 @@ export class TaskQueue extends EventEmitter<TaskQueueEvents> {
     throw new UnexpectedReplyError('release', reply);
   }
 
-  /** Puts every task leased by `owner` (a worker known to be dead) back to waiting at once. Returns how many moved. */
+  /**
+   * Puts every task leased by `owner` (a worker known to be dead) back to waiting without
+   * waiting for its leases to expire, walking the active set in chunks of one script call
+   * each. Returns how many moved (requeued, or dead-lettered past maxStalls).
+   *
+   * @example
+   * await queue.releaseOwner('host-a:worker-3') // 12
+   */
   async releaseOwner(owner: string): Promise<number> {
     this.#assertOpen();
     if (typeof owner !== 'string' || owner.length === 0) throw new ValidationError('owner', 'Expected `owner` to be a non-empty string');
-    return this.#recover('releaseOwner', owner);
+    return this.#eachChunk('releaseOwner', ([score, id], cutoff) => this.#run('releaseOwner', this.#leaseKeys(),
+      [...this.#stallArgs(), owner, CHUNK, score, id, cutoff]));
   }
 
   /** Puts tasks whose lease has lapsed back to waiting (or dead after too many stalls). Returns how many moved. */
   async requeueExpired(limit = 1000): Promise<number> {
     this.#assertOpen();
     checkInt(limit, 'limit', 1, 100_000);
-    return this.#recover('requeueExpired', limit);
+    const reply = expectArray('requeueExpired', await this.#run('requeueExpired', this.#leaseKeys(), [...this.#stallArgs(), limit]));
+    return Number(reply[0]) + Number(reply[1]);
   }
 
-  async #recover(script: 'releaseOwner' | 'requeueExpired', last: string | number): Promise<number> {
+  #leaseKeys(): string[] {
+    const k = this.keys;
+    return [k.active, k.waiting('short'), k.waiting('long'), k.dead];
+  }
+
+  #stallArgs(): (string | number)[] {
+    const o = this.#opts;
+    return [this.keys.prefix, this.keys.wakeChannel, o.maxStalls, o.deadRetentionMs, o.dedupWindowMs];
+  }
+
+  /**
+   * Deletes completed records past their retention (time or count) and trims dead-letter
+   * index entries past theirs, in bounded script calls until none is left. Completions and
+   * dead letters do this as they go; this covers the time when they stop (the runtime's
+   * reaper calls it periodically). Returns how many index entries of each were removed.
+   *
+   * @example
+   * await queue.reap() // { completed: 1200, dead: 0 }
+   */
+  async reap(): Promise<{ completed: number; dead: number }> {
+    this.#assertOpen();
     const k = this.keys;
     const o = this.#opts;
-    const reply = expectArray(script, await this.#run(script, [k.active, k.waiting('short'), k.waiting('long'), k.dead],
-      [k.prefix, k.wakeChannel, o.maxStalls, o.deadRetentionMs, o.dedupWindowMs, last]));
-    return Number(reply[0]) + Number(reply[1]);
+    const total = { completed: 0, dead: 0 };
+    for (;;) {
+      const [completed, dead] = expectArray('reap', await this.#run('reap', [k.completed, k.dead],
+        [k.prefix, o.completedRetentionMs, o.completedMax, o.deadRetentionMs, CHUNK])).map(Number) as [number, number];
+      total.completed += completed;
+      total.dead += dead;
+      if (completed < CHUNK && dead < CHUNK) return total;
+    }
   }
 
   /** Counter of wake-ups for a lane; read it before claiming and pass it to `waitForWork`. */

@@ -3,6 +3,7 @@ import type { Logger } from '../actors/types.js';
 /** The part of TaskQueue the reaper uses. */
 export interface ExpiredLeaseStore {
   requeueExpired(limit?: number): Promise<number>;
+  reap(): Promise<{ completed: number; dead: number }>;
 }
 
 /**
@@ -21,6 +22,9 @@ export function reapIntervalMs(leaseMs: number): number {
 /**
  * Periodically puts tasks whose lease lapsed back to waiting. Dead workers of this
  * supervisor are handled faster by `releaseOwner`; this covers everyone else's.
+ * Each sweep also reaps the finished indexes (`reap`): completions do it as they go,
+ * bounded by their batch, so when they stop only this keeps the completed index (and
+ * records Redis is slow to expire) from outliving the retention.
  * Sweeps never overlap: the next is scheduled when the previous one settles, so a
  * Redis outage parks one sweep in ioredis's offline queue instead of piling them up.
  *
@@ -63,8 +67,10 @@ export class ExpiredLeaseReaper {
     try {
       const moved = await this.#store.requeueExpired();
       if (moved > 0) this.#log.info({ moved }, 'requeued tasks whose lease expired');
+      const reaped = await this.#store.reap();
+      if (reaped.completed + reaped.dead > 0) this.#log.debug({ reaped }, 'reaped finished tasks past their retention');
     } catch (err) {
-      if (this.#running) this.#log.warn({ err }, 'requeueing expired leases failed; will try again');
+      if (this.#running) this.#log.warn({ err }, 'requeueing expired leases or reaping failed; will try again');
     }
     this.#schedule();
   }

@@ -101,9 +101,10 @@ await describeBackends('TaskQueue lease readyAt and claimedAt', (test, backend) 
 
   test('after a lost lease (requeueExpired, releaseOwner): ready since the requeue', async () => {
     const { queue, client, cleanup } = openQueue(backend);
-    await queue.enqueueMany([{ id: 'x' }, { id: 'o' }]);
-    const [x] = await queue.claim('short', opts('w1', 30, 1));
+    // The long lease first: a claim after the short one expired would recover it (claims do).
+    await queue.enqueueMany([{ id: 'o' }, { id: 'x' }]);
     const [o] = await queue.claim('short', opts('doomed', 60_000, 1));
+    const [x] = await queue.claim('short', opts('w1', 30, 1));
     await ageBy(queue, client, 'x', WEEK);
     await ageBy(queue, client, 'o', WEEK);
     await sleep(60);
@@ -111,8 +112,8 @@ await describeBackends('TaskQueue lease readyAt and claimedAt', (test, backend) 
     assert.is(await queue.requeueExpired(), 1);
     assert.is(await queue.releaseOwner('doomed'), 1);
     const leases = await queue.claim('short', opts('w2'));
-    assert.equal(leases.map((l) => l.id), ['x', 'o']);
-    for (const [lease, lost] of [[leases[0], x], [leases[1], o]]) {
+    assert.equal(leases.map((l) => l.id), ['o', 'x']);
+    for (const [lease, lost] of [[leases[0], o], [leases[1], x]]) {
       await checkClaim(queue, lease);
       assert.ok(lease.readyAt >= before && lease.readyAt > lost.claimedAt, `${lease.id}: readyAt ${lease.readyAt - before} ms after the requeue began`);
       assert.ok(lease.claimedAt - lease.readyAt < 5000, `${lease.id}: waited ${lease.claimedAt - lease.readyAt} ms`);

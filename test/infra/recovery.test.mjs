@@ -26,9 +26,10 @@ await describeBackends('TaskQueue lost leases', (test, backend) => {
 
   test('requeueExpired moves only expired leases', async () => {
     const { queue, cleanup } = openQueue(backend);
-    await queue.enqueueMany([{ id: 'short-lease' }, { id: 'long-lease' }]);
-    await queue.claim('short', opts('w', 50, 1));
+    // The long lease first: a claim after the short one expired would recover it (claims do).
+    await queue.enqueueMany([{ id: 'long-lease' }, { id: 'short-lease' }]);
     await queue.claim('short', opts('w', 60_000, 1));
+    await queue.claim('short', opts('w', 50, 1));
     await sleep(100);
     assert.is(await queue.requeueExpired(), 1);
     assert.is((await queue.get('short-lease')).state, 'waiting');
@@ -53,6 +54,49 @@ await describeBackends('TaskQueue lost leases', (test, backend) => {
     assert.is(info.error.code, 'TASKLANE_ERR_STALLED');
     assert.match(info.error.message, /lease lost 3 times/);
     assert.equal((await queue.deadLetters()).map((t) => t.id), ['crasher']);
+    await cleanup();
+  });
+});
+
+await describeBackends('TaskQueue lost leases without a reaper', (test, backend) => {
+  test('a claim gets back a task whose lease expired, with no requeueExpired ever called', async () => {
+    const { queue, cleanup } = openQueue(backend);
+    await queue.enqueue({ id: 'stranded' });
+    const [first] = await queue.claim('short', opts('crashed', 50, 1));
+    await sleep(100);
+    const [again] = await queue.claim('short', opts('alive', 30_000, 1));
+    assert.equal([again.id, again.fence, again.attempt], ['stranded', first.fence + 1, 1], 'the lost attempt is not counted');
+    assert.is((await queue.get('stranded')).stalls, 1, 'the lost lease counts as a stall');
+    assert.is(await queue.complete(first, 'late'), false, 'the expired holder is fenced off');
+    assert.is(await queue.complete(again, 'ok'), true);
+    await cleanup();
+  });
+
+  test('a claim recovers at most its max expired leases, of either lane', async () => {
+    const { queue, cleanup } = openQueue(backend);
+    await queue.enqueueMany([{ id: 's1' }, { id: 's2' }, { id: 's3' }, { id: 'l1', lane: 'long' }]);
+    await queue.claim('long', opts('crashed', 500, 1));
+    await queue.claim('short', opts('crashed', 500, 3));
+    await sleep(600);
+    // Recovery takes the leases that expired first: l1, then s1.
+    const first = await queue.claim('long', opts('alive', 30_000, 2));
+    assert.equal(first.map((l) => l.id), ['l1'], 'its own lane\'s recovered task is claimed at once');
+    assert.is((await queue.stats()).active, 1 + 2, 'two expired leases recovered, two left for later');
+    assert.equal((await queue.claim('short', opts('alive', 30_000, 3))).map((l) => l.id), ['s1', 's2', 's3']);
+    await cleanup();
+  });
+
+  test('releaseOwner with more leases than one chunk (500) releases them all, and only the owner\'s', async () => {
+    const { queue, cleanup } = openQueue(backend);
+    await queue.enqueueMany(Array.from({ length: 1300 }, (_, i) => ({ id: `o${i}` })));
+    // Interleaved owners and expiries, so every chunk mixes the dead owner's leases with others'.
+    for (let i = 0; i < 13; i++) await queue.claim('short', opts(i % 3 === 2 ? 'other' : 'dead', 60_000 + i, 100));
+    assert.is(await queue.releaseOwner('dead'), 900);
+    const stats = await queue.stats();
+    assert.equal([stats.active, stats.waiting.short], [400, 900]);
+    const left = await queue.list({ state: 'active', limit: 1000 });
+    assert.ok(left.tasks.every((t) => t.owner === 'other'));
+    assert.is(await queue.releaseOwner('dead'), 0);
     await cleanup();
   });
 });

@@ -5,7 +5,7 @@ import { parsePrimaryMessage, parseWorkerMessage, readWorkerInit, toErrorData, f
 import { planWorkers } from '../../dist/runtime/plan.js';
 import { RestartPolicy } from '../../dist/runtime/restart-policy.js';
 import { resolveOptions } from '../../dist/runtime/options.js';
-import { reapIntervalMs } from '../../dist/runtime/reaper.js';
+import { ExpiredLeaseReaper, reapIntervalMs } from '../../dist/runtime/reaper.js';
 import { createRuntime, OptionError, HttpStatusError } from '../../dist/index.js';
 
 const plan = suite('planWorkers');
@@ -156,6 +156,21 @@ opts('handler functions need processes: 0, and the error says why and what to do
 opts('sweeps run every half lease, at most once a second', () => {
   assert.is(reapIntervalMs(30_000), 15_000);
   assert.is(reapIntervalMs(1000), 1000);
+});
+
+opts('each sweep also reaps the finished indexes, so they do not outlive retention when completions stop', async () => {
+  const calls = [];
+  const store = {
+    requeueExpired: async () => { calls.push('requeueExpired'); return 0; },
+    reap: async () => { calls.push('reap'); return { completed: 3, dead: 0 }; },
+  };
+  const silent = { debug() {}, info() {}, warn() {}, error() {}, child() { return silent; } };
+  const reaper = new ExpiredLeaseReaper(store, { everyMs: 5, log: silent });
+  reaper.start();
+  await new Promise((resolve) => setTimeout(resolve, 40));
+  reaper.stop();
+  assert.ok(calls.length >= 2, `${calls.length} calls`);
+  assert.equal(calls.slice(0, 2), ['requeueExpired', 'reap']);
 });
 
 opts.run();

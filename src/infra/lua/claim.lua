@@ -1,6 +1,9 @@
 --[[
   claim: lease up to `max` waiting tasks of one lane, lowest priority first and
   FIFO within a priority. Due delayed tasks (of either lane) are promoted first.
+  Before that, up to `max` expired leases (of either lane) go back to waiting as
+  requeueExpired does (each counts a stall), so a consumer that never runs
+  requeueExpired still never strands a task; this claim may take them at once.
 
   Input:
     KEYS[1] waiting set of the lane being claimed
@@ -22,6 +25,7 @@
     ARGV[8] dedup window ms
     ARGV[9] name of the lane being claimed
     ARGV[10] claim id (random per call; in KEYS[9]'s name, repeated only by a replay)
+    ARGV[11] max stalls (for the expired leases this claim recovers)
     ARGV[last] host clock for ioredis-mock, empty for real Redis (includes/base.mock.lua nowMs)
 
   Output (flat):
@@ -47,18 +51,22 @@
 
   Events:
     PUBLISH <lane> on the wake channel when a lane still has waiting tasks
-    after this call (so other idle consumers claim them too), or got promoted
+    after this call (so other idle consumers claim them too), or got promoted (or recovered)
     ones; never for the claimed lane while it is paused.
 ]]
--- includes: base, waiting, batch, records, dead
+-- includes: base, waiting, batch, records, dead, recovery
 local prefix, channel, owner, lane = ARGV[1], ARGV[2], ARGV[5], ARGV[9]
 local max, leaseMs, margin = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[6])
 local now = nowMs()
 local nowStr = fmt(now)
 
+-- Recover expired leases first, bounded by this claim's max (helpers.lua requeueExpiredLeases).
+local lost = { active = KEYS[5], waitShort = KEYS[2], waitLong = KEYS[3], dead = KEYS[6] }
+local _, _, recovered = requeueExpiredLeases(prefix, lost, now, max, ARGV[11], ARGV[7], ARGV[8])
+
 -- Promote due delayed tasks. Bounded so one call stays short; the rest follow on the next.
 local due = redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', nowStr, 'LIMIT', 0, 1000)
-local promoted = { short = false, long = false }
+local promoted = { short = recovered.short or false, long = recovered.long or false }
 for _, id in ipairs(due) do
   local taskKey = prefix .. 't:' .. id
   local f = hmget(taskKey, 'lane', 'pri', 'state', 'run')

@@ -10,7 +10,8 @@
     ARGV[2] completed retention ms (record expiry)
     ARGV[3] dedup window ms
     ARGV[4] number of leases N
-    ARGV[5 + 3i .. 7 + 3i] lease i: id, fence, result JSON
+    ARGV[5] completed retention count: only the newest this many stay indexed
+    ARGV[6 + 3i .. 8 + 3i] lease i: id, fence, result JSON
     ARGV[last] host clock for ioredis-mock, empty for real Redis (includes/base.mock.lua nowMs)
 
   Output:
@@ -21,8 +22,9 @@
   have put it there.
   Limit: a replay after the record was reaped (the completed retention) answers 0.
 
-  Also deletes up to 200 completed records past the retention, with their index
-  entries (includes/reap.lua reapCompleted).
+  Also deletes completed records past the retention (older than ARGV[2], or
+  beyond the newest ARGV[5]), with their index entries: up to twice N, at least
+  200 (includes/reap.lua reapCompleted), so reaping keeps pace with completions.
 ]]
 -- includes: base, batch, reap, records
 local prefix, retention, window = ARGV[1], ARGV[2], ARGV[3]
@@ -32,7 +34,7 @@ local out = {}
 local finished, indexed = {}, {}
 local nowStr = fmt(now)
 for i = 0, n - 1 do
-  local b = 5 + i * 3
+  local b = 6 + i * 3
   local id = ARGV[b]
   local taskKey = prefix .. 't:' .. id
   local f = hmget(taskKey, 'state', 'fence')
@@ -54,5 +56,5 @@ end
 zremMany(KEYS[1], finished)
 zaddMany(KEYS[2], indexed)
 -- The completed set indexes records that still exist: free what is past the retention.
-reapCompleted(prefix, KEYS[2], now, retention)
+reapCompleted(prefix, KEYS[2], now, retention, ARGV[5], math.max(REAP_MAX, 2 * n))
 return reply(out)

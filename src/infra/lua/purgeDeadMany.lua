@@ -32,7 +32,7 @@
 -- includes: base, batch, cursor, records
 local prefix, cutoff = ARGV[1], ARGV[5]
 if cutoff == '' then cutoff = fmt(nowMs()) end
-local entries = deadChunk(KEYS[1], ARGV[3], ARGV[4], ARGV[2], cutoff)
+local entries = chunkAfter(KEYS[1], ARGV[3], ARGV[4], ARGV[2], cutoff)
 -- (A count, not #entries / 2: that is a float on ioredis-mock's Lua 5.3.)
 local looked = 0
 local drop, taskKeys = {}, {}

@@ -26,21 +26,7 @@
 local prefix = ARGV[1]
 local now = nowMs()
 local keys = { active = KEYS[1], waitShort = KEYS[2], waitLong = KEYS[3], dead = KEYS[4] }
-local expired = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', fmt(now), 'LIMIT', 0, tonumber(ARGV[6]))
-local requeued, dead = 0, 0
-local woke = {}
-for _, id in ipairs(expired) do
-  local taskKey = prefix .. 't:' .. id
-  local f = hmget(taskKey, 'state', 'lane')
-  if f[1] ~= 'active' then
-    -- An index entry without an active record (it expired or was deleted): drop it.
-    redis.call('ZREM', KEYS[1], id)
-  elseif requeueLost(prefix, keys, id, now, ARGV[3], ARGV[4], ARGV[5], 'lease expired') == 'dead' then
-    dead = dead + 1
-  else
-    requeued = requeued + 1
-    woke[f[2]] = true
-  end
-end
+-- Index entries without an active record (expired or deleted) are dropped (helpers.lua recoverLeases).
+local requeued, dead, woke = requeueExpiredLeases(prefix, keys, now, ARGV[6], ARGV[3], ARGV[4], ARGV[5])
 for lane in pairs(woke) do redis.call('PUBLISH', ARGV[2], lane) end
 return { requeued, dead }

@@ -41,7 +41,7 @@
 local prefix, cutoff = ARGV[1], ARGV[6]
 local nowStr = fmt(nowMs())
 if cutoff == '' then cutoff = nowStr end
-local entries = deadChunk(KEYS[1], ARGV[4], ARGV[5], ARGV[3], cutoff)
+local entries = chunkAfter(KEYS[1], ARGV[4], ARGV[5], ARGV[3], cutoff)
 -- (A count, not #entries / 2: that is a float on ioredis-mock's Lua 5.3.)
 local looked = 0
 local drop, byLane = {}, { short = {}, long = {} }

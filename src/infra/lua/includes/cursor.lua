@@ -30,13 +30,13 @@ local function rankAfter(key, score, member)
   return lo
 end
 
--- The next chunk of a bulk dead-letter operation: up to `size` entries (flat: id,
--- score, ...) scored at most `cutoff`, after the cursor (lastScore, lastId), which is
--- '' on the first call.
-local function deadChunk(deadKey, lastScore, lastId, size, cutoff)
+-- The next chunk of a sweep over a sorted set (the bulk dead-letter scripts, releaseOwner):
+-- up to `size` entries (flat: id, score, ...) scored at most `cutoff`, after the cursor
+-- (lastScore, lastId), which is '' on the first call.
+local function chunkAfter(key, lastScore, lastId, size, cutoff)
   local start = 0
-  if lastScore ~= '' then start = rankAfter(deadKey, lastScore, lastId) end
-  local stop = math.min(start + tonumber(size), redis.call('ZCOUNT', deadKey, '-inf', cutoff)) - 1
+  if lastScore ~= '' then start = rankAfter(key, lastScore, lastId) end
+  local stop = math.min(start + tonumber(size), redis.call('ZCOUNT', key, '-inf', cutoff)) - 1
   if stop < start then return {} end
-  return redis.call('ZRANGE', deadKey, start, stop, 'WITHSCORES')
+  return redis.call('ZRANGE', key, start, stop, 'WITHSCORES')
 end

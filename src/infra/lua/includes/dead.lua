@@ -1,7 +1,19 @@
 --[[
   Dead letters: moving a record to the dead set, and replaying one.
 ]]
--- includes: base, waiting, records
+-- includes: base, waiting, batch, records
+
+-- Dead-set entries past the dead retention, at most `limit` per call (DEAD_TRIM by default):
+-- their records expire by their own PEXPIRE, only the index is trimmed here. A dead letter
+-- adds one entry and trims up to DEAD_TRIM, so the index keeps up without a call ever
+-- walking all of it. Returns how many entries were removed.
+local DEAD_TRIM = 10
+local function trimDead(deadKey, now, deadRetentionMs, limit)
+  local cutoff = '(' .. fmt(now - tonumber(deadRetentionMs))
+  local old = redis.call('ZRANGEBYSCORE', deadKey, '-inf', cutoff, 'LIMIT', 0, limit or DEAD_TRIM)
+  zremMany(deadKey, old)
+  return #old
+end
 
 -- Moves a record to the dead letters. The record may be partial or missing
 -- (a corrupt record found by a claim): HSET then creates a minimal one.
@@ -12,7 +24,7 @@ local function deadLetter(prefix, deadKey, id, now, errJson, deadRetentionMs, de
   redis.call('ZADD', deadKey, now, id)
   expireRecord(taskKey, deadRetentionMs)
   rememberId(prefix, id, dedupWindowMs)
-  redis.call('ZREMRANGEBYSCORE', deadKey, '-inf', '(' .. fmt(now - tonumber(deadRetentionMs)))
+  trimDead(deadKey, now, deadRetentionMs)
 end
 
 -- Puts a dead letter back to waiting, attempts and stalls reset, at the back of its

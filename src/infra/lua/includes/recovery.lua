@@ -24,3 +24,32 @@ local function requeueLost(prefix, keys, id, now, maxStalls, deadRetentionMs, de
   redis.call('ZADD', laneKey(f[1], keys.waitShort, keys.waitLong), f[2], waitMember(f[3], id))
   return 'waiting'
 end
+
+-- Requeues (requeueLost) the leases among `ids` that are still active and, when `owner`
+-- is given, held by it. An index entry whose record is not active (it expired or was
+-- deleted) is dropped. Returns the counts requeued and dead-lettered, and the lanes that
+-- got tasks back (for the caller's wake-ups).
+local function recoverLeases(prefix, keys, ids, now, maxStalls, deadRetentionMs, dedupWindowMs, reason, owner)
+  local requeued, dead, woke = 0, 0, {}
+  for _, id in ipairs(ids) do
+    local f = hmget(prefix .. 't:' .. id, 'state', 'lane', 'owner')
+    if f[1] ~= 'active' then
+      redis.call('ZREM', keys.active, id)
+    elseif not owner or f[3] == owner then
+      if requeueLost(prefix, keys, id, now, maxStalls, deadRetentionMs, dedupWindowMs, reason) == 'dead' then
+        dead = dead + 1
+      else
+        requeued = requeued + 1
+        woke[f[2] or 'short'] = true
+      end
+    end
+  end
+  return requeued, dead, woke
+end
+
+-- Up to `limit` leases whose expiry has passed, requeued as recoverLeases does.
+local function requeueExpiredLeases(prefix, keys, now, limit, maxStalls, deadRetentionMs, dedupWindowMs)
+  if tonumber(limit) <= 0 then return 0, 0, {} end
+  local expired = redis.call('ZRANGEBYSCORE', keys.active, '-inf', fmt(now), 'LIMIT', 0, tonumber(limit))
+  return recoverLeases(prefix, keys, expired, now, maxStalls, deadRetentionMs, dedupWindowMs, 'lease expired')
+end
