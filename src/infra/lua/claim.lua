@@ -60,7 +60,7 @@ local max, leaseMs, margin = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV
 local now = nowMs()
 local nowStr = fmt(now)
 
--- Recover expired leases first, bounded by this claim's max (helpers.lua requeueExpiredLeases).
+-- Recover expired leases first, bounded by this claim's max (includes/recovery.lua requeueExpiredLeases).
 local lost = { active = KEYS[5], waitShort = KEYS[2], waitLong = KEYS[3], dead = KEYS[6] }
 local _, _, recovered = requeueExpiredLeases(prefix, lost, now, max, ARGV[11], ARGV[7], ARGV[8])
 

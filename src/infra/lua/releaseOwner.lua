@@ -11,7 +11,7 @@
   there; leases other workers take meanwhile do not make the sweep endless.
 
   Each call resumes after the last entry the previous one looked at (its score
-  and id: helpers.lua rankAfter), so entries removed meanwhile (this owner's, as
+  and id: includes/cursor.lua rankAfter), so entries removed meanwhile (this owner's, as
   they are requeued, or any other) never make it skip one.
 
   Input:

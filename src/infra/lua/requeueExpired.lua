@@ -26,7 +26,7 @@
 local prefix = ARGV[1]
 local now = nowMs()
 local keys = { active = KEYS[1], waitShort = KEYS[2], waitLong = KEYS[3], dead = KEYS[4] }
--- Index entries without an active record (expired or deleted) are dropped (helpers.lua recoverLeases).
+-- Index entries without an active record (expired or deleted) are dropped (includes/recovery.lua recoverLeases).
 local requeued, dead, woke = requeueExpiredLeases(prefix, keys, now, ARGV[6], ARGV[3], ARGV[4], ARGV[5])
 for lane in pairs(woke) do redis.call('PUBLISH', ARGV[2], lane) end
 return { requeued, dead }
