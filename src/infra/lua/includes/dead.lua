@@ -1,7 +1,7 @@
 --[[
   Dead letters: moving a record to the dead set, and replaying one.
 ]]
--- includes: base, waiting, batch, records
+-- includes: base, waiting, records
 
 -- Dead-set entries past the dead retention, at most `limit` per call (DEAD_TRIM by default):
 -- their records expire by their own PEXPIRE, only the index is trimmed here. A dead letter
@@ -9,10 +9,11 @@
 -- walking all of it. Returns how many entries were removed.
 local DEAD_TRIM = 10
 local function trimDead(deadKey, now, deadRetentionMs, limit)
-  local cutoff = '(' .. fmt(now - tonumber(deadRetentionMs))
-  local old = redis.call('ZRANGEBYSCORE', deadKey, '-inf', cutoff, 'LIMIT', 0, limit or DEAD_TRIM)
-  zremMany(deadKey, old)
-  return #old
+  -- The oldest entries are a prefix of the set by rank, so one ranged removal trims them.
+  local past = redis.call('ZCOUNT', deadKey, '-inf', '(' .. fmt(now - tonumber(deadRetentionMs)))
+  local n = math.min(past, tonumber(limit or DEAD_TRIM))
+  if n > 0 then redis.call('ZREMRANGEBYRANK', deadKey, 0, n - 1) end
+  return n
 end
 
 -- Moves a record to the dead letters. The record may be partial or missing
