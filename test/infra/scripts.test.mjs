@@ -3,19 +3,10 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { TaskQueue } from '../../dist/index.js';
 import { SCRIPTS } from '../../dist/infra/scripts.js';
-import { realRedisUrl, sleep, uniqueName } from '../helpers/backends.mjs';
+import { realRedisUrl, uniqueName } from '../helpers/backends.mjs';
+import { eventually } from '../helpers/supervisor.mjs';
 
 const ours = Object.keys(SCRIPTS).map((name) => `tasklane_${name}`);
-
-/** Waits (bounded) until `check` holds; false if it never did. */
-async function eventually(check, { timeoutMs = 3000, everyMs = 10 } = {}) {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    if (await check()) return true;
-    await sleep(everyMs);
-  }
-  return false;
-}
 
 /** The CLIENT LIST fields of the connection named `name`, as seen from `admin`. */
 async function clientInfo(admin, name) {
@@ -47,17 +38,21 @@ test('regression: an enqueue issued while an auto-pipeline is unanswered reaches
   // An auto-pipelined command that Redis holds unanswered: ioredis sends no other
   // auto-pipeline on this client until its reply arrives.
   const blocked = client.blpop(list, 0);
-  assert.ok(await eventually(async () => (await clientInfo(admin, name))?.cmd === 'blpop'), 'the BLPOP never blocked');
-  const enqueued = queue.enqueue({ id: 'sent-at-once' });
-  // Redis reads a blocked client's input without running it: the enqueue waits in its query buffer.
-  const arrived = await eventually(async () => Number((await clientInfo(admin, name))?.qbuf) > 0);
-  await admin.lpush(list, 'go');
-  assert.equal(await blocked, [list, 'go']);
-  assert.equal(await enqueued, { id: 'sent-at-once', duplicate: false });
-  assert.ok(arrived, 'the enqueue was held back in an auto-pipeline until the BLPOP answered');
-  await queue.close();
-  client.disconnect();
-  admin.disconnect();
+  try {
+    await eventually(async () => (await clientInfo(admin, name))?.cmd === 'blpop', { everyMs: 10, what: 'the BLPOP to block' });
+    const enqueued = queue.enqueue({ id: 'sent-at-once' });
+    // Redis reads a blocked client's input without running it: the enqueue waits in its query
+    // buffer. Before the fix it stayed in ioredis, held back until the BLPOP answered.
+    await eventually(async () => Number((await clientInfo(admin, name))?.qbuf) > 0,
+      { timeoutMs: 3000, everyMs: 10, what: 'the enqueue to reach Redis while the BLPOP is unanswered' });
+    await admin.lpush(list, 'go');
+    assert.equal(await blocked, [list, 'go']);
+    assert.equal(await enqueued, { id: 'sent-at-once', duplicate: false });
+  } finally {
+    await queue.close();
+    client.disconnect(); // also ends a BLPOP left blocked by a failed assertion
+    admin.disconnect();
+  }
 });
 
 test.run();
