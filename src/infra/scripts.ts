@@ -79,6 +79,7 @@ export function defineScripts(client: Redis): (name: ScriptName, keys: readonly 
     for (const name of Object.keys(SCRIPTS) as ScriptName[]) {
       client.defineCommand(commandName(name), { numberOfKeys: SCRIPTS[name], lua: scriptSource(name, mock ? 'mock' : 'server') });
     }
+    sendScriptsAtOnce(client);
     marked[DEFINED] = true;
   }
   return (name, keys, argv) => {
@@ -87,6 +88,23 @@ export function defineScripts(client: Redis): (name: ScriptName, keys: readonly 
     // Every script's last ARGV: the host clock for ioredis-mock, empty for a real server (see includes/base.mock.lua nowMs).
     return command.call(client, ...keys, ...argv, mock ? String(Date.now()) : '');
   };
+}
+
+/**
+ * Keeps tasklane's scripts out of ioredis's auto-pipelining, on any client (also a borrowed
+ * one that enables it). An auto-pipeline is held until the one before it on the client has
+ * been answered in full, so an enqueue or a claim issued meanwhile waited a whole extra
+ * round trip, and more when Redis or the process was slow: at 2,000 single enqueues a
+ * second this was most of the enqueue-to-start p99. Sent at once, a script still shares
+ * the connection with everything else, and Redis answers in order. Batching is the
+ * scripts' own business (enqueueMany, claim's `max`, completeMany).
+ */
+function sendScriptsAtOnce(client: Redis): void {
+  const options = client.options as { autoPipeliningIgnoredCommands?: string[] } | undefined;
+  if (!options) return;
+  const ours = (Object.keys(SCRIPTS) as ScriptName[]).map(commandName);
+  // A new array: ioredis's default one is shared by every client that did not set its own.
+  options.autoPipeliningIgnoredCommands = [...new Set([...(options.autoPipeliningIgnoredCommands ?? []), ...ours])];
 }
 
 /**
