@@ -1,5 +1,5 @@
-// The storage flags reach every process of the runtime: a worker's completions and the
-// supervisor's reaper both delete completed records by --completed-retention. The test's own
+// The storage flags reach every process of the runtime: a worker's completions, the
+// supervisor's reaper and its HTTP server all delete completed records by --completed-retention. The test's own
 // queue keeps the default retention (1 h), so its reads never reap what it checks.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -56,6 +56,31 @@ test('the supervisor\'s reaper deletes completed records past --completed-retent
     await eventually(async () => (await queue.stats()).completed === 0, { timeoutMs: 10_000, what: 'the reaper to delete the completed record' });
     assert.is(await queue.get('only'), null);
     assert.ok(await queue.refusal('only'));
+  } finally {
+    await queue.close();
+    assert.is((await sup.stop()).code, 0, sup.stderr);
+  }
+});
+
+test('the supervisor\'s HTTP server reaps by the same retention: GET /stats deletes what is past it', async () => {
+  // No actors, and a reaper 30 s away: only the HTTP server's own queue can reap here.
+  const name = uniqueName('storage-http');
+  const sup = startSupervisor(['--redis', realRedisUrl(), '--queue', name, '--short', '0', '--long', '0', '--lease-ms', '60000',
+    '--completed-retention', '100ms', '--http', '0']);
+  const queue = new TaskQueue({ redis: realRedisUrl(), name });
+  queue.on('queue:warning', () => {});
+  try {
+    const { url } = await sup.waitForLog((l) => l.msg === 'http listening', 20_000, 'http listening');
+    await queue.enqueue({ id: 'done' });
+    const [lease] = await queue.claim('short', { max: 1, leaseMs: 30_000, owner: 'test' });
+    assert.is(await queue.complete(lease, 1), true);
+    await sleep(150);
+    assert.is((await queue.stats()).completed, 1, 'the 1 h default keeps it');
+    const response = await fetch(`${url}/stats`);
+    assert.is(response.status, 200);
+    assert.is((await response.json()).completed, 0);
+    assert.is((await queue.stats()).completed, 0);
+    assert.is(await queue.get('done'), null);
   } finally {
     await queue.close();
     assert.is((await sup.stop()).code, 0, sup.stderr);
