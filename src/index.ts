@@ -18,6 +18,7 @@ export { ActorStoppedError } from './actors/errors.js';
 export type { LeaseStore, Logger, HandlerContext, TaskHandler, HandlerMap } from './actors/types.js';
 export { createRuntime } from './runtime/runtime.js';
 export type { RuntimeOptions, RestartOptions } from './runtime/options.js';
+export type { StorageOptions } from './runtime/queue-storage.js';
 export type { Runtime, RuntimeEvents, RuntimeState, RuntimeStats, WorkerInfo, WorkerExit, TaskEvent } from './runtime/types.js';
 export { CrashLoopError, RedisWaitError } from './runtime/errors.js';
 export { createOperatorServer, DEFAULT_HTTP_PORT, type OperatorServer, type OperatorServerOptions } from './runtime/http/server.js';

@@ -6,8 +6,8 @@
 //              work, since its moveToFinished script multiplies by 1000); also reaped at completion
 //   bee-queue  removeOnSuccess: true, its only alternative to keeping every job forever; it
 //              deletes each job at its completion, which is less work than an age cutoff
-// The supervisor case runs tasklane's own runtime, which has no retention option: it keeps
-// completed records for the engine default (1 h).
+// The supervisor case runs tasklane's own runtime and gives it the same retention through
+// `--completed-retention` (its workers' completions and its reaper reap by it).
 
 /** Default retention of completed tasks (ms); --quick's runs are shorter, so they use QUICK_RETENTION_MS. */
 export const RETENTION_MS = 1000;
@@ -20,7 +20,7 @@ export const QUICK_RETENTION_MS = 100;
  * retentionText(1000) // 'completed tasks: tasklane completedRetentionMs 1000, ...'
  */
 export function retentionText(retentionMs) {
-  return `completed tasks: tasklane completedRetentionMs ${retentionMs} (supervisor case: its runtime default, 1 h); `
+  return `completed tasks: tasklane completedRetentionMs ${retentionMs} (supervisor case: --completed-retention ${retentionMs}ms); `
     + `BullMQ removeOnComplete { age: ${retentionMs / 1000} s }; bee-queue removeOnSuccess true (deleted at completion)`;
 }
 

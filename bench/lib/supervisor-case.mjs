@@ -2,6 +2,8 @@
 // drains a pre-filled queue, so that the supervisor↔worker IPC is in what is timed. Its
 // workers report to the supervisor, not to the runner, so completions are read from Redis
 // (queued + leased tasks left) by polling; the polls' own commands are taken out of the counts.
+// It keeps completed tasks as long as the other cases do (--completed-retention, lib/retention.mjs);
+// the runner's control queue only pauses and resumes, but gets the same value, as every process of a queue should.
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -27,11 +29,11 @@ const STOP_TIMEOUT_MS = 30_000;
  * await supervisorProcess(ctx, 'bench-tasklane-r0-supervisor', { n: 50_000, processes: 2, concurrency: 50 });
  */
 export async function supervisorProcess(ctx, queue, { n, processes, concurrency }) {
-  const control = new TaskQueue({ redis: ctx.url, name: queue });
+  const control = new TaskQueue({ redis: ctx.url, name: queue, completedRetentionMs: ctx.retentionMs });
   let supervisor;
   try {
     await control.pause('short');
-    supervisor = startSupervisor(ctx.url, queue, { processes, concurrency });
+    supervisor = startSupervisor(ctx.url, queue, { processes, concurrency, retentionMs: ctx.retentionMs });
     await supervisor.running;
     const redis = ctx.admin.client;
     const left = async () => {
@@ -76,9 +78,10 @@ export async function supervisorProcess(ctx, queue, { n, processes, concurrency 
   }
 }
 
-function startSupervisor(url, queue, { processes, concurrency }) {
+function startSupervisor(url, queue, { processes, concurrency, retentionMs }) {
   const args = [SUPERVISOR, '--redis', url, '--queue', queue, '--processes', String(processes), '--short', String(processes),
-    '--long', '0', '--concurrency', String(concurrency), '--handlers', HANDLERS, '--log-level', 'info'];
+    '--long', '0', '--concurrency', String(concurrency), '--handlers', HANDLERS, '--log-level', 'info',
+    '--completed-retention', `${retentionMs}ms`];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal)));
   let isRunning = false;

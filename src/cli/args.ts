@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { parseDuration } from '../infra/duration.js';
 import { OptionError } from '../infra/errors.js';
 import { LANES, type Lane } from '../infra/types.js';
+import { STORAGE_FLAGS } from '../runtime/queue-storage.js';
 
 /** One flag of a command, as parseArgs takes it plus what `--help` shows. */
 export interface FlagSpec {
@@ -20,11 +21,13 @@ export interface FlagSpec {
 export type FlagValues = Record<string, string | boolean | undefined>;
 
 /**
- * Flags every command takes. `--redis` and `--queue` fall back to the same variables
- * as the supervisor's, so one environment serves both.
+ * Flags every command takes. `--redis`, `--queue` and the storage flags fall back to the
+ * same variables as the supervisor's, so one environment serves both. The storage flags are
+ * the supervisor's own definitions: `stats`, `cancel` and the dead-letter purges reap or mark
+ * by them, so they must match the workers'.
  *
  * @example
- * Object.keys(COMMON_FLAGS) // ['redis', 'redis-tls-ca', 'queue', 'json', 'help']
+ * Object.keys(COMMON_FLAGS) // ['redis', 'redis-tls-ca', 'queue', 'json', 'help', 'completed-retention', …]
  */
 export const COMMON_FLAGS: Readonly<Record<string, FlagSpec>> = {
   redis: { type: 'string', value: 'URL', help: 'Redis to use (rediss:// for TLS); env REDIS_URL (preferred: a flag shows its password in `ps`), default redis://127.0.0.1:6379' },
@@ -32,6 +35,8 @@ export const COMMON_FLAGS: Readonly<Record<string, FlagSpec>> = {
   queue: { type: 'string', value: 'NAME', help: 'queue name; env TASKLANE_QUEUE, default `default`' },
   json: { type: 'boolean', help: 'print one JSON document on stdout (on failure: {"error":{code,message,field?}})' },
   help: { type: 'boolean', short: 'h', help: 'show this help' },
+  ...Object.fromEntries(Object.entries(STORAGE_FLAGS).map(([name, flag]) =>
+    [name, { type: 'string', value: flag.value, help: `${flag.help}; env ${flag.env}, default ${flag.fallback}` } satisfies FlagSpec])),
 };
 
 /** Common flags that take a value: the command finder must skip their values. */

@@ -91,6 +91,6 @@ export function commandRows(commands: readonly Command[]): string[] {
 function flagRows(flags: Readonly<Record<string, FlagSpec>>): string[] {
   return Object.entries(flags).map(([name, flag]) => {
     const left = `  ${flag.short ? `-${flag.short}, ` : ''}--${name}${flag.value ? ` ${flag.value}` : ''}`;
-    return `${left.padEnd(28)}${flag.help}`;
+    return `${left.padEnd(27)} ${flag.help}`;
   });
 }

@@ -12,8 +12,10 @@ import { QueueKeys } from '../infra/keys.js';
 import { checkTlsTarget, readTlsCa } from '../infra/tls.js';
 import { TaskQueue } from '../infra/task-queue.js';
 import { TIMED_OUT, within } from '../runtime/shutdown.js';
+import type { QueueStorage } from '../runtime/queue-storage.js';
 import { stringFlag, type FlagValues } from './args.js';
 import { RedisUnavailableError } from './errors.js';
+import { storageFromFlags } from './storage-flags.js';
 
 /** Long enough for a remote Redis over TLS, short enough that a typo'd host fails fast. */
 const CONNECT_TIMEOUT_MS = 3000;
@@ -47,14 +49,17 @@ export interface Target {
   readonly queue: string;
   /** PEM of the CA to trust over TLS, from --redis-tls-ca; undefined: Node's default store. */
   readonly tlsCa?: string;
+  /** The queue's storage settings (retention, dedup window, max stalls), as the workers must have them. */
+  readonly storage: QueueStorage;
 }
 
 /**
  * Reads `--redis`, `--redis-tls-ca` and `--queue`, falling back to REDIS_URL,
- * TASKLANE_REDIS_TLS_CA and TASKLANE_QUEUE, and checks them (the CA file is read here).
+ * TASKLANE_REDIS_TLS_CA and TASKLANE_QUEUE, and the storage flags (see storageFromFlags),
+ * and checks them (the CA file is read here).
  *
  * @example
- * resolveTarget({ queue: 'emails' }, {}) // { url: 'redis://127.0.0.1:6379', queue: 'emails' }
+ * resolveTarget({ queue: 'emails' }, {}) // { url: 'redis://127.0.0.1:6379', queue: 'emails', storage: { … } }
  */
 export function resolveTarget(values: FlagValues, env: NodeJS.ProcessEnv): Target {
   const url = stringFlag(values, 'redis') ?? defaultRedisUrl(env);
@@ -68,11 +73,12 @@ export function resolveTarget(values: FlagValues, env: NodeJS.ProcessEnv): Targe
     if (!(err instanceof OptionError)) throw err;
     throw new OptionError('--queue', `--queue (TASKLANE_QUEUE) must be 1 to 128 characters without braces or spaces, got ${JSON.stringify(queue)}`);
   }
+  const storage = storageFromFlags(values, env);
   const caPath = stringFlag(values, 'redis-tls-ca') ?? (env.TASKLANE_REDIS_TLS_CA || undefined);
-  if (caPath === undefined) return { url, queue };
+  if (caPath === undefined) return { url, queue, storage };
   const source = { option: '--redis-tls-ca', label: '--redis-tls-ca (TASKLANE_REDIS_TLS_CA)' };
   checkTlsTarget(url, source);
-  return { url, queue, tlsCa: readTlsCa(caPath, source) };
+  return { url, queue, storage, tlsCa: readTlsCa(caPath, source) };
 }
 
 /** An open queue and the way to close it and its client. */
@@ -86,7 +92,7 @@ export interface Session {
  * does not answer within a few seconds. `warn` receives the queue's warnings.
  *
  * @example
- * const { queue, close } = await openSession({ url: 'redis://127.0.0.1:6379', queue: 'default' }, console.error);
+ * const { queue, close } = await openSession(resolveTarget({}, process.env), console.error);
  * try { console.log(await queue.stats()); } finally { await close(); }
  */
 export async function openSession(target: Target, warn: (message: string) => void): Promise<Session> {
@@ -115,7 +121,7 @@ export async function openSession(target: Target, warn: (message: string) => voi
     const cause = lastError ?? err;
     throw new RedisUnavailableError(url, (cause as Error).message ?? String(cause), { cause });
   }
-  const queue = new TaskQueue({ redis: client, name: target.queue });
+  const queue = new TaskQueue({ redis: client, name: target.queue, ...target.storage });
   queue.on('queue:warning', warn);
   const close = async (): Promise<void> => {
     await queue.close();

@@ -1,6 +1,7 @@
 import { OptionError } from './errors.js';
 
 const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
 
 /**
  * Default `completedRetention.max`: completed records kept at most. A completed record with a
@@ -11,6 +12,21 @@ const HOUR = 3_600_000;
  * the cap: at 1M tasks a day the last hour holds ~42,000 records.
  */
 export const DEFAULT_COMPLETED_MAX = 500_000;
+
+/**
+ * Defaults of the storage settings of TaskQueueOptions, in one place for the queue and for
+ * the runtime's flags (src/runtime/queue-storage.ts), which must fill in the same values.
+ *
+ * @example
+ * STORAGE_DEFAULTS.deadRetentionMs // 604_800_000 (7 days)
+ */
+export const STORAGE_DEFAULTS = {
+  completedRetentionMs: HOUR,
+  completedMax: DEFAULT_COMPLETED_MAX,
+  deadRetentionMs: 7 * DAY,
+  dedupWindowMs: DAY,
+  maxStalls: 5,
+} as const;
 
 /** How long, and how many, completed (and cancelled) records are kept. */
 export interface CompletedRetention {
@@ -40,7 +56,7 @@ export function completedRetention(options: { completedRetentionMs?: number; com
   if (legacy !== undefined && ms !== undefined && legacy !== ms) {
     throw new OptionError('completedRetention.ms', `Expected \`completedRetention.ms\` to equal \`completedRetentionMs\` when both are given, got ${ms} and ${legacy}`);
   }
-  return { ms: ms ?? legacy ?? HOUR, max: checkCount('completedRetention.max', given.max) ?? DEFAULT_COMPLETED_MAX };
+  return { ms: ms ?? legacy ?? STORAGE_DEFAULTS.completedRetentionMs, max: checkCount('completedRetention.max', given.max) ?? STORAGE_DEFAULTS.completedMax };
 }
 
 function checkCount(name: string, value: unknown): number | undefined {

@@ -10,7 +10,7 @@ import { ClosedError, IdInUseError, LayoutError, OptionError, UnexpectedReplyErr
 import { QueueKeys } from './keys.js';
 import { checkLayout } from './layout.js';
 import { planList, readPage, type ListOptions, type TaskPage } from './list-tasks.js';
-import { completedRetention, type CompletedRetention } from './retention.js';
+import { completedRetention, STORAGE_DEFAULTS, type CompletedRetention } from './retention.js';
 import { mergeTls } from './tls.js';
 import { defineScripts, type ScriptName } from './scripts.js';
 import { LANES, type ClaimBatch, type ClaimOptions, type EnqueueResult, type FailOptions, type FailOutcome, type IdRefusal, type Lane, type Lease, type QueueStats, type ReleaseOptions, type TaskInfo, type TaskInput, type ThrottleOptions } from './types.js';
@@ -103,11 +103,11 @@ export class TaskQueue extends EventEmitter<TaskQueueEvents> {
     this.keys = new QueueKeys(this.name, options.namespace ?? 'tl');
     const retention = completedRetention(options);
     this.#opts = {
-      dedupWindowMs: option(options, 'dedupWindowMs', 24 * HOUR, 0),
+      dedupWindowMs: option(options, 'dedupWindowMs', STORAGE_DEFAULTS.dedupWindowMs, 0),
       completedRetentionMs: retention.ms,
       completedMax: retention.max,
-      deadRetentionMs: option(options, 'deadRetentionMs', 7 * 24 * HOUR, 1),
-      maxStalls: option(options, 'maxStalls', 5, 0),
+      deadRetentionMs: option(options, 'deadRetentionMs', STORAGE_DEFAULTS.deadRetentionMs, 1),
+      maxStalls: option(options, 'maxStalls', STORAGE_DEFAULTS.maxStalls, 0),
       maxPayloadBytes: option(options, 'maxPayloadBytes', 1 << 20, 1),
       leaseMarginMs: option(options, 'leaseMarginMs', 5000, 0),
       backoff: options.backoff ?? {},

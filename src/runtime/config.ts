@@ -12,6 +12,7 @@ import { tokenProblem } from './http/auth.js';
 import { parseListen, type ListenAddress } from './http/listen.js';
 import { loadTlsFiles, type TlsMaterial } from './http/tls.js';
 import { resolveOptions, type RuntimeOptions } from './options.js';
+import { STORAGE_FLAGS } from './queue-storage.js';
 
 type Kind = 'string' | 'count' | 'duration' | 'boolean' | 'level' | 'listen' | 'secret';
 
@@ -60,6 +61,8 @@ export const FLAGS: Readonly<Record<string, Flag>> = {
   'api-breaker-threshold': { env: 'TASKLANE_API_BREAKER_THRESHOLD', option: 'apiBreakerThreshold', kind: 'string', value: 'RATIO', help: 'failure ratio (above 0, at most 1) of the newest calls that opens the breaker', fallback: '0.8' },
   'api-breaker-cooldown': { env: 'TASKLANE_API_BREAKER_COOLDOWN', option: 'apiBreakerCooldownMs', kind: 'duration', value: 'TIME', help: 'first cooldown of an open breaker before its one probe; doubled per failed probe up to 30s', fallback: '2s' },
   'api-max-throttles': { env: 'TASKLANE_API_MAX_THROTTLES', option: 'apiMaxThrottles', kind: 'count', value: 'N', help: '429s a task may get (uncounted) before it is dead-lettered with TASKLANE_ERR_THROTTLED (0: no cap)', fallback: '50' },
+  // Shared with every `tasklane` command (src/cli/args.ts), which reaps by them too.
+  ...STORAGE_FLAGS,
   'log-level': { env: 'LOG_LEVEL', option: 'logLevel', kind: 'level', value: 'LEVEL', help: LOG_LEVELS.join('|'), fallback: 'info' },
   http: { env: 'TASKLANE_HTTP', option: 'http', kind: 'listen', value: 'HOST:PORT', help: 'serve the operator HTTP API, /metrics and the dashboard on HOST:PORT, or PORT on 127.0.0.1 (0 picks a free port)', fallback: 'off' },
   'http-token': { env: 'TASKLANE_HTTP_TOKEN', option: 'httpToken', kind: 'secret', value: 'TOKEN', help: 'bearer token required by POST/DELETE on the HTTP API, and by reads beyond loopback; mandatory when --http binds beyond loopback', fallback: 'none' },
@@ -148,7 +151,7 @@ function httpRequest(p: ProgramOptions, flagsGiven: readonly string[]): HttpRequ
 export function helpText(): string {
   const rows = Object.entries(FLAGS).map(([name, flag]) => {
     const left = `  --${name}${flag.value ? ` ${flag.value}` : ''}`;
-    return `${left.padEnd(26)}${flag.help}\n${''.padEnd(26)}env ${flag.env}; default: ${flag.fallback}`;
+    return `${left.padEnd(25)} ${flag.help}\n${''.padEnd(26)}env ${flag.env}; default: ${flag.fallback}`;
   });
   return [
     'Usage: node dist/supervisor.js [flags]      (also: tasklane supervisor [flags])',

@@ -23,7 +23,7 @@ export class ControlQueue {
   #lastError = 'no answer yet';
 
   constructor(options: ResolvedOptions, log: Logger, hooks: { onDown: (reason: string) => void; onUp: () => void }) {
-    this.queue = new TaskQueue({ redis: options.redis, tls: options.tls, name: options.queue });
+    this.queue = new TaskQueue({ redis: options.redis, tls: options.tls, name: options.queue, ...options.storage });
     this.#ownsClient = this.queue.redis !== options.redis;
     this.queue.on('queue:warning', (message) => log.warn({}, message));
     this.#unwatch = watchRedis(this.queue.redis, {

@@ -24,6 +24,7 @@ import { API_CALL_CLASSES, type ApiCallCounts } from '../infra/api/api-calls.js'
 import type { ApiGuardConfig } from './guards.js';
 import type { GuardCounts } from '../infra/api/guard-counts.js';
 import type { Lane } from '../infra/types.js';
+import type { QueueStorage } from './queue-storage.js';
 
 /** An error as plain data. */
 export interface ErrorData {
@@ -81,6 +82,8 @@ export interface WorkerInit {
   apiTimeoutMs: number;
   /** The external API's guard settings (rate, cap, breaker, throttle cap). */
   apiGuard: ApiGuardConfig;
+  /** The queue's storage settings: a worker's completions reap by them, so they must be the supervisor's. */
+  storage: QueueStorage;
   /** Module path whose default export maps task type → handler. */
   handlers: string | null;
   logLevel: string;
@@ -152,9 +155,13 @@ const WORKER_SHAPES: Readonly<Record<WorkerMessage['type'], Shape>> = {
   wedged: { owner: isText, lane: oneOf(['short', 'long']), stuck: isCount, concurrency: isCount },
 };
 
+const queueStorage = shaped({
+  completedRetention: shaped({ ms: isCount, max: isCount }), deadRetentionMs: isCount, dedupWindowMs: isCount, maxStalls: isCount,
+});
+
 const INIT_SHAPE: Shape = {
   index: isCount, owner: isText, lanes: laneCounts, redis: nullable((v) => isText(v) || isRecord(v)), redisTlsCa: nullable(isText), queue: isText,
-  concurrency: isCount, leaseMs: isCount, taskTimeoutMs: isCount, drainTimeoutMs: isCount, unknownTypeGraceMs: isCount, apiUrl: nullable(isText), apiTimeoutMs: isCount, apiGuard: isRecord, handlers: nullable(isText),
+  concurrency: isCount, leaseMs: isCount, taskTimeoutMs: isCount, drainTimeoutMs: isCount, unknownTypeGraceMs: isCount, apiUrl: nullable(isText), apiTimeoutMs: isCount, apiGuard: isRecord, storage: queueStorage, handlers: nullable(isText),
   logLevel: isText, statsEveryMs: isCount,
 };
 

@@ -7,6 +7,7 @@ import { parseApiRate } from '../infra/api/rate.js';
 import type { ApiGuardConfig } from './guards.js';
 import { DEFAULT_API_TIMEOUT_MS } from '../infra/api/external-api.js';
 import { LOG_LEVELS, type LogLevel } from './logger.js';
+import { resolveStorage, type QueueStorage, type StorageOptions } from './queue-storage.js';
 
 /** How the supervisor restarts crashed workers and when it gives up on one. */
 export interface RestartOptions {
@@ -20,8 +21,12 @@ export interface RestartOptions {
   minUptimeMs?: number;
 }
 
-/** Options of `createRuntime`. Every field is optional. */
-export interface RuntimeOptions {
+/**
+ * Options of `createRuntime`. Every field is optional. The storage options (StorageOptions:
+ * completedRetentionMs, completedMax, deadRetentionMs, dedupWindowMs, maxStalls) must be the
+ * same in every process of the queue, producers' TaskQueues included.
+ */
+export interface RuntimeOptions extends StorageOptions {
   /** Redis URL or ioredis options (or, with `processes: 0`, a client). Default: REDIS_URL, else redis://127.0.0.1:6379. */
   redis?: RedisInput;
   /**
@@ -115,6 +120,8 @@ export interface ResolvedOptions {
   redisWaitMs: number | null;
   /** The external API's guard (rate, cap, breaker, throttle cap). */
   apiGuard: ApiGuardConfig;
+  /** The queue's storage settings, for every TaskQueue the runtime opens (workers included). */
+  storage: QueueStorage;
   logLevel: LogLevel;
   logger: Logger | null;
   restart: Required<RestartOptions>;
@@ -162,6 +169,7 @@ export function resolveOptions(options: RuntimeOptions = {}): ResolvedOptions {
     unknownTypeGraceMs: int(options.unknownTypeGraceMs, 'unknownTypeGraceMs', 15 * 60_000, 0, 365 * DAY),
     redisWaitMs: options.redisWaitMs === undefined ? null : int(options.redisWaitMs, 'redisWaitMs', 0, 1, DAY),
     apiGuard: apiGuardOption(options),
+    storage: resolveStorage(options),
     logLevel: logLevelOption(options.logLevel),
     logger: options.logger ?? null,
     restart: {

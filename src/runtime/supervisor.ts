@@ -231,7 +231,7 @@ export class ClusterRuntime extends EventEmitter<RuntimeEvents> implements Runti
     const init: WorkerInit = {
       type: 'init', index: slot.index, owner: slot.owner, lanes: slot.lanes,
       redis: o.redis as WorkerInit['redis'], redisTlsCa: o.redisTlsCa, queue: o.queue, concurrency: o.concurrency, leaseMs: o.leaseMs, taskTimeoutMs: o.taskTimeoutMs,
-      drainTimeoutMs: o.drainTimeoutMs, unknownTypeGraceMs: o.unknownTypeGraceMs, apiUrl: o.apiUrl, apiTimeoutMs: o.apiTimeoutMs, apiGuard: o.apiGuard, handlers: typeof o.handlers === 'string' ? o.handlers : null,
+      drainTimeoutMs: o.drainTimeoutMs, unknownTypeGraceMs: o.unknownTypeGraceMs, apiUrl: o.apiUrl, apiTimeoutMs: o.apiTimeoutMs, apiGuard: o.apiGuard, storage: o.storage, handlers: typeof o.handlers === 'string' ? o.handlers : null,
       logLevel: o.logLevel, statsEveryMs: STATS_EVERY_MS,
     };
     // setupPrimary is global to node:cluster; setting it before each fork keeps an app's own cluster use from redirecting ours.

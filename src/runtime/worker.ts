@@ -90,7 +90,7 @@ class WorkerProcess {
       this.#die(err, 'could not read the Redis CA file');
       return;
     }
-    const queue = new TaskQueue({ redis: init.redis ?? undefined, tls, name: init.queue });
+    const queue = new TaskQueue({ redis: init.redis ?? undefined, tls, name: init.queue, ...init.storage });
     this.#queue = queue;
     queue.on('queue:warning', (message) => this.#log.warn({}, message));
     const label = typeof init.redis === 'string' ? redactUrl(init.redis) : '(redis options)';

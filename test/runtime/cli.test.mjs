@@ -77,6 +77,27 @@ test('parseCli: durations take hours too, as the tasklane CLI\'s do', () => {
   assert.equal(parseCli([], { TASKLANE_TASK_TIMEOUT: '0.5h' }).options, { taskTimeoutMs: 1_800_000 });
 });
 
+test('parseCli: the storage flags (and variables) set retention, dedup window and max stalls, with units', () => {
+  assert.equal(parseCli(['--completed-retention', '200ms', '--completed-max', '1000', '--dead-retention', '2h', '--dedup-window', '0', '--max-stalls', '3'], {}).options,
+    { completedRetentionMs: 200, completedMax: 1000, deadRetentionMs: 7_200_000, dedupWindowMs: 0, maxStalls: 3 });
+  const env = { TASKLANE_COMPLETED_RETENTION: '30s', TASKLANE_COMPLETED_MAX: '50', TASKLANE_DEAD_RETENTION: '1h', TASKLANE_DEDUP_WINDOW: '5m', TASKLANE_MAX_STALLS: '9' };
+  assert.equal(parseCli(['--max-stalls', '1'], env).options, { completedRetentionMs: 30_000, completedMax: 50, deadRetentionMs: 3_600_000, dedupWindowMs: 300_000, maxStalls: 1 });
+});
+
+test('parseCli: a bad storage value names the flag, its variable and what it takes', () => {
+  const cases = [
+    [['--completed-retention', 'soon'], {}, '--completed-retention', /`--completed-retention` \(TASKLANE_COMPLETED_RETENTION\) to be a duration such as 30000/],
+    [['--completed-max=-5'], {}, '--completed-max', /`--completed-max` \(TASKLANE_COMPLETED_MAX\) to be a whole number from 0 up, got `-5`/],
+    [[], { TASKLANE_COMPLETED_MAX: 'lots' }, '--completed-max', /`TASKLANE_COMPLETED_MAX` \(--completed-max\) to be a whole number/],
+    [['--dead-retention', '0'], {}, '--dead-retention', /Invalid --dead-retention \(TASKLANE_DEAD_RETENTION\): Expected `deadRetentionMs` to be an integer from 1 to 31536000000/],
+    [['--dedup-window', '9000h'], {}, '--dedup-window', /Invalid --dedup-window \(TASKLANE_DEDUP_WINDOW\): Expected `dedupWindowMs` to be an integer from 0 to 31536000000/],
+    [[], { TASKLANE_MAX_STALLS: '5000' }, '--max-stalls', /Invalid --max-stalls \(TASKLANE_MAX_STALLS\): Expected `maxStalls` to be an integer from 0 to 1000/],
+  ];
+  for (const [argv, env, option, pattern] of cases) {
+    assert.throws(() => parseCli(argv, env), (err) => err.code === 'TASKLANE_ERR_INVALID_OPTION' && err.option === option && pattern.test(err.message), `${argv} ${JSON.stringify(env)}`);
+  }
+});
+
 test('parseCli: --redis takes a Unix socket path', () => {
   assert.equal(parseCli(['--redis', '/tmp/redis.sock'], {}).options, { redis: '/tmp/redis.sock' });
   assert.throws(() => parseCli(['--redis', 'localhost:6379'], {}), /Invalid --redis \(REDIS_URL\): Expected `redis` to be a redis:\/\/ or rediss:\/\/ URL \(or a Unix socket path\)/);

@@ -127,6 +127,20 @@ ipc('readWorkerInit refuses a missing or malformed start-up setting', () => {
   assert.throws(() => readWorkerInit({ [WORKER_INIT_ENV]: JSON.stringify({ type: 'init', index: 0 }) }), /field `owner`/);
 });
 
+ipc('the init message carries the storage settings, and a malformed one is refused', () => {
+  const o = resolveOptions({ completedRetentionMs: 200, completedMax: 10, maxStalls: 2 });
+  const init = {
+    type: 'init', index: 0, owner: 'h/1/w0.1', lanes: { short: 1, long: 0 }, redis: 'redis://127.0.0.1:1', redisTlsCa: null, queue: 'q',
+    concurrency: 1, leaseMs: o.leaseMs, taskTimeoutMs: o.taskTimeoutMs, drainTimeoutMs: o.drainTimeoutMs, unknownTypeGraceMs: 0, apiUrl: null,
+    apiTimeoutMs: o.apiTimeoutMs, apiGuard: o.apiGuard, storage: o.storage, handlers: null, logLevel: 'info', statsEveryMs: 1000,
+  };
+  const read = (value) => readWorkerInit({ [WORKER_INIT_ENV]: JSON.stringify(value) });
+  assert.equal(read(init).storage, { completedRetention: { ms: 200, max: 10 }, deadRetentionMs: 604_800_000, dedupWindowMs: 86_400_000, maxStalls: 2 });
+  for (const storage of [undefined, {}, { ...o.storage, completedRetention: { ms: 200 } }, { ...o.storage, maxStalls: -1 }, { ...o.storage, dedupWindowMs: '1h' }]) {
+    assert.throws(() => read({ ...init, storage }), /field `storage`/, JSON.stringify(storage));
+  }
+});
+
 ipc.run();
 
 const opts = suite('runtime options');
@@ -142,6 +156,22 @@ opts('option errors name the option and what it accepts', () => {
   ];
   for (const [input, pattern] of cases) {
     assert.throws(() => resolveOptions(input), (err) => err instanceof OptionError && pattern.test(err.message));
+  }
+});
+
+opts('storage options default to the queue\'s defaults; a bad one names the option and its range', () => {
+  assert.equal(resolveOptions({}).storage, { completedRetention: { ms: 3_600_000, max: 500_000 }, deadRetentionMs: 604_800_000, dedupWindowMs: 86_400_000, maxStalls: 5 });
+  assert.equal(resolveOptions({ completedRetentionMs: 0, completedMax: 0, deadRetentionMs: 1, dedupWindowMs: 0, maxStalls: 0 }).storage,
+    { completedRetention: { ms: 0, max: 0 }, deadRetentionMs: 1, dedupWindowMs: 0, maxStalls: 0 });
+  const cases = [
+    [{ completedRetentionMs: -1 }, 'completedRetentionMs', /`completedRetentionMs` to be an integer from 0 to 31536000000, got `-1` \(number\)/],
+    [{ completedMax: 1.5 }, 'completedMax', /`completedMax` to be an integer from 0 to 1000000000/],
+    [{ deadRetentionMs: 0 }, 'deadRetentionMs', /`deadRetentionMs` to be an integer from 1 to 31536000000/],
+    [{ dedupWindowMs: '1h' }, 'dedupWindowMs', /`dedupWindowMs` to be an integer from 0 .*got `1h` \(string\)/],
+    [{ maxStalls: 1001 }, 'maxStalls', /`maxStalls` to be an integer from 0 to 1000/],
+  ];
+  for (const [input, option, pattern] of cases) {
+    assert.throws(() => resolveOptions(input), (err) => err instanceof OptionError && err.code === 'TASKLANE_ERR_INVALID_OPTION' && err.option === option && pattern.test(err.message), JSON.stringify(input));
   }
 });
 
