@@ -21,6 +21,8 @@
     hold yet is counted under `other`, so existing fields never move (each is a
     metric series; see runtime/metrics/type-labels.ts). Costs one HLEN per batch
     that adds tasks, and one HEXISTS per distinct type only while the hash is full.
+    A payload over 64 bytes is stored in its own key (keys.ts payload), marked by
+    the record's field `pk`, so the record hash stays a listpack (includes/records.lua).
     No `rdy` (ready since): until a later transition writes one, a task is
     ready from its `run` (now, or the end of its delay); see claim.lua.
 
@@ -39,7 +41,7 @@
     PUBLISH <lane> on the wake channel when a lane goes from empty to non-empty;
     PUBLISH 'delayed' when a task becomes the earliest delayed one.
 ]]
--- includes: base, waiting, batch
+-- includes: base, waiting, batch, records
 local prefix = ARGV[1]
 local n = tonumber(ARGV[3])
 local token = ARGV[4 + 8 * n]
@@ -85,7 +87,13 @@ for i = 0, n - 1 do
     local runAt = now + delay
     local state = 'waiting'
     if delay > 0 then state = 'delayed' end
-    redis.call('HSET', taskKey, 'type', ARGV[b + 1], 'lane', lane, 'pri', pri, 'payload', ARGV[b + 4],
+    -- A long payload goes to its own key, marked by `pk` (includes/records.lua INLINE_MAX).
+    local payloadField, payload = 'payload', ARGV[b + 4]
+    if #payload > INLINE_MAX then
+      redis.call('SET', payloadKey(prefix, id), payload)
+      payloadField, payload = 'pk', '1'
+    end
+    redis.call('HSET', taskKey, 'type', ARGV[b + 1], 'lane', lane, 'pri', pri, payloadField, payload,
       'state', state, 'att', '0', 'max', ARGV[b + 6], 'to', ARGV[b + 7], 'fence', '0', 'stalls', '0',
       'ct', fmt(now), 'run', fmt(runAt), 'seq', seqStr, 'tok', token)
     if delay > 0 then
