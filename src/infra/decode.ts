@@ -30,7 +30,8 @@ export function decodeTask(id: string, hash: Record<string, string>): TaskInfo |
   if (hash.err !== undefined) info.error = parseJson(hash.err) as TaskErrorInfo;
   if (hash.st !== undefined) info.startedAt = num(hash.st);
   if (hash.ft !== undefined) info.finishedAt = num(hash.ft);
-  if (hash.run !== undefined) info.runAt = num(hash.run);
+  // enqueue writes `run` only for a delay; without one the task was due from its creation.
+  if (hash.run !== undefined || hash.ct !== undefined) info.runAt = num(hash.run ?? hash.ct);
   return info;
 }
 

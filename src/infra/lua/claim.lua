@@ -56,7 +56,7 @@
     after this call (so other idle consumers claim them too), or got promoted (or recovered)
     ones; never for the claimed lane while it is paused.
 ]]
--- includes: base, waiting, batch, records, dead, recovery
+-- includes: base, waiting, batch, records, payloads, dead, recovery
 local prefix, channel, owner, lane = ARGV[1], ARGV[2], ARGV[5], ARGV[9]
 local max, leaseMs, margin = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[6])
 local now = nowMs()

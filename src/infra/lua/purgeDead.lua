@@ -14,7 +14,7 @@
   Output:
     1 purged, 0 not a dead letter
 ]]
--- includes: base, records
+-- includes: base, batch, records
 local f = hmget(ARGV[1] .. 't:' .. ARGV[2], 'state', 'pk', 'rk')
 local state = f[1]
 if state ~= 'dead' then
