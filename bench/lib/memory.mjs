@@ -5,7 +5,7 @@
 //   marker     a finished task after its record is gone, inside dedupWindowMs (the marker alone)
 // Tasks carry explicit ids (`order-<i>`), as a producer that relies on dedup would, since a
 // marker is only kept for an id. The caller's Redis must hold nothing else while this runs.
-import { TaskQueue } from '../../dist/index.js';
+import { TaskQueue as BuiltTaskQueue } from '../../dist/index.js';
 
 const BATCH = 1000;
 const CLAIM_MAX = 500;
@@ -20,11 +20,12 @@ const EXPIRY_MARGIN_MS = 300;
  * was measured (the retention was too short for this many tasks), rather than undercount it.
  *
  * @param {{ url: string, redis: import('ioredis').Redis, queue: string, tasks: number,
- *   payloadBytes: number, retentionMs: number }} options  `redis`: an admin connection
+ *   payloadBytes: number, retentionMs: number, TaskQueue?: typeof BuiltTaskQueue }} options  `redis`: an
+ *   admin connection; `TaskQueue`: another build's class, to compare layouts (default: dist)
  * @example
  * const { completed, marker } = await measureMemory({ url, redis, queue: 'mem', tasks: 20_000, payloadBytes: 100, retentionMs: 3000 });
  */
-export async function measureMemory({ url, redis, queue: name, tasks, payloadBytes, retentionMs }) {
+export async function measureMemory({ url, redis, queue: name, tasks, payloadBytes, retentionMs, TaskQueue = BuiltTaskQueue }) {
   const payload = { data: 'x'.repeat(Math.max(0, payloadBytes - 11)) }; // 11: the JSON around `data`
   const queue = new TaskQueue({ redis: url, name, completedRetentionMs: retentionMs, dedupWindowMs: DEDUP_WINDOW_MS });
   const usedMemory = async () => Number(/used_memory:(\d+)/.exec(await redis.info('memory'))[1]);
@@ -47,8 +48,10 @@ export async function measureMemory({ url, redis, queue: name, tasks, payloadByt
       throw new Error(`memory case: completing ${tasks} tasks took ${lastDone - firstDone} ms, not inside the ${retentionMs} ms retention (${held} held); use fewer --tasks`);
     }
     await new Promise((r) => setTimeout(r, lastDone + retentionMs + EXPIRY_MARGIN_MS - Date.now()));
-    await queue.stats(); // reaps the completed index
-    for (let i = 0; i < tasks; i += BATCH) await redis.exists(...inputs.slice(i, i + BATCH).map((t) => queue.keys.task(t.id)));
+    await queue.reap(); // the completed index: stats() and completions reap only a bounded step each
+    // With the records, the payloads and results kept in their own keys (a build without them has no keys.payload).
+    const keysOf = (id) => (queue.keys.payload ? [queue.keys.task(id), queue.keys.payload(id), queue.keys.result(id)] : [queue.keys.task(id)]);
+    for (let i = 0; i < tasks; i += BATCH) await redis.exists(...inputs.slice(i, i + BATCH).flatMap((t) => keysOf(t.id)));
     const markers = await usedMemory();
     const per = (bytes) => (bytes - base) / tasks;
     return {

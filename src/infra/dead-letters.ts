@@ -4,7 +4,7 @@
  * never sends thousands of commands in one burst or holds their replies all at once.
  */
 import type { Redis } from 'ioredis';
-import { decodeTask } from './decode.js';
+import { decodeTask, readRecord } from './decode.js';
 import type { QueueKeys } from './keys.js';
 import type { Lane, TaskErrorInfo, TaskInfo } from './types.js';
 
@@ -67,7 +67,7 @@ export async function readDeadLetterPage(redis: Redis, keys: QueueKeys, { limit,
     const first = maxBytes === Infinity ? DEAD_READ_CHUNK : FIRST_CHUNK;
     const size = Math.max(1, Math.min(DEAD_READ_CHUNK, read === 0 ? first : Math.floor((maxBytes - bytes) / perRecord)));
     const chunk = ids.slice(read, read + size);
-    const hashes = await Promise.all(chunk.map((id) => redis.hgetall(keys.task(id))));
+    const hashes = await Promise.all(chunk.map((id) => readRecord(redis, keys, id)));
     chunk.forEach((id, i) => {
       const hash = hashes[i]!;
       for (const value of Object.values(hash)) bytes += value.length;

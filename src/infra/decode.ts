@@ -1,3 +1,5 @@
+import type { Redis } from 'ioredis';
+import type { QueueKeys } from './keys.js';
 import type { Lane, Lease, TaskErrorInfo, TaskInfo, TaskState } from './types.js';
 
 /** Number of reply fields per lease in the claim script's output. */
@@ -28,7 +30,8 @@ export function decodeTask(id: string, hash: Record<string, string>): TaskInfo |
   if (hash.err !== undefined) info.error = parseJson(hash.err) as TaskErrorInfo;
   if (hash.st !== undefined) info.startedAt = num(hash.st);
   if (hash.ft !== undefined) info.finishedAt = num(hash.ft);
-  if (hash.run !== undefined) info.runAt = num(hash.run);
+  // enqueue writes `run` only for a delay; without one the task was due from its creation.
+  if (hash.run !== undefined || hash.ct !== undefined) info.runAt = num(hash.run ?? hash.ct);
   return info;
 }
 
@@ -90,4 +93,21 @@ function parseJson(text: string): unknown {
   } catch {
     return text; // a corrupt record is shown as it is stored rather than hidden
   }
+}
+
+/**
+ * A task's record hash (HGETALL) with a payload or result kept in its own key (its `pk` or
+ * `rk` marker set: over 64 bytes, see includes/records.lua) folded in as `payload` or `res`,
+ * ready for decodeTask. Costs a second round trip only for such a record.
+ *
+ * @example
+ * decodeTask(id, await readRecord(redis, keys, id))
+ */
+export async function readRecord(redis: Redis, keys: QueueKeys, id: string): Promise<Record<string, string>> {
+  const hash = await redis.hgetall(keys.task(id));
+  if (hash.pk === undefined && hash.rk === undefined) return hash;
+  const [payload, result] = await redis.mget(keys.payload(id), keys.result(id));
+  if (hash.pk !== undefined && payload != null) hash.payload = payload;
+  if (hash.rk !== undefined && result != null) hash.res = result;
+  return hash;
 }

@@ -118,6 +118,28 @@ export class QueueKeys {
   }
 
   /**
+   * A payload over 64 bytes, kept beside its record (whose field `pk` says so) so the record
+   * hash stays a compact listpack; it expires and is deleted with the record. Lua builds the
+   * same name (includes/records.lua payloadKey).
+   *
+   * @example
+   * new QueueKeys('emails').payload('order-1') // 'tl:{emails}:p:order-1'
+   */
+  payload(id: string): string {
+    return `${this.prefix}p:${id}`;
+  }
+
+  /**
+   * A result over 64 bytes, kept beside its record like {@link payload} (field `rk`).
+   *
+   * @example
+   * new QueueKeys('emails').result('order-1') // 'tl:{emails}:r:order-1'
+   */
+  result(id: string): string {
+    return `${this.prefix}r:${id}`;
+  }
+
+  /**
    * What one claim call leased (`fence:length:id` per lease), kept for about the lease
    * length, so that a claim ioredis resends after a lost reply answers the same leases.
    *

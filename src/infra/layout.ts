@@ -6,6 +6,11 @@ import type { QueueKeys } from './keys.js';
  * 1 is the layout before it was versioned (no stamp). 2 only adds to it, so a queue found with
  * keys but no stamp is adopted as it is and stamped 2. Bump it with a change that an older
  * tasklane would misread, and it refuses a queue stamped with it instead of misreading it.
+ * Payloads and results over 64 bytes kept in their own keys (keys.ts payload/result, marked
+ * `pk`/`rk` on the record) stay 2: an addition, since records without the markers (payload
+ * and result inline, as all were before) read and run as ever. Only a tasklane older than
+ * that change misreads a marked record (no payload: dead-lettered as corrupt), so upgrade
+ * every process of a queue before enqueueing long payloads with the new code.
  */
 export const KEY_LAYOUT = '2';
 

@@ -130,7 +130,7 @@ function summary(f: string[]): TaskSummary {
   if (err) task.error = parseError(err);
   if (st) task.startedAt = Number(st);
   if (ft) task.finishedAt = Number(ft);
-  if (run) task.runAt = Number(run);
+  if (run || ct) task.runAt = Number(run || ct); // no `run` without a delay: see enqueue.lua
   if (exp && state === 'active') task.expiresAt = Number(exp);
   return task;
 }

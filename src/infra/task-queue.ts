@@ -5,7 +5,7 @@ import type { ConnectionOptions } from 'node:tls';
 import { backoffDelay, type BackoffOptions } from './backoff.js';
 import { checkEvictionPolicy, resolveRedis, type RedisInput } from './connection.js';
 import { readDeadLetterPage, readDeadLetters, readDeadSummaries, type DeadLetterPage, type DeadLetterSummary } from './dead-letters.js';
-import { decodeLeases, decodeTask, errorInfo } from './decode.js';
+import { decodeLeases, decodeTask, errorInfo, readRecord } from './decode.js';
 import { ClosedError, IdInUseError, LayoutError, OptionError, UnexpectedReplyError, ValidationError, toError } from './errors.js';
 import { QueueKeys } from './keys.js';
 import { checkLayout } from './layout.js';
@@ -191,7 +191,7 @@ export class TaskQueue extends EventEmitter<TaskQueueEvents> {
     this.#assertOpen();
     checkId(id);
     await this.checkLayout();
-    return decodeTask(id, await this.redis.hgetall(this.keys.task(id)));
+    return decodeTask(id, await readRecord(this.redis, this.keys, id));
   }
 
   /**

@@ -167,7 +167,9 @@ async function checkStored(queue, client, stored, problems) {
     const raw = await client.hgetall(queue.keys.task(id));
     const want = { type: task.type, lane: task.lane, pri: String(task.priority), max: String(task.maxAttempts), to: String(task.timeoutMs), state: task.delayMs > 0 ? 'delayed' : 'waiting' };
     const got = { type: raw.type, lane: raw.lane, pri: raw.pri, max: raw.max, to: raw.to, state: raw.state };
-    if (task.payloadJson !== undefined) [want.payload, got.payload] = [task.payloadJson, raw.payload];
+    // A payload over 64 bytes is kept in its own key, which the record's `pk` names.
+    const payload = raw.pk === undefined ? raw.payload : await client.get(queue.keys.payload(id));
+    if (task.payloadJson !== undefined) [want.payload, got.payload] = [task.payloadJson, payload];
     if (JSON.stringify(got) !== JSON.stringify(want)) {
       problems.add('accepted task stored wrong', `${JSON.stringify(id)}\n      got  ${JSON.stringify(got).slice(0, 300)}\n      want ${JSON.stringify(want).slice(0, 300)}`);
     }
@@ -194,13 +196,13 @@ function checkSeeded(before, after, added, problems) {
 }
 
 /**
- * Under the prefix: only index keys, the enqueued-per-type counter, and the records and dedup markers of known ids, and a
+ * Under the prefix: only index keys, the enqueued-per-type counter, and the records, long payloads and dedup markers of known ids, and a
  * record for each of them. Outside it: no key that was not there before.
  */
 function checkKeys(queue, allKeys, outsideBefore, known, problems) {
   const prefix = queue.keys.prefix;
   const allowed = new Set([...INDEX_KEYS.map((k) => prefix + k), queue.keys.enqueuedCounts]);
-  for (const id of known) allowed.add(queue.keys.task(id)).add(queue.keys.dedup(id));
+  for (const id of known) allowed.add(queue.keys.task(id)).add(queue.keys.dedup(id)).add(queue.keys.payload(id));
   const inside = allKeys.filter((k) => k.startsWith(prefix));
   // A claim's memo (what it leased, for a resent claim) lives for the lease length: the round trip leaves one.
   const claimMemo = (key) => key.startsWith(`${prefix}c:`) && key.length === prefix.length + 'c:'.length + 12;

@@ -19,7 +19,7 @@
 -- includes: base, waiting, records
 local prefix, id = ARGV[1], ARGV[2]
 local taskKey = prefix .. 't:' .. id
-local f = hmget(taskKey, 'state', 'lane', 'seq')
+local f = hmget(taskKey, 'state', 'lane', 'seq', 'pk')
 if f[1] == 'waiting' then
   redis.call('ZREM', laneKey(f[2], KEYS[1], KEYS[2]), waitMember(f[3], id))
 elseif f[1] == 'delayed' then
@@ -28,6 +28,6 @@ else
   return 0
 end
 redis.call('HSET', taskKey, 'state', 'cancelled', 'ft', fmt(nowMs()))
-expireRecord(taskKey, ARGV[3])
+expireRecord(prefix, id, ARGV[3], f[4])
 rememberId(prefix, id, ARGV[4])
 return 1

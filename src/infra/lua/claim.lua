@@ -37,6 +37,8 @@
     readyAt: when the task last became claimable (field `rdy`; before any
     transition wrote it, `run`: the enqueue time, or the due time of a delay);
     claimedAt: this call's server now. Their difference is this claim's wait.
+    payload: read from its own key (one MGET per call) when the record's `pk` says
+    it is kept outside the hash (includes/records.lua).
 
   Replay: ioredis resends a call whose reply was lost, and the first run's leases
   would then be orphaned until they lapse. So a call that leases anything stores
@@ -54,7 +56,7 @@
     after this call (so other idle consumers claim them too), or got promoted (or recovered)
     ones; never for the claimed lane while it is paused.
 ]]
--- includes: base, waiting, batch, records, dead, recovery
+-- includes: base, waiting, batch, records, payloads, dead, recovery
 local prefix, channel, owner, lane = ARGV[1], ARGV[2], ARGV[5], ARGV[9]
 local max, leaseMs, margin = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[6])
 local now = nowMs()
@@ -89,6 +91,7 @@ local corrupt = 0
 local memo = redis.call('GET', KEYS[9])
 if memo then
   -- A replay: the same leases again, from the records, where that fence still holds them.
+  local ids, fences, rows = {}, {}, {}
   local at = 1
   while at <= #memo do
     local fenceEnd = string.find(memo, ':', at, true)
@@ -97,7 +100,13 @@ if memo then
     local idEnd = lenEnd + tonumber(string.sub(memo, fenceEnd + 1, lenEnd - 1))
     local id = string.sub(memo, lenEnd + 1, idEnd)
     at = idEnd + 1
-    local f = hmget(prefix .. 't:' .. id, 'state', 'type', 'payload', 'pri', 'to', 'max', 'ct', 'fence', 'att', 'rdy', 'run', 'exp', 'st')
+    ids[#ids + 1] = id
+    fences[#fences + 1] = fence
+    rows[#rows + 1] = hmget(prefix .. 't:' .. id, 'state', 'type', 'payload', 'pri', 'to', 'max', 'ct', 'fence', 'att', 'rdy', 'run', 'exp', 'st', 'pk')
+  end
+  readPayloads(prefix, ids, rows, 3, 14)
+  for r = 1, #rows do
+    local id, fence, f = ids[r], fences[r], rows[r]
     if f[1] == 'active' and f[8] == fence then
       local claimedAt = f[13] or '0'
       local lease = { id, tonumber(fence), tonumber(f[9]) or 0, f[2] or '', f[3] or '', f[4] or '0', tonumber(f[5]) or 0,
@@ -108,10 +117,17 @@ if memo then
 elseif max > 0 and not paused then
   local popped = redis.call('ZPOPMIN', KEYS[1], max)
   local leased, remembered = {}, {}
+  local ids, rows = {}, {}
   for i = 1, #popped, 2 do
     local id = memberId(popped[i])
+    ids[#ids + 1] = id
+    rows[#rows + 1] = hmget(prefix .. 't:' .. id, 'state', 'type', 'payload', 'pri', 'to', 'max', 'ct', 'fence', 'att', 'rdy', 'run', 'pk')
+  end
+  -- Payloads kept outside their records, one MGET for the batch (includes/records.lua).
+  readPayloads(prefix, ids, rows, 3, 12)
+  for r = 1, #rows do
+    local id, f = ids[r], rows[r]
     local taskKey = prefix .. 't:' .. id
-    local f = hmget(taskKey, 'state', 'type', 'payload', 'pri', 'to', 'max', 'ct', 'fence', 'att', 'rdy', 'run')
     if f[1] ~= 'waiting' or not f[2] or not f[3] or tonumber(f[4]) == nil or tonumber(f[6]) == nil then
       corrupt = corrupt + 1
       deadLetter(prefix, KEYS[6], id, now, scriptError('TASKLANE_ERR_CORRUPT_TASK',

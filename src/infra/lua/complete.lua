@@ -22,6 +22,9 @@
   have put it there.
   Limit: a replay after the record was reaped (the completed retention) answers 0.
 
+  A result over 64 bytes is stored in its own key (keys.ts result), marked by the
+  record's field `rk`, with the record's expiry (includes/records.lua).
+
   Also deletes completed records past the retention (older than ARGV[2], or
   beyond the newest ARGV[5]), with their index entries: up to twice N, at least
   200 (includes/reap.lua reapCompleted), so reaping keeps pace with completions.
@@ -37,14 +40,21 @@ for i = 0, n - 1 do
   local b = 6 + i * 3
   local id = ARGV[b]
   local taskKey = prefix .. 't:' .. id
-  local f = hmget(taskKey, 'state', 'fence')
+  local f = hmget(taskKey, 'state', 'fence', 'pk')
   if f[1] == 'active' and tonumber(f[2]) == tonumber(ARGV[b + 1]) then
     -- The owner stays on the record: it says which worker completed the task.
-    redis.call('HSET', taskKey, 'state', 'completed', 'res', ARGV[b + 2], 'ft', nowStr)
+    -- A long result goes to its own key, expiring with the record (includes/records.lua).
+    local result = ARGV[b + 2]
+    if #result > INLINE_MAX then
+      redis.call('SET', resultKey(prefix, id), result, 'PX', retention)
+      redis.call('HSET', taskKey, 'state', 'completed', 'rk', '1', 'ft', nowStr)
+    else
+      redis.call('HSET', taskKey, 'state', 'completed', 'res', result, 'ft', nowStr)
+    end
     finished[#finished + 1] = id
     indexed[#indexed + 1] = nowStr
     indexed[#indexed + 1] = id
-    expireRecord(taskKey, retention)
+    expireRecord(prefix, id, retention, f[3])
     rememberId(prefix, id, window)
     out[#out + 1] = 1
   elseif f[1] == 'completed' and tonumber(f[2]) == tonumber(ARGV[b + 1]) then

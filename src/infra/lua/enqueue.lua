@@ -21,8 +21,13 @@
     hold yet is counted under `other`, so existing fields never move (each is a
     metric series; see runtime/metrics/type-labels.ts). Costs one HLEN per batch
     that adds tasks, and one HEXISTS per distinct type only while the hash is full.
+    A payload over 64 bytes is stored in its own key (keys.ts payload), marked by
+    the record's field `pk`, so the record hash stays a listpack (includes/records.lua).
+    No `att`, `fence` or `stalls` (a missing one reads as 0: claim, decode.ts, list-tasks.ts;
+    HINCRBY starts it from 0) and no `run` without a delay (it would equal `ct`, which
+    readers fall back to), so a plain record has 10 fields, not 14.
     No `rdy` (ready since): until a later transition writes one, a task is
-    ready from its `run` (now, or the end of its delay); see claim.lua.
+    ready from its `run` (the end of its delay), else its `ct`; see claim.lua.
 
   Output:
     N integers in input order: 0 added, 1 duplicate (the id has a record or a
@@ -39,7 +44,7 @@
     PUBLISH <lane> on the wake channel when a lane goes from empty to non-empty;
     PUBLISH 'delayed' when a task becomes the earliest delayed one.
 ]]
--- includes: base, waiting, batch
+-- includes: base, waiting, batch, records
 local prefix = ARGV[1]
 local n = tonumber(ARGV[3])
 local token = ARGV[4 + 8 * n]
@@ -85,9 +90,24 @@ for i = 0, n - 1 do
     local runAt = now + delay
     local state = 'waiting'
     if delay > 0 then state = 'delayed' end
-    redis.call('HSET', taskKey, 'type', ARGV[b + 1], 'lane', lane, 'pri', pri, 'payload', ARGV[b + 4],
-      'state', state, 'att', '0', 'max', ARGV[b + 6], 'to', ARGV[b + 7], 'fence', '0', 'stalls', '0',
-      'ct', fmt(now), 'run', fmt(runAt), 'seq', seqStr, 'tok', token)
+    -- Only fields that differ from their defaults (see the header): a smaller listpack.
+    local fields = { 'type', ARGV[b + 1], 'lane', lane, 'pri', pri, 'state', state,
+      'max', ARGV[b + 6], 'to', ARGV[b + 7], 'ct', fmt(now), 'seq', seqStr, 'tok', token }
+    if delay > 0 then
+      fields[#fields + 1] = 'run'
+      fields[#fields + 1] = fmt(runAt)
+    end
+    -- A long payload goes to its own key, marked by `pk` (includes/records.lua INLINE_MAX).
+    local payload = ARGV[b + 4]
+    if #payload > INLINE_MAX then
+      redis.call('SET', payloadKey(prefix, id), payload)
+      fields[#fields + 1] = 'pk'
+      fields[#fields + 1] = '1'
+    else
+      fields[#fields + 1] = 'payload'
+      fields[#fields + 1] = payload
+    end
+    redis.call('HSET', taskKey, unpackArgs(fields))
     if delay > 0 then
       redis.call('ZADD', KEYS[3], fmt(runAt), id)
       if earliestDue == nil or runAt < earliestDue then

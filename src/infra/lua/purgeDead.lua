@@ -14,15 +14,15 @@
   Output:
     1 purged, 0 not a dead letter
 ]]
--- includes: records
-local taskKey = ARGV[1] .. 't:' .. ARGV[2]
-local state = redis.call('HGET', taskKey, 'state')
+-- includes: base, batch, records
+local f = hmget(ARGV[1] .. 't:' .. ARGV[2], 'state', 'pk', 'rk')
+local state = f[1]
 if state ~= 'dead' then
   -- Drop a stale index entry whose record has expired.
   if not state then redis.call('ZREM', KEYS[1], ARGV[2]) end
   return 0
 end
 redis.call('ZREM', KEYS[1], ARGV[2])
-redis.call('DEL', taskKey)
+delMany(recordKeys({}, ARGV[1], ARGV[2], f[2], f[3]))
 rememberId(ARGV[1], ARGV[2], ARGV[3])
 return 1

@@ -36,15 +36,16 @@ local entries = chunkAfter(KEYS[1], ARGV[3], ARGV[4], ARGV[2], cutoff)
 -- (A count, not #entries / 2: that is a float on ioredis-mock's Lua 5.3.)
 local looked = 0
 local drop, taskKeys = {}, {}
-local skipped = 0
+local skipped, purged = 0, 0
 for i = 1, #entries, 2 do
   local id = entries[i]
   looked = looked + 1
-  local taskKey = prefix .. 't:' .. id
-  local state = redis.call('HGET', taskKey, 'state')
+  local f = hmget(prefix .. 't:' .. id, 'state', 'pk', 'rk')
+  local state = f[1]
   if state == 'dead' then
     drop[#drop + 1] = id
-    taskKeys[#taskKeys + 1] = taskKey
+    purged = purged + 1
+    recordKeys(taskKeys, prefix, id, f[2], f[3])
     rememberId(prefix, id, ARGV[6])
   elseif type(state) ~= 'string' then
     -- A stale index entry whose record has expired.
@@ -55,4 +56,4 @@ for i = 1, #entries, 2 do
 end
 zremMany(KEYS[1], drop)
 delMany(taskKeys)
-return { #taskKeys, skipped, looked, cutoff, entries[#entries] or '', entries[#entries - 1] or '' }
+return { purged, skipped, looked, cutoff, entries[#entries] or '', entries[#entries - 1] or '' }

@@ -23,7 +23,7 @@ local function deadLetter(prefix, deadKey, id, now, errJson, deadRetentionMs, de
   redis.call('HSET', taskKey, 'state', 'dead', 'err', errJson, 'ft', fmt(now))
   redis.call('HDEL', taskKey, 'owner', 'exp')
   redis.call('ZADD', deadKey, now, id)
-  expireRecord(taskKey, deadRetentionMs)
+  expireRecord(prefix, id, deadRetentionMs)
   rememberId(prefix, id, dedupWindowMs)
   trimDead(deadKey, now, deadRetentionMs)
 end
@@ -35,11 +35,13 @@ end
 -- for the caller to add (retryDeadMany batches them).
 local function replayDead(prefix, id, seqKey, nowStr)
   local taskKey = prefix .. 't:' .. id
-  local f = hmget(taskKey, 'state', 'lane', 'pri', 'payload')
+  local f = hmget(taskKey, 'state', 'lane', 'pri', 'payload', 'pk')
   if not f[1] then return 'stale' end
-  if f[1] ~= 'dead' or (f[2] ~= 'short' and f[2] ~= 'long') or tonumber(f[3]) == nil or not f[4] then return 'skipped' end
+  local payload = f[4] or (f[5] and redis.call('EXISTS', payloadKey(prefix, id)) == 1)
+  if f[1] ~= 'dead' or (f[2] ~= 'short' and f[2] ~= 'long') or tonumber(f[3]) == nil or not payload then return 'skipped' end
   local seqStr = nextSeq(seqKey)
   redis.call('PERSIST', taskKey)
+  if f[5] then redis.call('PERSIST', payloadKey(prefix, id)) end
   redis.call('HSET', taskKey, 'state', 'waiting', 'att', '0', 'stalls', '0', 'seq', seqStr, 'rdy', nowStr)
   redis.call('HDEL', taskKey, 'ft')
   return f[2], f[3], waitMember(seqStr, id)

@@ -1,7 +1,7 @@
 --[[
   Reaping of completed records past their retention (complete, stats).
 ]]
--- includes: base, batch
+-- includes: base, batch, records
 
 -- Completed records past their retention are deleted here, not only by their own
 -- PEXPIRE: Redis frees expired keys by sampling, and at thousands of completions a
@@ -28,8 +28,8 @@ local function reapCompleted(prefix, completedKey, now, retentionMs, maxKept, li
   local ids, records = {}, {}
   for i = 1, #old, 2 do
     local taskKey = prefix .. 't:' .. old[i]
-    local f = hmget(taskKey, 'state', 'ft')
-    if f[1] == 'completed' and tonumber(f[2]) == tonumber(old[i + 1]) then records[#records + 1] = taskKey end
+    local f = hmget(taskKey, 'state', 'ft', 'pk', 'rk')
+    if f[1] == 'completed' and tonumber(f[2]) == tonumber(old[i + 1]) then recordKeys(records, prefix, old[i], f[3], f[4]) end
     ids[#ids + 1] = old[i]
   end
   delMany(records)
