@@ -588,21 +588,23 @@ export class TaskQueue extends EventEmitter<TaskQueueEvents> {
    * index entries past theirs, in bounded script calls until none is left. Completions and
    * dead letters do this as they go; this covers the time when they stop (the runtime's
    * reaper calls it periodically). Returns how many index entries of each were removed.
+   * `maxCalls` caps the script calls (500 entries each) of this one reap, so a periodic caller
+   * with a large backlog (a lowered `max`, a long outage) takes it in slices.
    *
    * @example
    * await queue.reap() // { completed: 1200, dead: 0 }
    */
-  async reap(): Promise<{ completed: number; dead: number }> {
+  async reap({ maxCalls = Number.POSITIVE_INFINITY }: { maxCalls?: number } = {}): Promise<{ completed: number; dead: number }> {
     this.#assertOpen();
     const k = this.keys;
     const o = this.#opts;
     const total = { completed: 0, dead: 0 };
-    for (;;) {
+    for (let calls = 1; ; calls += 1) {
       const [completed, dead] = expectArray('reap', await this.#run('reap', [k.completed, k.dead],
         [k.prefix, o.completedRetentionMs, o.completedMax, o.deadRetentionMs, CHUNK])).map(Number) as [number, number];
       total.completed += completed;
       total.dead += dead;
-      if (completed < CHUNK && dead < CHUNK) return total;
+      if ((completed < CHUNK && dead < CHUNK) || calls >= maxCalls) return total;
     }
   }
 

@@ -1,9 +1,15 @@
 import type { Logger } from '../actors/types.js';
 
+/**
+ * Script calls (500 entries each) one sweep may spend reaping: a large backlog is taken in
+ * slices, so it never holds up the next sweep's lease recovery for long.
+ */
+const REAP_CALLS_PER_SWEEP = 20;
+
 /** The part of TaskQueue the reaper uses. */
 export interface ExpiredLeaseStore {
   requeueExpired(limit?: number): Promise<number>;
-  reap(): Promise<{ completed: number; dead: number }>;
+  reap(options?: { maxCalls?: number }): Promise<{ completed: number; dead: number }>;
 }
 
 /**
@@ -67,7 +73,7 @@ export class ExpiredLeaseReaper {
     try {
       const moved = await this.#store.requeueExpired();
       if (moved > 0) this.#log.info({ moved }, 'requeued tasks whose lease expired');
-      const reaped = await this.#store.reap();
+      const reaped = await this.#store.reap({ maxCalls: REAP_CALLS_PER_SWEEP });
       if (reaped.completed + reaped.dead > 0) this.#log.debug({ reaped }, 'reaped finished tasks past their retention');
     } catch (err) {
       if (this.#running) this.#log.warn({ err }, 'requeueing expired leases or reaping failed; will try again');

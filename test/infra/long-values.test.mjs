@@ -98,6 +98,16 @@ await describeBackends('long payloads and results outside the record', (test, ba
     await cleanup();
   });
 
+  test('a zero completed retention with a long result completes the whole batch and keeps nothing', async () => {
+    const { queue, client, cleanup } = openQueue(backend, { completedRetentionMs: 0 });
+    const leases = await claimBoth(queue);
+    const done = await queue.completeMany([{ lease: leases.short, result: SHORT }, { lease: leases.long, result: LONG_RESULT }]);
+    assert.equal(done, [true, true]);
+    assert.is(await client.zcard(queue.keys.active), 0, 'no lease is left active');
+    assert.equal(await taskKeys(client, queue), [], 'no record, payload or result key is left');
+    await cleanup();
+  });
+
   test('dead letters show a long payload, retry with it and purge it', async () => {
     const { queue, client, cleanup } = openQueue(backend);
     const p = queue.keys.prefix;

@@ -133,6 +133,34 @@ await describeBackends('hot scripts are safe to replay', (test, backend) => {
     await cleanup();
   });
 
+  test('after retryDead, a late replay of the dead run\'s fail or heartbeat is stale', async () => {
+    const { queue, client, cleanup } = openQueue(backend);
+    await queue.enqueue({ id: 'z' });
+    const [lease] = await queue.claim('short', opts());
+    const fails = replaying(client, 'fail');
+    assert.is(await queue.fail(lease, new Error('no'), { retryable: false }), 'dead');
+    fails.restore();
+    assert.ok(await queue.retryDead('z'));
+    assert.is(Number(await fails.again()), 0, 'the dead run\'s fail now finds a fresh task: stale');
+    assert.is(await queue.heartbeat(lease), false, 'a heartbeat of the dead run is lost too');
+    assert.is((await queue.get('z')).state, 'waiting');
+    await cleanup();
+  });
+
+  test('a claim\'s memo lasts as long as the longest lease it gave (a task timeout stretches one)', async () => {
+    const { queue, cleanup } = openQueue(backend, { leaseMarginMs: 5000 });
+    await queue.enqueue({ id: 't', timeoutMs: 120_000 });
+    const memos = [];
+    const original = queue.redis.tasklane_claim;
+    queue.redis.tasklane_claim = (...args) => { memos.push(args[8]); return original.apply(queue.redis, args); };
+    const [lease] = await queue.claim('short', opts());
+    queue.redis.tasklane_claim = original;
+    assert.is(lease.leaseMs, 125_000);
+    const ttl = await queue.redis.pttl(memos[0]);
+    assert.ok(ttl > 30_000 && ttl <= 125_000, `memo TTL ${ttl} ms covers the 125 s lease`);
+    await cleanup();
+  });
+
   test('a replayed release answers true again; it does not give back a newer lease', async () => {
     const { queue, client, cleanup } = openQueue(backend);
     await queue.enqueue({ id: 'r' });

@@ -75,6 +75,18 @@ await describeBackends('TaskQueue completed retention', (test, backend) => {
     await b.cleanup();
   });
 
+  test('reap({ maxCalls }) takes a large backlog in slices of 500 entries per call', async () => {
+    const a = openQueue(backend);
+    const b = openQueue(backend, { name: a.queue.name, completedRetention: { ms: 3_600_000, max: 100 } });
+    await completeAll(a.queue, range('s', 1300));
+    assert.equal(await b.queue.reap({ maxCalls: 1 }), { completed: 500, dead: 0 });
+    assert.equal(await b.queue.reap({ maxCalls: 1 }), { completed: 500, dead: 0 });
+    assert.equal(await b.queue.reap(), { completed: 200, dead: 0 });
+    assert.is(await b.queue.redis.zcard(b.queue.keys.completed), 100);
+    await a.cleanup();
+    await b.cleanup();
+  });
+
   test('dead index entries past the retention are trimmed a bounded step per dead letter, and by reap', async () => {
     const { queue, cleanup } = openQueue(backend, { deadRetentionMs: 1000 });
     const fail = async (ids) => {

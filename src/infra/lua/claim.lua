@@ -42,10 +42,10 @@
 
   Replay: ioredis resends a call whose reply was lost, and the first run's leases
   would then be orphaned until they lapse. So a call that leases anything stores
-  `fence:len:id` per lease in KEYS[9] (one SET, PX the lease ms), and a run that
+  `fence:len:id` per lease in KEYS[9] (one SET, PX the longest lease it gave), and a run that
   finds that memo pops nothing: it answers the same leases again, rebuilt from their
   records, leaving out any no longer active under the memo's fence. Limit: a replay
-  later than the lease length finds no memo and claims afresh.
+  later than its leases finds no memo and claims afresh.
 
   Paused lane: due delayed tasks are still promoted (of either lane), but none
   is claimed, and the lane's own wake-up is not published: idle consumers of a
@@ -117,6 +117,8 @@ if memo then
 elseif max > 0 and not paused then
   local popped = redis.call('ZPOPMIN', KEYS[1], max)
   local leased, remembered = {}, {}
+  -- The memo lasts as long as the longest lease it names (a task's timeout can stretch one).
+  local memoTtl = leaseMs
   local ids, rows = {}, {}
   for i = 1, #popped, 2 do
     local id = memberId(popped[i])
@@ -138,6 +140,7 @@ elseif max > 0 and not paused then
       local timeout = tonumber(f[5]) or 0
       local ttl = leaseMs
       if timeout > 0 and timeout + margin > ttl then ttl = timeout + margin end
+      if ttl > memoTtl then memoTtl = ttl end
       local exp = fmt(now + ttl)
       redis.call('HSET', taskKey, 'state', 'active', 'owner', owner, 'exp', exp, 'st', nowStr,
         'fence', fmt(fence), 'att', fmt(attempt))
@@ -159,7 +162,7 @@ elseif max > 0 and not paused then
     end
   end
   zaddMany(KEYS[5], leased)
-  if #leased > 0 then redis.call('SET', KEYS[9], table.concat(remembered), 'PX', ARGV[4]) end
+  if #leased > 0 then redis.call('SET', KEYS[9], table.concat(remembered), 'PX', fmt(memoTtl)) end
 end
 out[2] = corrupt
 

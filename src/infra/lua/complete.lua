@@ -46,7 +46,8 @@ for i = 0, n - 1 do
     -- A long result goes to its own key, expiring with the record (includes/records.lua).
     local result = ARGV[b + 2]
     if #result > INLINE_MAX then
-      redis.call('SET', resultKey(prefix, id), result, 'PX', retention)
+      -- A zero retention deletes the record at once (PEXPIRE 0), and SET refuses PX 0.
+      if tonumber(retention) > 0 then redis.call('SET', resultKey(prefix, id), result, 'PX', retention) end
       redis.call('HSET', taskKey, 'state', 'completed', 'rk', '1', 'ft', nowStr)
     else
       redis.call('HSET', taskKey, 'state', 'completed', 'res', result, 'ft', nowStr)

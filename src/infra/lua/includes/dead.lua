@@ -43,6 +43,8 @@ local function replayDead(prefix, id, seqKey, nowStr)
   redis.call('PERSIST', taskKey)
   if f[5] then redis.call('PERSIST', payloadKey(prefix, id)) end
   redis.call('HSET', taskKey, 'state', 'waiting', 'att', '0', 'stalls', '0', 'seq', seqStr, 'rdy', nowStr)
-  redis.call('HDEL', taskKey, 'ft')
+  -- A fresh run: no finish time, no throttle count, and no settle outcome a late replay of
+  -- the dead run's fail or release could answer with (fail.lua, release.lua).
+  redis.call('HDEL', taskKey, 'ft', 'thr', 'sf', 'so')
   return f[2], f[3], waitMember(seqStr, id)
 end
