@@ -67,7 +67,13 @@ local lost = { active = KEYS[5], waitShort = KEYS[2], waitLong = KEYS[3], dead =
 local _, _, recovered = requeueExpiredLeases(prefix, lost, now, max, ARGV[11], ARGV[7], ARGV[8])
 
 -- Promote due delayed tasks. Bounded so one call stays short; the rest follow on the next.
-local due = redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', nowStr, 'LIMIT', 0, 1000)
+-- The earliest delayed task says whether any is due and, when none is, how long until the
+-- next: one read in the common case, which the reply's wait reuses.
+local earliest = redis.call('ZRANGE', KEYS[4], 0, 0, 'WITHSCORES')
+local due = {}
+if earliest[2] and tonumber(earliest[2]) <= now then
+  due = redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', nowStr, 'LIMIT', 0, 1000)
+end
 local promoted = { short = recovered.short or false, long = recovered.long or false }
 for _, id in ipairs(due) do
   local taskKey = prefix .. 't:' .. id
@@ -89,6 +95,7 @@ local paused = redis.call('EXISTS', KEYS[8]) == 1
 local out = { -1, 0, paused and 1 or 0 }
 local corrupt = 0
 local memo = redis.call('GET', KEYS[9])
+local drained = nil
 if memo then
   -- A replay: the same leases again, from the records, where that fence still holds them.
   local ids, fences, rows = {}, {}, {}
@@ -116,6 +123,8 @@ if memo then
   end
 elseif max > 0 and not paused then
   local popped = redis.call('ZPOPMIN', KEYS[1], max)
+  -- Fewer than max popped: the lane is empty now, and needs no ZCARD below.
+  drained = #popped < 2 * max
   local leased, remembered = {}, {}
   -- The memo lasts as long as the longest lease it names (a task's timeout can stretch one).
   local memoTtl = leaseMs
@@ -166,14 +175,15 @@ elseif max > 0 and not paused then
 end
 out[2] = corrupt
 
-local nextDue = redis.call('ZRANGE', KEYS[4], 0, 0, 'WITHSCORES')
-if nextDue[2] then
-  local wait = tonumber(nextDue[2]) - now
+-- Only the promotions above change the delayed set in this call.
+if #due > 0 then earliest = redis.call('ZRANGE', KEYS[4], 0, 0, 'WITHSCORES') end
+if earliest[2] then
+  local wait = tonumber(earliest[2]) - now
   if wait < 0 then wait = 0 end
   out[1] = math.floor(wait)
 end
 
-if not paused and redis.call('ZCARD', KEYS[1]) > 0 then redis.call('PUBLISH', channel, lane) end
+if not paused and drained ~= true and redis.call('ZCARD', KEYS[1]) > 0 then redis.call('PUBLISH', channel, lane) end
 for _, other in ipairs({ 'short', 'long' }) do
   if other ~= lane and promoted[other] then redis.call('PUBLISH', channel, other) end
 end

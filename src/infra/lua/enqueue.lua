@@ -19,8 +19,9 @@
     HINCRBY KEYS[5] once per distinct type among the added tasks. The hash is
     bounded at MAX_TYPES fields (plus `other`): once it is full, a type it does not
     hold yet is counted under `other`, so existing fields never move (each is a
-    metric series; see runtime/metrics/type-labels.ts). Costs one HLEN per batch
-    that adds tasks, and one HEXISTS per distinct type only while the hash is full.
+    metric series; see runtime/metrics/type-labels.ts). Costs one HINCRBY per
+    distinct type; a type new to the hash also one HLEN, and once the hash is full an
+    HDEL and a HINCRBY of `other`.
     A payload over 64 bytes is stored in its own key (keys.ts payload), marked by
     the record's field `pk`, so the record hash stays a listpack (includes/records.lua).
     No `att`, `fence` or `stalls` (a missing one reads as 0: claim, decode.ts, list-tasks.ts;
@@ -50,9 +51,8 @@ local n = tonumber(ARGV[3])
 local token = ARGV[4 + 8 * n]
 local now = nowMs()
 
-local wasEmpty = { short = redis.call('ZCARD', KEYS[1]) == 0, long = redis.call('ZCARD', KEYS[2]) == 0 }
-local earliest = redis.call('ZRANGE', KEYS[3], 0, 0, 'WITHSCORES')
-local earliestDue = tonumber(earliest[2])
+-- The earliest delayed task, read only once a delayed task comes (most batches have none).
+local earliestDue, earliestRead = nil, false
 local added = { short = false, long = false }
 local newEarliest = false
 
@@ -109,6 +109,10 @@ for i = 0, n - 1 do
     end
     redis.call('HSET', taskKey, unpackArgs(fields))
     if delay > 0 then
+      if not earliestRead then
+        earliestDue = tonumber(redis.call('ZRANGE', KEYS[3], 0, 0, 'WITHSCORES')[2])
+        earliestRead = true
+      end
       redis.call('ZADD', KEYS[3], fmt(runAt), id)
       if earliestDue == nil or runAt < earliestDue then
         earliestDue = runAt
@@ -129,20 +133,23 @@ end
 -- so the bound is kept here, where the counts are written: a field once created keeps
 -- counting (its series never turns into `other`), and a type arriving late goes to `other`.
 local MAX_TYPES = 100
-if #typeOrder > 0 then
-  local fields = redis.call('HLEN', KEYS[5])
-  for _, taskType in ipairs(typeOrder) do
-    local count = addedByType[taskType]
-    local field = taskType
-    if fields >= MAX_TYPES and redis.call('HEXISTS', KEYS[5], taskType) == 0 then field = 'other' end
-    -- Counts only grow, so a total equal to this batch's count means the field is new.
-    if redis.call('HINCRBY', KEYS[5], field, count) == count then fields = fields + 1 end
+for _, taskType in ipairs(typeOrder) do
+  local count = addedByType[taskType]
+  -- Counts only grow, so a total equal to this batch's count means the field is new: only
+  -- then is the hash's size read, and a field past the bound is taken back into `other`.
+  if redis.call('HINCRBY', KEYS[5], taskType, count) == count and taskType ~= 'other'
+      and redis.call('HLEN', KEYS[5]) > MAX_TYPES then
+    redis.call('HDEL', KEYS[5], taskType)
+    redis.call('HINCRBY', KEYS[5], 'other', count)
   end
 end
-zaddMany(KEYS[1], toWait.short)
-zaddMany(KEYS[2], toWait.long)
-for _, lane in ipairs({ 'short', 'long' }) do
-  if added[lane] and wasEmpty[lane] then redis.call('PUBLISH', ARGV[2], lane) end
+-- A lane whose set is empty before these additions wakes its idle consumers.
+for i, lane in ipairs({ 'short', 'long' }) do
+  if added[lane] then
+    local wasEmpty = redis.call('ZCARD', KEYS[i]) == 0
+    zaddMany(KEYS[i], toWait[lane])
+    if wasEmpty then redis.call('PUBLISH', ARGV[2], lane) end
+  end
 end
 if newEarliest then redis.call('PUBLISH', ARGV[2], 'delayed') end
 return reply(out)
