@@ -4,11 +4,11 @@ const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
 /**
- * Default `completedRetention.max`: completed records kept at most. A completed record with a
- * 100-byte payload takes 1,424 B (`MEMORY USAGE` on redis-server 7.0), about 1,870 B with its
- * index entry, dedup marker and Redis's own per-key overhead (see "Sizing Redis" in the
- * README). 500,000 records are then under 1 GB, whatever the rate: at 27,000 tasks/s an
- * hour's window alone would hold ~97M records, ~180 GB. The time window still applies below
+ * Default `completedRetention.max`: completed records kept at most. A completed task with a
+ * 100-byte payload takes about 930 B of Redis memory with its payload key, index entry, dedup
+ * marker and Redis's own per-key overhead (the bench's memory case; "Sizing Redis" in the
+ * README). 500,000 records are then under 0.5 GB, whatever the rate: at 27,000 tasks/s an
+ * hour's window alone would hold ~97M records, ~90 GB. The time window still applies below
  * the cap: at 1M tasks a day the last hour holds ~42,000 records.
  */
 export const DEFAULT_COMPLETED_MAX = 500_000;
@@ -32,7 +32,7 @@ export const STORAGE_DEFAULTS = {
 export interface CompletedRetention {
   /** Records older than this are deleted (cancelled ones expire by it too). Default 1 h. */
   ms?: number;
-  /** Only the newest this many completed records are kept. Default 500,000 (~1 GB; see DEFAULT_COMPLETED_MAX). */
+  /** Only the newest this many completed records are kept. Default 500,000 (~0.5 GB; see DEFAULT_COMPLETED_MAX). */
   max?: number;
 }
 

@@ -39,8 +39,8 @@ export interface TaskQueueOptions {
   completedRetentionMs?: number;
   /**
    * How long and how many completed records are kept: those older than `ms` (default 1 h) or
-   * beyond the newest `max` (default 500,000, under 1 GB at ~1,870 B per record with a 100-byte
-   * payload) are deleted, so memory stays bounded at any throughput.
+   * beyond the newest `max` (default 500,000, under 0.5 GB at ~930 B per completed task with a
+   * 100-byte payload) are deleted, so memory stays bounded at any throughput.
    *
    * @example
    * new TaskQueue({ completedRetention: { ms: 3_600_000, max: 100_000 } })
