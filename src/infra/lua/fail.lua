@@ -29,16 +29,12 @@
   Events:
     PUBLISH 'delayed' on the wake channel when the retry is the earliest delayed task.
 ]]
--- includes: base, dead
+-- includes: base, dead, settle
 local prefix, id = ARGV[1], ARGV[3]
 local taskKey = prefix .. 't:' .. id
 local f = hmget(taskKey, 'state', 'fence', 'att', 'max', 'sf', 'so')
-local fence = tonumber(ARGV[4])
-if tonumber(f[2]) ~= fence then return 0 end
-if f[1] ~= 'active' then
-  if tonumber(f[5]) == fence then return tonumber(f[6]) end
-  return 0
-end
+local answer = settledAnswer(f[1], f[2], f[5], f[6], tonumber(ARGV[4]))
+if answer then return answer end
 local now = nowMs()
 redis.call('ZREM', KEYS[1], id)
 if ARGV[6] == '1' and tonumber(f[3]) < tonumber(f[4]) then

@@ -34,17 +34,13 @@
     PUBLISH <lane> on the wake channel (no delay), or 'delayed' when the parked task
     is the earliest delayed one.
 ]]
--- includes: base, waiting
+-- includes: base, waiting, settle
 local prefix, id = ARGV[1], ARGV[3]
 local taskKey = prefix .. 't:' .. id
 local f = hmget(taskKey, 'state', 'fence', 'lane', 'pri', 'seq', 'sf', 'so')
 local delay = tonumber(ARGV[5]) or 0
-local fence = tonumber(ARGV[4])
-if tonumber(f[2]) ~= fence then return 0 end
-if f[1] ~= 'active' then
-  if tonumber(f[6]) == fence then return tonumber(f[7]) end
-  return 0
-end
+local answer = settledAnswer(f[1], f[2], f[6], f[7], tonumber(ARGV[4]))
+if answer then return answer end
 local throttles, cap = tonumber(ARGV[6]) or 0, tonumber(ARGV[7]) or 0
 if throttles > 0 then
   local count = (tonumber(redis.call('HGET', taskKey, 'thr')) or 0) + throttles
