@@ -1,4 +1,4 @@
-export { TaskQueue, type TaskQueueOptions, type TaskQueueEvents } from './infra/task-queue.js';
+export { DURABILITIES, MAX_SHARDS, TaskQueue, type Durability, type TaskQueueOptions, type TaskQueueEvents } from './infra/task-queue.js';
 export { QueueKeys } from './infra/keys.js';
 export { KEY_LAYOUT } from './infra/layout.js';
 export type { DeadLetterSummary } from './infra/dead-letters.js';
@@ -8,7 +8,7 @@ export { backoffDelay, type BackoffOptions } from './infra/backoff.js';
 export * from './infra/errors.js';
 export * from './infra/types.js';
 export { DEFAULT_PRIORITY, MAX_PRIORITY, DEFAULT_MAX_ATTEMPTS, MAX_ID_LENGTH } from './infra/validate.js';
-export type { RedisInput } from './infra/connection.js';
+export { isCluster, parseClusterNodes, type ClusterAddress, type RedisClient, type RedisInput } from './infra/connection.js';
 export { createHttpHandler, idempotencyKey, type HttpHandler, type HttpHandlerOptions } from './infra/api/external-api.js';
 export { parseRetryAfter } from './infra/api/retry-after.js';
 export { isRetryableStatus, type HttpResult } from './infra/api/http-response.js';

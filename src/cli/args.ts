@@ -8,6 +8,7 @@ import { parseDuration } from '../infra/duration.js';
 import { OptionError } from '../infra/errors.js';
 import { LANES, type Lane } from '../infra/types.js';
 import { STORAGE_FLAGS } from '../runtime/queue-storage.js';
+import { REDIS_CLUSTER_FLAG } from '../runtime/redis-address.js';
 
 /** One flag of a command, as parseArgs takes it plus what `--help` shows. */
 export interface FlagSpec {
@@ -21,16 +22,17 @@ export interface FlagSpec {
 export type FlagValues = Record<string, string | boolean | undefined>;
 
 /**
- * Flags every command takes. `--redis`, `--queue` and the storage flags fall back to the
+ * Flags every command takes. `--redis`, `--redis-cluster`, `--queue` and the storage flags fall back to the
  * same variables as the supervisor's, so one environment serves both. The storage flags are
  * the supervisor's own definitions: `stats`, `cancel` and the dead-letter purges reap or mark
  * by them, so they must match the workers'.
  *
  * @example
- * Object.keys(COMMON_FLAGS) // ['redis', 'redis-tls-ca', 'queue', 'json', 'help', 'completed-retention', …]
+ * Object.keys(COMMON_FLAGS) // ['redis', 'redis-cluster', 'redis-tls-ca', 'queue', 'json', 'help', 'completed-retention', …]
  */
 export const COMMON_FLAGS: Readonly<Record<string, FlagSpec>> = {
   redis: { type: 'string', value: 'URL', help: 'Redis to use (rediss:// for TLS); env REDIS_URL (preferred: a flag shows its password in `ps`), default redis://127.0.0.1:6379' },
+  'redis-cluster': { type: 'string', value: REDIS_CLUSTER_FLAG.value, help: `${REDIS_CLUSTER_FLAG.help}; env ${REDIS_CLUSTER_FLAG.env}` },
   'redis-tls-ca': { type: 'string', value: 'PATH', help: 'PEM file of the CA that signed the Redis certificate; env TASKLANE_REDIS_TLS_CA, default Node\'s trust store' },
   queue: { type: 'string', value: 'NAME', help: 'queue name; env TASKLANE_QUEUE, default `default`' },
   json: { type: 'boolean', help: 'print one JSON document on stdout (on failure: {"error":{code,message,field?}})' },

@@ -5,14 +5,15 @@
  * server that accepts the connection and never answers (a paused Redis, a wrong port that
  * a silent service listens on): the handshake and every command are bounded too.
  */
-import type { RedisOptions } from 'ioredis';
-import { defaultRedisUrl, isRedisAddress, redactUrl, resolveRedis } from '../infra/connection.js';
+import type { ClusterOptions, RedisOptions } from 'ioredis';
+import { defaultRedisUrl, isRedisAddress, redactUrl, resolveRedis, type ClusterAddress } from '../infra/connection.js';
 import { OptionError } from '../infra/errors.js';
 import { QueueKeys } from '../infra/keys.js';
 import { checkTlsTarget, readTlsCa } from '../infra/tls.js';
 import { TaskQueue } from '../infra/task-queue.js';
 import { TIMED_OUT, within } from '../runtime/shutdown.js';
 import type { QueueStorage } from '../runtime/queue-storage.js';
+import { chooseRedis, redisLabel } from '../runtime/redis-address.js';
 import { stringFlag, type FlagValues } from './args.js';
 import { RedisUnavailableError } from './errors.js';
 import { storageFromFlags } from './storage-flags.js';
@@ -43,9 +44,32 @@ const FAIL_FAST: RedisOptions = {
   disconnectTimeout: 200,
 };
 
+/**
+ * The same bounds for a Redis Cluster: one attempt at loading the slot map (each node asked
+ * for CLUSTER SLOTS within SLOTS_TIMEOUT_MS), no reconnects. Each node's own connection takes
+ * the per-connection bounds above (connectTimeout, commandTimeout) through `redisOptions`.
+ */
+const SLOTS_TIMEOUT_MS = 2000;
+const CLUSTER_FAIL_FAST: ClusterOptions = {
+  lazyConnect: true,
+  clusterRetryStrategy: () => null,
+  enableOfflineQueue: false,
+  enableAutoPipelining: false,
+  slotsRefreshTimeout: SLOTS_TIMEOUT_MS,
+};
+const NODE_FAIL_FAST: RedisOptions = {
+  connectTimeout: CONNECT_TIMEOUT_MS,
+  commandTimeout: COMMAND_TIMEOUT_MS,
+  maxRetriesPerRequest: 0,
+  disconnectTimeout: 200,
+};
+
 /** Which Redis and queue a command works on. */
 export interface Target {
-  readonly url: string;
+  /** A Redis URL (or socket path), or a Redis Cluster's nodes. */
+  readonly redis: string | ClusterAddress;
+  /** `redis` for messages: the URL with its password masked, or `cluster HOST:PORT,...`. */
+  readonly label: string;
   readonly queue: string;
   /** PEM of the CA to trust over TLS, from --redis-tls-ca; undefined: Node's default store. */
   readonly tlsCa?: string;
@@ -54,19 +78,21 @@ export interface Target {
 }
 
 /**
- * Reads `--redis`, `--redis-tls-ca` and `--queue`, falling back to REDIS_URL,
- * TASKLANE_REDIS_TLS_CA and TASKLANE_QUEUE, and the storage flags (see storageFromFlags),
- * and checks them (the CA file is read here).
+ * Reads `--redis` or `--redis-cluster`, `--redis-tls-ca` and `--queue`, falling back to
+ * REDIS_URL or REDIS_CLUSTER_NODES (see chooseRedis), TASKLANE_REDIS_TLS_CA and
+ * TASKLANE_QUEUE, and the storage flags (see storageFromFlags), and checks them (the CA file
+ * is read here).
  *
  * @example
- * resolveTarget({ queue: 'emails' }, {}) // { url: 'redis://127.0.0.1:6379', queue: 'emails', storage: { … } }
+ * resolveTarget({ queue: 'emails' }, {}) // { redis: 'redis://127.0.0.1:6379', label: …, queue: 'emails', storage: { … } }
  */
 export function resolveTarget(values: FlagValues, env: NodeJS.ProcessEnv): Target {
-  const url = stringFlag(values, 'redis') ?? defaultRedisUrl(env);
+  const redis = chooseRedis({ redis: stringFlag(values, 'redis'), cluster: stringFlag(values, 'redis-cluster') }, env) ?? defaultRedisUrl(env);
   const queue = stringFlag(values, 'queue') ?? (env.TASKLANE_QUEUE || 'default');
-  if (!isRedisAddress(url)) {
-    throw new OptionError('--redis', `--redis (REDIS_URL) must be a redis:// or rediss:// URL, got \`${redactUrl(url)}\`; a Unix socket is given as its absolute path, e.g. /tmp/redis.sock`);
+  if (typeof redis === 'string' && !isRedisAddress(redis)) {
+    throw new OptionError('--redis', `--redis (REDIS_URL) must be a redis:// or rediss:// URL, got \`${redactUrl(redis)}\`; a Unix socket is given as its absolute path, e.g. /tmp/redis.sock`);
   }
+  const label = redisLabel(redis);
   try {
     QueueKeys.check(queue);
   } catch (err) {
@@ -75,10 +101,11 @@ export function resolveTarget(values: FlagValues, env: NodeJS.ProcessEnv): Targe
   }
   const storage = storageFromFlags(values, env);
   const caPath = stringFlag(values, 'redis-tls-ca') ?? (env.TASKLANE_REDIS_TLS_CA || undefined);
-  if (caPath === undefined) return { url, queue, storage };
+  if (caPath === undefined) return { redis, label, queue, storage };
   const source = { option: '--redis-tls-ca', label: '--redis-tls-ca (TASKLANE_REDIS_TLS_CA)' };
-  checkTlsTarget(url, source);
-  return { url, queue, storage, tlsCa: readTlsCa(caPath, source) };
+  // A cluster's nodes have no scheme: the CA turns TLS on for each of them.
+  checkTlsTarget(redis, source);
+  return { redis, label, queue, storage, tlsCa: readTlsCa(caPath, source) };
 }
 
 /** An open queue and the way to close it and its client. */
@@ -96,14 +123,25 @@ export interface Session {
  * try { console.log(await queue.stats()); } finally { await close(); }
  */
 export async function openSession(target: Target, warn: (message: string) => void): Promise<Session> {
-  const { client } = resolveRedis(target.url, target.tlsCa === undefined ? FAIL_FAST : { ...FAIL_FAST, tls: { ca: target.tlsCa } });
+  const tls = target.tlsCa === undefined ? {} : { tls: { ca: target.tlsCa } };
+  const cluster = typeof target.redis !== 'string';
+  const { client } = typeof target.redis === 'string'
+    ? resolveRedis(target.redis, { ...FAIL_FAST, ...tls })
+    : resolveRedis({ cluster: target.redis.cluster, options: CLUSTER_FAIL_FAST }, { ...NODE_FAIL_FAST, ...tls });
   let lastError: Error | undefined;
   let socketUp = false;
   // ioredis reports the cause (ECONNREFUSED, ENOTFOUND, WRONGPASS...) only as an event;
-  // connect() itself rejects with a bare "Connection is closed".
-  client.on('error', (err: Error) => {
-    lastError = err;
-  });
+  // connect() itself rejects with a bare "Connection is closed" ("None of startup nodes is
+  // available" for a cluster), and a cluster reports each node's failure as `node error`
+  // followed by that bare message, which must not hide the cause.
+  const note = (err: Error) => {
+    if (lastError === undefined || !/^Connection is closed/.test(err.message)) lastError = err;
+  };
+  client.on('error', (err: Error & { lastNodeError?: Error }) => note(err.lastNodeError ?? err));
+  // ioredis asks each node for the slot map on a connection of its own whose socket errors it
+  // drops, so for a cluster the cause names the node, not always the socket's error code.
+  client.on('node error', (err: Error, node: string) => note(new Error(`${node}: ${err.message}`, { cause: err })));
+  // For a cluster, `connect` means the slot map is loaded; `ready` then needs cluster_state:ok.
   client.once('connect', () => {
     socketUp = true;
   });
@@ -113,9 +151,10 @@ export async function openSession(target: Target, warn: (message: string) => voi
   } catch (err) {
     connecting.catch(() => {}); // it rejects once disconnected below
     client.disconnect();
-    const url = redactUrl(target.url);
+    const url = target.label;
     if (err instanceof ReadyTimeout || /Command timed out/.test(lastError?.message ?? '')) {
-      const what = socketUp ? 'it accepted the connection but did not answer' : 'no connection';
+      const accepted = cluster ? 'it sent its slot map but did not become ready (is cluster_state ok?)' : 'it accepted the connection but did not answer';
+      const what = socketUp ? accepted : 'no connection';
       throw new RedisUnavailableError(url, `${what} within ${READY_TIMEOUT_MS / 1000} s (is it a Redis server, and is it paused or overloaded?)`, { cause: lastError ?? err });
     }
     const cause = lastError ?? err;

@@ -1,7 +1,25 @@
-import { Redis, type RedisOptions } from 'ioredis';
+import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
+import { OptionError } from './errors.js';
 
-/** What a TaskQueue accepts as its Redis: a URL, ioredis options, or a client (also ioredis-mock). */
-export type RedisInput = string | RedisOptions | Redis;
+/** A client tasklane can run on: one Redis (also ioredis-mock), or an ioredis Redis Cluster. */
+export type RedisClient = Redis | Cluster;
+
+/**
+ * The seed nodes of a Redis Cluster, as `HOST:PORT` strings (any reachable nodes: the client
+ * discovers the rest), with options for the Cluster client. Plain data, so the supervisor can
+ * hand it to its workers.
+ *
+ * @example
+ * new TaskQueue({ redis: { cluster: ['10.0.0.1:7000', '10.0.0.2:7000'] }, shards: 12 })
+ */
+export interface ClusterAddress {
+  cluster: readonly string[];
+  /** Options of the Cluster client; `redisOptions` inside apply to each node's connection. */
+  options?: ClusterOptions;
+}
+
+/** What a TaskQueue accepts as its Redis: a URL, ioredis options, a client (also ioredis-mock or a Cluster), or a cluster's nodes. */
+export type RedisInput = string | RedisOptions | RedisClient | ClusterAddress;
 
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 
@@ -63,8 +81,9 @@ export function redactUrl(url: string): string {
  * const { client, owned } = resolveRedis(undefined); // REDIS_URL, else redis://127.0.0.1:6379
  * const cli = resolveRedis('redis://db:6379', { lazyConnect: true, retryStrategy: () => null });
  */
-export function resolveRedis(input: RedisInput | undefined, overrides: RedisOptions = {}): { client: Redis; owned: boolean } {
+export function resolveRedis(input: RedisInput | undefined, overrides: RedisOptions = {}): { client: RedisClient; owned: boolean } {
   if (isClient(input)) return { client: input, owned: false };
+  if (isClusterAddress(input)) return { client: connectCluster(input, overrides), owned: true };
   const options: RedisOptions = {
     // Commands wait in the offline queue while Redis is away, rather than failing at once.
     maxRetriesPerRequest: null,
@@ -77,8 +96,73 @@ export function resolveRedis(input: RedisInput | undefined, overrides: RedisOpti
   return { client: new Redis({ ...options, ...input, ...overrides }), owned: true };
 }
 
-function isClient(input: unknown): input is Redis {
+function isClient(input: unknown): input is RedisClient {
   return typeof input === 'object' && input !== null && typeof (input as Redis).duplicate === 'function' && typeof (input as Redis).defineCommand === 'function';
+}
+
+/** Whether `input` is a cluster's nodes (plain data), rather than a URL, options or a client. */
+export function isClusterAddress(input: unknown): input is ClusterAddress {
+  return typeof input === 'object' && input !== null && Array.isArray((input as ClusterAddress).cluster);
+}
+
+/** Whether `client` is an ioredis Cluster (each key routed to the master of its slot). */
+export function isCluster(client: RedisClient): client is Cluster {
+  return (client as Cluster).isCluster === true;
+}
+
+/**
+ * A Cluster client that rides out a failover and slot moves: commands wait (not fail) while
+ * the cluster is down or a slot has no master, MOVED and ASK are followed (up to 32 hops,
+ * for a reshard in progress), TRYAGAIN is retried, and the slot map is refreshed every 5 s.
+ *
+ * No auto-pipelining: ioredis batches a node's commands under the slot map of when they were
+ * issued and checks it again when the batch is sent, so a slot that moved in between (a
+ * reshard, a failover) rejected the whole batch with "All keys in the pipeline should belong
+ * to the same slots allocation group"; and a MOVED inside a batch holding a write reached
+ * the caller instead of being followed. The scripts never used it (see scripts.ts).
+ */
+function connectCluster({ cluster, options = {} }: ClusterAddress, overrides: RedisOptions): Cluster {
+  const nodes = cluster.map((node, i) => parseClusterNode(node, `redis.cluster[${i}]`));
+  if (nodes.length === 0) throw new OptionError('redis.cluster', 'Expected `redis.cluster` to name at least one HOST:PORT');
+  return new Cluster(nodes, {
+    enableAutoPipelining: false,
+    maxRedirections: 32,
+    retryDelayOnFailover: 200,
+    retryDelayOnClusterDown: 200,
+    retryDelayOnTryAgain: 100,
+    slotsRefreshInterval: 5000,
+    clusterRetryStrategy: (times) => Math.min(100 * 2 ** Math.min(times, 5), 2000),
+    ...options,
+    redisOptions: { maxRetriesPerRequest: null, ...options.redisOptions, ...overrides },
+  });
+}
+
+/**
+ * One cluster node as `HOST:PORT` (IPv6 as `[::1]:7000`). Throws OptionError naming `field`.
+ *
+ * @example
+ * parseClusterNode('10.0.0.1:7000', '--redis-cluster') // { host: '10.0.0.1', port: 7000 }
+ */
+export function parseClusterNode(text: string, field: string): { host: string; port: number } {
+  const match = typeof text === 'string' ? /^(?:\[([^\]]+)\]|([^:\s\[\]]+)):(\d{1,5})$/.exec(text.trim()) : null;
+  const port = match ? Number(match[3]) : NaN;
+  if (!match || port < 1 || port > 65535) {
+    throw new OptionError(field, `Expected \`${field}\` to be HOST:PORT with a port from 1 to 65535, got ${JSON.stringify(text)}`);
+  }
+  return { host: match[1] ?? match[2]!, port };
+}
+
+/**
+ * A comma-separated list of cluster nodes (the --redis-cluster flag, REDIS_CLUSTER_NODES).
+ *
+ * @example
+ * parseClusterNodes('10.0.0.1:7000,10.0.0.2:7000', '--redis-cluster') // ['10.0.0.1:7000', '10.0.0.2:7000']
+ */
+export function parseClusterNodes(text: string, field: string): string[] {
+  const nodes = text.split(',').map((node) => node.trim()).filter((node) => node.length > 0);
+  if (nodes.length === 0) throw new OptionError(field, `Expected \`${field}\` to be HOST:PORT[,HOST:PORT...], got ${JSON.stringify(text)}`);
+  for (const node of nodes) parseClusterNode(node, field);
+  return nodes;
 }
 
 /**
@@ -88,7 +172,7 @@ function isClient(input: unknown): input is Redis {
  * warning text, or null when the policy is safe. When neither answers (NOPERM, or a managed
  * service that renames both), the warning says the policy could not be checked.
  */
-export async function checkEvictionPolicy(client: Redis): Promise<string | null> {
+export async function checkEvictionPolicy(client: RedisClient): Promise<string | null> {
   let policy: string | undefined;
   let refusal: string | undefined;
   // Only a reply from Redis says the check is refused; a lost connection says nothing.

@@ -3,9 +3,10 @@
  * for a dashboard that polls every second. Both read in bounded chunks, so a large page
  * never sends thousands of commands in one burst or holds their replies all at once.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './connection.js';
 import { decodeTask, readRecord } from './decode.js';
 import type { QueueKeys } from './keys.js';
+import { shardOf } from './shards.js';
 import type { Lane, TaskErrorInfo, TaskInfo } from './types.js';
 
 /** Records read per round trip. */
@@ -41,10 +42,27 @@ export interface DeadLetterPage {
  * state since the ranking was read is skipped.
  *
  * @example
- * await readDeadLetters(redis, keys, { limit: 1000, offset: 0 }) // 10 round trips of 100 HGETALLs
+ * await readDeadLetters(redis, queue.shardKeys, { limit: 1000, offset: 0 }) // 10 round trips of 100 HGETALLs
  */
-export async function readDeadLetters(redis: Redis, keys: QueueKeys, { limit, offset }: { limit: number; offset: number }): Promise<TaskInfo[]> {
-  return (await readDeadLetterPage(redis, keys, { limit, offset, maxBytes: Infinity })).tasks;
+export async function readDeadLetters(redis: RedisClient, shards: readonly QueueKeys[], { limit, offset }: { limit: number; offset: number }): Promise<TaskInfo[]> {
+  return (await readDeadLetterPage(redis, shards, { limit, offset, maxBytes: Infinity })).tasks;
+}
+
+/**
+ * Ids of the dead letters from `offset`, most recent first, over every shard: each shard's
+ * newest `offset + limit` merged by the time they died (so a deep offset costs every shard).
+ */
+async function deadIds(redis: RedisClient, shards: readonly QueueKeys[], offset: number, limit: number): Promise<string[]> {
+  if (shards.length === 1) return redis.zrevrange(shards[0]!.dead, offset, offset + limit - 1);
+  const perShard = await Promise.all(shards.map((keys) => redis.zrevrange(keys.dead, 0, offset + limit - 1, 'WITHSCORES')));
+  const entries: Array<{ id: string; score: number }> = [];
+  for (const flat of perShard) for (let i = 0; i < flat.length; i += 2) entries.push({ id: flat[i]!, score: Number(flat[i + 1]) });
+  entries.sort((a, b) => b.score - a.score || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
+  return entries.slice(offset, offset + limit).map((entry) => entry.id);
+}
+
+function shardKeysOf(shards: readonly QueueKeys[]): (id: string) => QueueKeys {
+  return (id) => shards[shardOf(id, shards.length)]!;
 }
 
 /**
@@ -55,10 +73,11 @@ export async function readDeadLetters(redis: Redis, keys: QueueKeys, { limit, of
  * DEAD_READ_CHUNK), so a page stays close to its budget. `nextOffset` says where to go on.
  *
  * @example
- * await readDeadLetterPage(redis, keys, { limit: 1000, offset: 0, maxBytes: 16 * 2 ** 20 })
+ * await readDeadLetterPage(redis, queue.shardKeys, { limit: 1000, offset: 0, maxBytes: 16 * 2 ** 20 })
  */
-export async function readDeadLetterPage(redis: Redis, keys: QueueKeys, { limit, offset, maxBytes }: { limit: number; offset: number; maxBytes: number }): Promise<DeadLetterPage> {
-  const ids = await redis.zrevrange(keys.dead, offset, offset + limit - 1);
+export async function readDeadLetterPage(redis: RedisClient, shards: readonly QueueKeys[], { limit, offset, maxBytes }: { limit: number; offset: number; maxBytes: number }): Promise<DeadLetterPage> {
+  const ids = await deadIds(redis, shards, offset, limit);
+  const keysOf = shardKeysOf(shards);
   const tasks: TaskInfo[] = [];
   let bytes = 0;
   let read = 0;
@@ -67,7 +86,7 @@ export async function readDeadLetterPage(redis: Redis, keys: QueueKeys, { limit,
     const first = maxBytes === Infinity ? DEAD_READ_CHUNK : FIRST_CHUNK;
     const size = Math.max(1, Math.min(DEAD_READ_CHUNK, read === 0 ? first : Math.floor((maxBytes - bytes) / perRecord)));
     const chunk = ids.slice(read, read + size);
-    const hashes = await Promise.all(chunk.map((id) => readRecord(redis, keys, id)));
+    const hashes = await Promise.all(chunk.map((id) => readRecord(redis, keysOf(id), id)));
     chunk.forEach((id, i) => {
       const hash = hashes[i]!;
       for (const value of Object.values(hash)) bytes += value.length;
@@ -85,14 +104,15 @@ export async function readDeadLetterPage(redis: Redis, keys: QueueKeys, { limit,
  * HGETALL, so neither a payload nor a result (up to 1 MiB each) is read or sent.
  *
  * @example
- * await readDeadSummaries(redis, keys, 50) // [{ id, type, lane, priority, attempts, maxAttempts, error, finishedAt }, …]
+ * await readDeadSummaries(redis, queue.shardKeys, 50) // [{ id, type, lane, priority, attempts, maxAttempts, error, finishedAt }, …]
  */
-export async function readDeadSummaries(redis: Redis, keys: QueueKeys, limit: number): Promise<DeadLetterSummary[]> {
-  const ids = await redis.zrevrange(keys.dead, 0, limit - 1);
+export async function readDeadSummaries(redis: RedisClient, shards: readonly QueueKeys[], limit: number): Promise<DeadLetterSummary[]> {
+  const ids = await deadIds(redis, shards, 0, limit);
+  const keysOf = shardKeysOf(shards);
   const out: DeadLetterSummary[] = [];
   for (let start = 0; start < ids.length; start += DEAD_READ_CHUNK) {
     const chunk = ids.slice(start, start + DEAD_READ_CHUNK);
-    const rows = await Promise.all(chunk.map((id) => redis.hmget(keys.task(id), ...SUMMARY_FIELDS)));
+    const rows = await Promise.all(chunk.map((id) => redis.hmget(keysOf(id).task(id), ...SUMMARY_FIELDS)));
     chunk.forEach((id, i) => {
       const summary = decodeSummary(id, rows[i]!);
       if (summary) out.push(summary);

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './connection.js';
 import type { QueueKeys } from './keys.js';
 import type { Lane, Lease, TaskErrorInfo, TaskInfo, TaskState } from './types.js';
 
@@ -103,7 +103,7 @@ function parseJson(text: string): unknown {
  * @example
  * decodeTask(id, await readRecord(redis, keys, id))
  */
-export async function readRecord(redis: Redis, keys: QueueKeys, id: string): Promise<Record<string, string>> {
+export async function readRecord(redis: RedisClient, keys: QueueKeys, id: string): Promise<Record<string, string>> {
   const hash = await redis.hgetall(keys.task(id));
   if (hash.pk === undefined && hash.rk === undefined) return hash;
   const [payload, result] = await redis.mget(keys.payload(id), keys.result(id));

@@ -49,6 +49,10 @@ export const ErrorCode = {
   OutcomeUnknown: 'TASKLANE_ERR_OUTCOME_UNKNOWN',
   // The queue's keys are stored in a key layout this version does not read (src/infra/layout.ts).
   Layout: 'TASKLANE_ERR_LAYOUT',
+  // A sharded queue opened with another shard count than the one its tasks are stored under.
+  ShardCount: 'TASKLANE_ERR_SHARD_COUNT',
+  // durability 'replicated': no replica acknowledged a write within the timeout.
+  NotReplicated: 'TASKLANE_ERR_NOT_REPLICATED',
   Internal: 'TASKLANE_ERR_INTERNAL',
 } as const;
 
@@ -137,6 +141,45 @@ export class LayoutError extends TasklaneError {
     this.queue = queue;
     this.found = found;
     this.expected = expected;
+  }
+}
+
+/**
+ * The queue is stored under another shard count than this TaskQueue's `shards`. Ids map to
+ * shards by count, so reading them with another count would miss tasks and break dedup:
+ * nothing was read or written.
+ *
+ * @example
+ * catch (err) { if (err instanceof ShardCountError) console.error(err.found, err.expected); }
+ */
+export class ShardCountError extends TasklaneError {
+  readonly queue: string;
+  /** The shard count the queue is stored with. */
+  readonly found: number;
+  /** The shard count this TaskQueue was given. */
+  readonly expected: number;
+
+  constructor({ queue, found, expected }: { queue: string; found: number; expected: number }) {
+    super(ErrorCode.ShardCount, `queue \`${queue}\` is stored in ${found} shard(s); this TaskQueue was opened with \`shards\` ${expected}. Nothing was read or written: give every process of the queue \`shards: ${found}\` (--shards ${found}, TASKLANE_SHARDS). A queue's shard count is fixed once it has stored a task, since ids (and their dedup markers) are found by it: for another count, use a new queue name`);
+    this.name = 'ShardCountError';
+    this.queue = queue;
+    this.found = found;
+    this.expected = expected;
+  }
+}
+
+/**
+ * durability 'replicated': the write ran on the master, but no replica acknowledged it within
+ * the timeout, so a failover could still lose it. The write is not undone: retrying it is
+ * safe (enqueue dedups by id; a completion with a stale fence is refused).
+ */
+export class NotReplicatedError extends TasklaneError {
+  readonly script: string;
+
+  constructor(script: string, timeoutMs: number) {
+    super(ErrorCode.NotReplicated, `\`${script}\` ran on the master, but no replica acknowledged it within ${timeoutMs} ms (durability 'replicated'); a failover now could lose it. Is a replica attached and in sync?`);
+    this.name = 'NotReplicatedError';
+    this.script = script;
   }
 }
 

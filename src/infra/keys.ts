@@ -2,28 +2,37 @@ import { OptionError } from './errors.js';
 import { LANES, type Lane } from './types.js';
 
 /**
- * Builds every Redis key of one queue. All of them share the hash tag `{name}`,
- * so a queue lives in one Redis Cluster slot and every script can touch them together.
+ * Builds every Redis key of one queue, or of one shard of a sharded queue. All keys of a
+ * shard share one hash tag, so a shard lives in one Redis Cluster slot and every script can
+ * touch its keys together: `{name}` for shard 0 (the whole queue when it has one shard, so
+ * that layout is unchanged), `{name~i}` for shard i. Queue-wide keys (layout stamp, API
+ * guards) live in shard 0.
  *
  * @example
- * const keys = new QueueKeys('emails');
- * keys.waiting('short') // 'tl:{emails}:wait:short'
+ * new QueueKeys('emails').waiting('short')    // 'tl:{emails}:wait:short'
+ * new QueueKeys('emails', 'tl', 3).delayed    // 'tl:{emails~3}:delayed'
  */
 export class QueueKeys {
   readonly name: string;
+  /** Which shard of the queue these keys are (0 for an unsharded queue). */
+  readonly shard: number;
   /** Prefix of per-task keys, handed to scripts that derive `t:<id>` and `d:<id>`. */
   readonly prefix: string;
 
-  constructor(name: string, namespace = 'tl') {
+  constructor(name: string, namespace = 'tl', shard = 0) {
     QueueKeys.check(name);
     this.name = name;
-    this.prefix = `${namespace}:{${name}}:`;
+    this.shard = shard;
+    this.prefix = shard === 0 ? `${namespace}:{${name}}:` : `${namespace}:{${name}~${shard}}:`;
   }
 
-  /** Throws unless `name` can be a queue name. */
+  /**
+   * Throws unless `name` can be a queue name. A name ending in `~` and digits is refused: it
+   * would share its hash tag, and so its keys, with a shard of another queue.
+   */
   static check(name: unknown): asserts name is string {
-    if (typeof name !== 'string' || name.length === 0 || name.length > 128 || /[{}\s]/.test(name)) {
-      throw new OptionError('name', `Expected \`name\` to be 1 to 128 characters without braces or spaces, got ${JSON.stringify(name)}`);
+    if (typeof name !== 'string' || name.length === 0 || name.length > 128 || /[{}\s]/.test(name) || /~\d+$/.test(name)) {
+      throw new OptionError('name', `Expected \`name\` to be 1 to 128 characters without braces or spaces, not ending in \`~\` and digits (shards use that), got ${JSON.stringify(name)}`);
     }
   }
 

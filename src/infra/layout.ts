@@ -1,4 +1,4 @@
-import { LayoutError, UnexpectedReplyError } from './errors.js';
+import { LayoutError, ShardCountError, UnexpectedReplyError } from './errors.js';
 import type { QueueKeys } from './keys.js';
 
 /**
@@ -14,6 +14,28 @@ import type { QueueKeys } from './keys.js';
  */
 export const KEY_LAYOUT = '2';
 
+/**
+ * The stamp of a queue in `shards` shards: the layout alone for one shard (as before sharding),
+ * `2/<shards>` for more, so that a tasklane that knows no shards refuses a sharded queue
+ * (LayoutError) instead of reading shard 0 as the whole queue.
+ *
+ * @example
+ * layoutStamp(1)  // '2'
+ * layoutStamp(12) // '2/12'
+ */
+export function layoutStamp(shards: number): string {
+  return shards === 1 ? KEY_LAYOUT : `${KEY_LAYOUT}/${shards}`;
+}
+
+/** How a TaskQueue's shard count is checked against a stamp of another count. */
+export interface ShardCheck {
+  readonly shards: number;
+  /** Whether the queue, read as `count` shards, has stored anything: a task in any state, or the keys tasks leave behind. */
+  used(count: number): Promise<boolean>;
+  /** Overwrites the stamp (the queue never stored a task under its old count). */
+  restamp(stamp: string): Promise<void>;
+}
+
 type RunScript = (name: 'layout', keys: readonly string[], argv: readonly string[]) => Promise<unknown>;
 
 /**
@@ -23,10 +45,12 @@ type RunScript = (name: 'layout', keys: readonly string[], argv: readonly string
  * @example
  * await checkLayout(run, new QueueKeys('emails')); // 'new', 'adopted' or 'stamped'
  */
-export async function checkLayout(run: RunScript, keys: QueueKeys): Promise<'new' | 'adopted' | 'stamped'> {
+export async function checkLayout(run: RunScript, keys: QueueKeys, shards?: ShardCheck): Promise<'new' | 'adopted' | 'stamped' | 'resharded'> {
+  const count = shards?.shards ?? 1;
+  const expected = layoutStamp(count);
   let reply: unknown;
   try {
-    reply = await run('layout', [keys.layout, ...keys.stored], [KEY_LAYOUT]);
+    reply = await run('layout', [keys.layout, ...keys.stored], [expected]);
   } catch (err) {
     // GET of a hash, a set...: not a stamp any tasklane wrote, and not one to read past.
     if (err instanceof Error && /WRONGTYPE/.test(err.message)) throw layoutError(keys, '(not a string)');
@@ -34,9 +58,28 @@ export async function checkLayout(run: RunScript, keys: QueueKeys): Promise<'new
   }
   if (!Array.isArray(reply) || reply.length !== 2) throw new UnexpectedReplyError('layout', reply);
   const [how, found] = reply.map(String) as [string, string];
-  if (found !== KEY_LAYOUT) throw layoutError(keys, found);
   if (how !== 'new' && how !== 'adopted' && how !== 'stamped') throw new UnexpectedReplyError('layout', reply);
-  return how;
+  // Keys without a stamp were written by a tasklane without shards: one shard. The adoption
+  // stamped the new count, so the refusal puts the one-shard stamp back.
+  if (how === 'adopted' && count !== 1) return reshard(keys, shards!, 1, KEY_LAYOUT);
+  if (found === expected) return how;
+  const stored = /^(\d{1,6})(?:\/(\d{1,6}))?$/.exec(found);
+  if (!stored || stored[1] !== KEY_LAYOUT || !shards) throw layoutError(keys, found);
+  return reshard(keys, shards, Number(stored[2] ?? 1), null);
+}
+
+/**
+ * A queue stamped with another shard count may take the new count only while it has never
+ * stored a task: ids map to shards by count, and so do the dedup markers of finished ids, so
+ * a drained queue would still accept, in the wrong shard, ids it must refuse.
+ */
+async function reshard(keys: QueueKeys, shards: ShardCheck, found: number, undo: string | null): Promise<'resharded'> {
+  if (await shards.used(found)) {
+    if (undo !== null) await shards.restamp(undo);
+    throw new ShardCountError({ queue: keys.name, found, expected: shards.shards });
+  }
+  await shards.restamp(layoutStamp(shards.shards));
+  return 'resharded';
 }
 
 function layoutError(keys: QueueKeys, found: string): LayoutError {

@@ -57,7 +57,7 @@ export interface ListPlan {
 
 const CURSOR_VERSION = 1;
 const MAX_CURSOR_LENGTH = 2048;
-const ROW_FIELDS = 17;
+const ROW_FIELDS = 19;
 
 /**
  * Checks the options and builds the script call. Waiting walks the lane's set by claim order
@@ -103,12 +103,34 @@ export function planList(keys: QueueKeys, options: ListOptions): ListPlan {
  * const page = readPage(reply, { state: 'waiting' });
  */
 export function readPage(reply: unknown, options: ListOptions): TaskPage {
+  const { more, last, rows } = readRows(reply);
+  const nextCursor = more ? encodeCursor(options.state, options.lane ?? '', last[0], last[1]) : null;
+  return { tasks: rows.map((row) => row.task), nextCursor };
+}
+
+/** One row of a listTasks reply with the index entry it came from. */
+export interface ListRow {
+  task: TaskSummary;
+  score: string;
+  member: string;
+}
+
+/** A listTasks reply: whether entries remain after the last one looked at (`last`: score, member), and its rows. */
+export function readRows(reply: unknown): { more: boolean; last: [string, string]; rows: ListRow[] } {
   if (!Array.isArray(reply) || reply.length < 3 || (reply.length - 3) % ROW_FIELDS !== 0) throw new UnexpectedReplyError('listTasks', reply);
-  const tasks: TaskSummary[] = [];
-  for (let i = 3; i < reply.length; i += ROW_FIELDS) tasks.push(summary(reply.slice(i, i + ROW_FIELDS).map(String)));
-  const more = Number(reply[0]) === 1;
-  const nextCursor = more ? encodeCursor(options.state, options.lane ?? '', String(reply[1]), String(reply[2])) : null;
-  return { tasks, nextCursor };
+  const rows: ListRow[] = [];
+  for (let i = 3; i < reply.length; i += ROW_FIELDS) {
+    const fields = reply.slice(i, i + ROW_FIELDS).map(String);
+    rows.push({ task: summary(fields), score: fields[17]!, member: fields[18]! });
+  }
+  return { more: Number(reply[0]) === 1, last: [String(reply[1]), String(reply[2])], rows };
+}
+
+/** The cursor's part of a planned call's argv (its last two entries): the entry to continue after. */
+export function withCursor(plan: ListPlan, after: readonly [string, string] | null): ListPlan {
+  const argv = plan.argv.slice(0, -2);
+  argv.push(after?.[0] ?? '', after?.[1] ?? '');
+  return { keys: plan.keys, argv };
 }
 
 function summary(f: string[]): TaskSummary {

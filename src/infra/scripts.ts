@@ -1,4 +1,5 @@
-import type { Redis } from 'ioredis';
+import { isCluster, type RedisClient } from './connection.js';
+import { NotReplicatedError } from './errors.js';
 import { assembleScript, type ScriptTarget } from './lua-sources.js';
 
 type Arg = string | number;
@@ -63,6 +64,8 @@ export function scriptSource(name: ScriptName, target: ScriptTarget = 'server'):
 }
 
 type ScriptCommand = (...args: Arg[]) => Promise<unknown>;
+/** Runs one of the scripts: its KEYS, then its ARGV. */
+export type RunScript = (name: ScriptName, keys: readonly Arg[], argv: readonly Arg[]) => Promise<unknown>;
 const DEFINED = Symbol.for('tasklane.scriptsDefined');
 
 /**
@@ -72,8 +75,8 @@ const DEFINED = Symbol.for('tasklane.scriptsDefined');
  * const run = defineScripts(redis);
  * await run('stats', keys, argv);
  */
-export function defineScripts(client: Redis): (name: ScriptName, keys: readonly Arg[], argv: readonly Arg[]) => Promise<unknown> {
-  const marked = client as Redis & { [DEFINED]?: boolean };
+export function defineScripts(client: RedisClient): RunScript {
+  const marked = client as RedisClient & { [DEFINED]?: boolean };
   const mock = isInProcessMock(client);
   if (!marked[DEFINED]) {
     for (const name of Object.keys(SCRIPTS) as ScriptName[]) {
@@ -91,6 +94,62 @@ export function defineScripts(client: Redis): (name: ScriptName, keys: readonly 
 }
 
 /**
+ * Like {@link defineScripts}' caller, for durability 'replicated': each script goes out in one
+ * pipeline with `WAIT 1 <timeoutMs>` behind it, so both use the connection that wrote (on a
+ * cluster, the one to the master of the script's slot), and WAIT counts the replicas that have
+ * everything that connection wrote. None in time: NotReplicatedError, though the write stands.
+ * Scripts in `readOnly` are sent as they are.
+ *
+ * @example
+ * const run = defineReplicatedScripts(redis, 1000, new Set(['listTasks']));
+ */
+export function defineReplicatedScripts(client: RedisClient, timeoutMs: number, readOnly: ReadonlySet<ScriptName>): RunScript {
+  const run = defineScripts(client);
+  return async (name, keys, argv) => {
+    if (readOnly.has(name)) return run(name, keys, argv);
+    if (keys.length !== SCRIPTS[name]) throw new Error(`script ${name} takes ${SCRIPTS[name]} keys, got ${keys.length}`);
+    let results: [Error | null, unknown][];
+    for (let redirections = 0; ; redirections += 1) {
+      const pipeline = client.pipeline();
+      (pipeline as unknown as Record<string, (...args: Arg[]) => unknown>)[commandName(name)]!(...keys, ...argv, '');
+      pipeline.wait(1, timeoutMs);
+      results = (await pipeline.exec()) ?? [];
+      const redirected = clusterRedirect(client, results[0]?.[0], redirections);
+      if (!redirected || redirections >= MAX_REDIRECTIONS) break;
+      await redirected;
+    }
+    const [scriptError, reply] = results[0] ?? [new Error(`no reply to ${name}`), null];
+    if (scriptError) throw scriptError;
+    const [waitError, replicas] = results[1] ?? [new Error('no reply to WAIT'), null];
+    if (waitError) throw waitError;
+    if (Number(replicas) < 1) throw new NotReplicatedError(name, timeoutMs);
+    return reply;
+  };
+}
+
+/** Times a replicated script is sent again after a cluster redirection (see clusterRedirect). */
+const MAX_REDIRECTIONS = 32;
+/** Pause before resending after ASK, TRYAGAIN or CLUSTERDOWN: a slot moving, or a failover. */
+const REDIRECT_DELAY_MS = 100;
+
+/**
+ * When a replicated script's reply is a cluster redirection (the script did not run): a
+ * promise that settles once it is worth sending again. MOVED refreshes the slot map first,
+ * and waits too when it comes again (nodes that still name a dead master). ioredis follows
+ * redirections of a pipeline only when every command that succeeded is read-only, and WAIT
+ * (which runs on whichever node got the pipeline) is not, so a MOVED during a failover or a
+ * reshard would otherwise reach the caller. Null for anything else.
+ */
+function clusterRedirect(client: RedisClient, error: Error | null | undefined, redirections: number): Promise<void> | null {
+  if (!error || !isCluster(client)) return null;
+  const kind = /^(MOVED|ASK|TRYAGAIN|CLUSTERDOWN) /.exec(error.message)?.[1];
+  if (!kind) return null;
+  const pause = () => new Promise<void>((resolve) => setTimeout(resolve, REDIRECT_DELAY_MS));
+  if (kind !== 'MOVED') return pause();
+  return new Promise<void>((resolve) => client.refreshSlotsCache(() => resolve())).then(() => (redirections > 0 ? pause() : undefined));
+}
+
+/**
  * Keeps tasklane's scripts out of ioredis's auto-pipelining, on any client (also a borrowed
  * one that enables it). An auto-pipeline is held until the one before it on the client has
  * been answered in full, so an enqueue or a claim issued meanwhile waited a whole extra
@@ -99,7 +158,7 @@ export function defineScripts(client: Redis): (name: ScriptName, keys: readonly 
  * the connection with everything else, and Redis answers in order. Batching is the
  * scripts' own business (enqueueMany, claim's `max`, completeMany).
  */
-function sendScriptsAtOnce(client: Redis): void {
+function sendScriptsAtOnce(client: RedisClient): void {
   const options = client.options as { autoPipeliningIgnoredCommands?: string[] } | undefined;
   if (!options) return;
   const ours = (Object.keys(SCRIPTS) as ScriptName[]).map(commandName);
@@ -111,7 +170,7 @@ function sendScriptsAtOnce(client: Redis): void {
  * ioredis-mock runs in this process: its TIME command is too coarse for leases, and its Lua
  * (fengari) needs the workarounds of includes/base.mock.lua.
  */
-function isInProcessMock(client: Redis): boolean {
+function isInProcessMock(client: RedisClient): boolean {
   return /RedisMock/.test(client.constructor?.name ?? '');
 }
 

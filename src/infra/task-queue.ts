@@ -1,62 +1,33 @@
-import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'eventemitter3';
-import type { Redis } from 'ioredis';
-import type { ConnectionOptions } from 'node:tls';
-import { backoffDelay, type BackoffOptions } from './backoff.js';
-import { checkEvictionPolicy, resolveRedis, type RedisInput } from './connection.js';
+import { backoffDelay } from './backoff.js';
+import { Claims } from './claims.js';
+import { checkEvictionPolicy, isCluster, resolveRedis, type RedisClient } from './connection.js';
 import { readDeadLetterPage, readDeadLetters, readDeadSummaries, type DeadLetterPage, type DeadLetterSummary } from './dead-letters.js';
-import { decodeLeases, decodeTask, errorInfo, readRecord } from './decode.js';
-import { ClosedError, IdInUseError, LayoutError, OptionError, UnexpectedReplyError, ValidationError, toError } from './errors.js';
-import { QueueKeys } from './keys.js';
-import { checkLayout } from './layout.js';
+import { decodeTask, errorInfo, readRecord } from './decode.js';
+import { ClosedError, IdInUseError, LayoutError, ShardCountError, UnexpectedReplyError, ValidationError, toError } from './errors.js';
+import type { QueueKeys } from './keys.js';
+import { checkLayout, type ShardCheck } from './layout.js';
+import { listShards } from './list-shards.js';
 import { planList, readPage, type ListOptions, type TaskPage } from './list-tasks.js';
-import { completedRetention, STORAGE_DEFAULTS, type CompletedRetention } from './retention.js';
+import { parkDelay, queueSettings, retryDelay, type QueueSettings, type TaskQueueOptions } from './queue-options.js';
+import { expectArray, replayId, ShardStore } from './shard-store.js';
+import { groupByShard, shardKeys } from './shards.js';
+import { purgeAllDead, reap, releaseOwner, requeueExpired, retryAllDead } from './sweeps.js';
 import { mergeTls } from './tls.js';
-import { defineScripts, type ScriptName } from './scripts.js';
+import { defineReplicatedScripts, defineScripts, type RunScript, type ScriptName } from './scripts.js';
 import { LANES, type ClaimBatch, type ClaimOptions, type EnqueueResult, type FailOptions, type FailOutcome, type IdRefusal, type Lane, type Lease, type QueueStats, type ReleaseOptions, type TaskInfo, type TaskInput, type ThrottleOptions } from './types.js';
 import { checkId, checkInt, checkLane, normalizeInput, normalizeInputs, serializePayload, type NormalizedTask } from './validate.js';
 import { WakeSignal } from './wake.js';
 
-const HOUR = 3_600_000;
-const MAX_RETRY_DELAY_MS = 365 * 24 * HOUR;
+export { DURABILITIES, MAX_SHARDS, type Durability, type TaskQueueOptions } from './queue-options.js';
 
-export interface TaskQueueOptions {
-  /** URL, ioredis options or client. Default: REDIS_URL, else redis://127.0.0.1:6379. */
-  redis?: RedisInput;
-  /**
-   * TLS settings over those of `redis`, e.g. `{ ca: readFileSync('ca.pem') }` for a Redis whose
-   * certificate a private CA signed. A rediss:// URL alone trusts Node's default CA store.
-   * Ignored when `redis` is a client.
-   */
-  tls?: ConnectionOptions;
-  /** Queue name; all its keys share the hash tag `{name}`. Default `default`. */
-  name?: string;
-  /** First part of every key. Default `tl`. */
-  namespace?: string;
-  /** How long a finished id is refused by enqueue. Default 24 h. */
-  dedupWindowMs?: number;
-  /** How long completed and cancelled records are kept. Default 1 h. Same as `completedRetention.ms`. */
-  completedRetentionMs?: number;
-  /**
-   * How long and how many completed records are kept: those older than `ms` (default 1 h) or
-   * beyond the newest `max` (default 500,000, under 0.5 GB at ~930 B per completed task with a
-   * 100-byte payload) are deleted, so memory stays bounded at any throughput.
-   *
-   * @example
-   * new TaskQueue({ completedRetention: { ms: 3_600_000, max: 100_000 } })
-   */
-  completedRetention?: CompletedRetention;
-  /** How long dead letters are kept. Default 7 days. */
-  deadRetentionMs?: number;
-  /** Lost leases a task may have before it is dead-lettered. Default 5. */
-  maxStalls?: number;
-  /** Largest payload (and result) as JSON. Default 1 MiB. */
-  maxPayloadBytes?: number;
-  /** Extra lease time over a task's own timeout. Default 5 s. */
-  leaseMarginMs?: number;
-  /** Default delays of durable retries. */
-  backoff?: BackoffOptions;
-}
+const HOUR = 3_600_000;
+/**
+ * Scripts whose writes a failover may lose harmlessly, or that write nothing: durability
+ * 'replicated' sends them without WAIT, so reads and reaping (stats and reap delete records past
+ * their retention, which the next call deletes again) go on while a master has no replica.
+ */
+const UNREPLICATED_SCRIPTS: ReadonlySet<ScriptName> = new Set(['refusal', 'listTasks', 'layout', 'stats', 'reap']);
 
 /** Events of a TaskQueue. */
 export interface TaskQueueEvents {
@@ -69,10 +40,6 @@ export interface TaskQueueEvents {
 
 /** Tasks per script call in enqueueMany, so one call never blocks Redis for long. */
 const ENQUEUE_CHUNK = 500;
-/** Entries per script call in the sweeps (retryAllDead, purgeAllDead, releaseOwner, reap), for the same reason. */
-const CHUNK = 500;
-/** Times a hot script call that ioredis aborted is sent again (see #resend). */
-const ABORT_RESENDS = 5;
 
 /**
  * A priority task queue on Redis with two lanes, leases with fencing tokens,
@@ -86,46 +53,73 @@ const ABORT_RESENDS = 5;
  */
 export class TaskQueue extends EventEmitter<TaskQueueEvents> {
   readonly name: string;
+  /**
+   * The keys of shard 0: those of the whole queue when it has one shard. A sharded queue keeps
+   * its queue-wide keys (layout stamp, API guards) here; its tasks are in {@link shardKeys}.
+   */
   readonly keys: QueueKeys;
-  readonly redis: Redis;
+  /** The keys of every shard, shard 0 first (one entry for an unsharded queue). */
+  readonly shardKeys: readonly QueueKeys[];
+  readonly redis: RedisClient;
   readonly #owned: boolean;
-  /** Runs a script once the layout is checked; every operation goes through it or awaits checkLayout. */
-  readonly #run: (name: ScriptName, keys: readonly (string | number)[], argv: readonly (string | number)[]) => Promise<unknown>;
-  readonly #runLayout: (name: 'layout', keys: readonly string[], argv: readonly string[]) => Promise<unknown>;
+  /** Runs scripts on shards once the layout is checked; every operation goes through it or awaits checkLayout. */
+  readonly #store: ShardStore;
+  readonly #runLayout: RunScript;
+  readonly #claims: Claims;
   readonly #wake: WakeSignal;
-  readonly #opts: Required<Omit<TaskQueueOptions, 'redis' | 'tls' | 'name' | 'namespace' | 'backoff' | 'completedRetention'>> & { backoff: BackoffOptions; completedMax: number };
+  readonly #opts: QueueSettings;
+  readonly #namespace: string;
   #layout: Promise<void> | undefined;
+  #listening: Promise<void> | undefined;
   #closed = false;
 
   constructor(options: TaskQueueOptions = {}) {
     super();
+    this.#opts = queueSettings(options);
     this.name = options.name ?? 'default';
-    this.keys = new QueueKeys(this.name, options.namespace ?? 'tl');
-    const retention = completedRetention(options);
-    this.#opts = {
-      dedupWindowMs: option(options, 'dedupWindowMs', STORAGE_DEFAULTS.dedupWindowMs, 0),
-      completedRetentionMs: retention.ms,
-      completedMax: retention.max,
-      deadRetentionMs: option(options, 'deadRetentionMs', STORAGE_DEFAULTS.deadRetentionMs, 1),
-      maxStalls: option(options, 'maxStalls', STORAGE_DEFAULTS.maxStalls, 0),
-      maxPayloadBytes: option(options, 'maxPayloadBytes', 1 << 20, 1),
-      leaseMarginMs: option(options, 'leaseMarginMs', 5000, 0),
-      backoff: options.backoff ?? {},
-    };
+    this.#namespace = options.namespace ?? 'tl';
+    this.shardKeys = shardKeys(this.name, this.#namespace, this.#opts.shards);
+    this.keys = this.shardKeys[0]!;
     const tls = mergeTls(options.redis, options.tls);
     const { client, owned } = resolveRedis(options.redis, tls ? { tls } : {});
     this.redis = client;
     this.#owned = owned;
-    const run = defineScripts(client);
-    this.#run = async (name, keys, argv) => {
-      await this.checkLayout();
-      return run(name, keys, argv);
-    };
+    const run = this.#opts.durability === 'replicated' ? defineReplicatedScripts(client, this.#opts.replicationTimeoutMs, UNREPLICATED_SCRIPTS) : defineScripts(client);
     this.#runLayout = run;
-    this.#wake = new WakeSignal(this.keys.wakeChannel, () => client.duplicate());
+    const cluster = isCluster(client);
+    this.#store = new ShardStore({
+      redis: client,
+      shardKeys: this.shardKeys,
+      settings: this.#opts,
+      shardChannels: cluster,
+      run: async (name, keys, argv) => {
+        await this.checkLayout();
+        return run(name, keys, argv);
+      },
+    });
+    this.#claims = new Claims(this.#store, (corrupt) => this.#deadLetterCorrupt(corrupt));
+    const router = this.#claims.router;
+    // On a cluster, one subscriber per node serving a shard's slot (ioredis shardedSubscribers).
+    const makeSubscriber = () => (isCluster(client) ? client.duplicate([], { shardedSubscribers: true }) : client.duplicate());
+    this.#wake = new WakeSignal(this.shardKeys.map((keys) => keys.wakeChannel), makeSubscriber, { sharded: cluster, follow: client, onShard: router && ((shard, message) => router.wake(shard, message)) });
     void checkEvictionPolicy(client).then((warning) => {
       if (warning) this.#warn(warning);
     });
+  }
+
+  /** How many shards the queue is split into (TaskQueueOptions.shards). */
+  get shards(): number {
+    return this.shardKeys.length;
+  }
+
+  /**
+   * The keys of the shard that holds task `id` (for one shard: {@link keys}).
+   *
+   * @example
+   * queue.keysFor('order-1').task('order-1') // 'tl:{emails~7}:t:order-1' in a queue of 12 shards
+   */
+  keysFor(id: string): QueueKeys {
+    return this.#store.keysFor(id);
   }
 
   /**
@@ -134,20 +128,39 @@ export class TaskQueue extends EventEmitter<TaskQueueEvents> {
    * as is). Every operation on the queue's keys awaits it first, so calling it is optional:
    * start-up code does, to fail at once. Rejects with LayoutError (TASKLANE_ERR_LAYOUT) for a
    * queue of another layout, and so does every operation after; another failure (Redis
-   * unreachable) is not remembered, and the next operation checks again.
+   * unreachable) is not remembered, and the next operation checks again. The stamp also holds
+   * the shard count: a queue opened with another `shards` takes the new count only while it
+   * has never stored a task, and is refused with ShardCountError (TASKLANE_ERR_SHARD_COUNT)
+   * otherwise.
    *
    * @example
    * await queue.checkLayout(); // LayoutError: queue `emails` is stored in key layout 3 …
    */
   checkLayout(): Promise<void> {
-    this.#layout ??= checkLayout(this.#runLayout, this.keys).then(
+    this.#layout ??= checkLayout(this.#runLayout, this.keys, this.#shardCheck()).then(
       () => undefined,
       (err: unknown) => {
-        if (!(err instanceof LayoutError)) this.#layout = undefined;
+        if (!(err instanceof LayoutError) && !(err instanceof ShardCountError)) this.#layout = undefined;
         throw err;
       },
     );
     return this.#layout;
+  }
+
+  /** How checkLayout reads and restamps the shard count (layout.ts ShardCheck). */
+  #shardCheck(): ShardCheck {
+    return {
+      shards: this.shardKeys.length,
+      // Any key a task leaves (its sets, the sequence counter, the enqueued counts) in any
+      // shard of the old count: those ids' shards, dedup markers included, follow that count.
+      used: async (count: number) => {
+        const found = await Promise.all(shardKeys(this.name, this.#namespace, count).map((k) => this.redis.exists(...k.stored)));
+        return found.some((n) => n > 0);
+      },
+      restamp: async (stamp: string) => {
+        await this.redis.set(this.keys.layout, stamp);
+      },
+    };
   }
 
   /** A `queue:warning` event, or a process warning when nobody listens for one. */
@@ -170,20 +183,28 @@ export class TaskQueue extends EventEmitter<TaskQueueEvents> {
 
   async #enqueueNormalized(tasks: NormalizedTask[]): Promise<EnqueueResult[]> {
     this.#assertOpen();
-    const k = this.keys;
-    const calls: Promise<unknown>[] = [];
-    for (let start = 0; start < tasks.length; start += ENQUEUE_CHUNK) {
-      const chunk = tasks.slice(start, start + ENQUEUE_CHUNK);
-      const argv: (string | number)[] = [k.prefix, k.wakeChannel, chunk.length];
-      for (const t of chunk) argv.push(t.id, t.type, t.lane, t.priority, t.payload, t.delayMs, t.maxAttempts, t.timeoutMs);
-      // A token per script call, kept on the records it creates: a resent call (its reply was
-      // lost) recognises its own tasks and answers `duplicate: false` for them again.
-      argv.push(replayId());
-      // Chunks are sent back to back on one connection: one round trip, executed in order.
-      calls.push(this.#resend('enqueue', [k.waiting('short'), k.waiting('long'), k.delayed, k.seq, k.enqueuedCounts], argv));
+    const duplicate = new Array<boolean>(tasks.length);
+    const calls: Promise<void>[] = [];
+    // Each shard's tasks in their input order, so a repeated id is one shard's business.
+    for (const [shard, group] of groupByShard(tasks, (t) => t.id, this.shardKeys.length)) {
+      const k = this.shardKeys[shard]!;
+      for (let start = 0; start < group.length; start += ENQUEUE_CHUNK) {
+        const chunk = group.slice(start, start + ENQUEUE_CHUNK);
+        const argv: (string | number)[] = [k.prefix, this.#store.channel(k), chunk.length];
+        for (const [, t] of chunk) argv.push(t.id, t.type, t.lane, t.priority, t.payload, t.delayMs, t.maxAttempts, t.timeoutMs);
+        // A token per script call, kept on the records it creates: a resent call (its reply was
+        // lost) recognises its own tasks and answers `duplicate: false` for them again.
+        argv.push(replayId());
+        // Chunks of a shard are sent back to back on one connection: one round trip, executed in order.
+        calls.push(this.#store.resend('enqueue', [k.waiting('short'), k.waiting('long'), k.delayed, k.seq, k.enqueuedCounts], argv).then((reply) => {
+          expectArray('enqueue', reply).forEach((flag, i) => {
+            duplicate[chunk[i]![0]] = Number(flag) === 1;
+          });
+        }));
+      }
     }
-    const flags = (await Promise.all(calls)).flatMap((reply) => expectArray('enqueue', reply));
-    return tasks.map((t, i) => ({ id: t.id, duplicate: Number(flags[i]) === 1 }));
+    await Promise.all(calls);
+    return tasks.map((t, i) => ({ id: t.id, duplicate: duplicate[i] === true }));
   }
 
   /** The task record, or null when unknown or expired (see `refusal` for why enqueue may still refuse the id). */
@@ -191,7 +212,7 @@ export class TaskQueue extends EventEmitter<TaskQueueEvents> {
     this.#assertOpen();
     checkId(id);
     await this.checkLayout();
-    return decodeTask(id, await readRecord(this.redis, this.keys, id));
+    return decodeTask(id, await readRecord(this.redis, this.keysFor(id), id));
   }
 
   /**
@@ -205,7 +226,8 @@ export class TaskQueue extends EventEmitter<TaskQueueEvents> {
   async refusal(id: string): Promise<IdRefusal | null> {
     this.#assertOpen();
     checkId(id);
-    const [exists, until] = expectArray('refusal', await this.#run('refusal', [this.keys.task(id), this.keys.dedup(id)], [])).map(Number) as [number, number];
+    const k = this.keysFor(id);
+    const [exists, until] = expectArray('refusal', await this.#store.run('refusal', [k.task(id), k.dedup(id)], [])).map(Number) as [number, number];
     if (exists === 1 || until === 0) return null;
     return { id, state: 'refused', refusedUntil: until < 0 ? null : until };
   }
@@ -221,7 +243,8 @@ export class TaskQueue extends EventEmitter<TaskQueueEvents> {
   async forget(id: string): Promise<boolean> {
     this.#assertOpen();
     checkId(id);
-    const reply = Number(await this.#run('forget', [this.keys.task(id), this.keys.dedup(id)], []));
+    const k = this.keysFor(id);
+    const reply = Number(await this.#store.run('forget', [k.task(id), k.dedup(id)], []));
     if (reply === -1) throw new IdInUseError(id);
     return reply === 1;
   }
@@ -249,7 +272,8 @@ export class TaskQueue extends EventEmitter<TaskQueueEvents> {
   }
 
   /**
-   * Which lanes are paused.
+   * Which lanes are paused (in a sharded queue: in any shard, as a pause that failed part way
+   * leaves it; pausing or resuming again sets every shard).
    *
    * @example
    * await queue.paused() // { short: false, long: true }
@@ -257,28 +281,50 @@ export class TaskQueue extends EventEmitter<TaskQueueEvents> {
   async paused(): Promise<Record<Lane, boolean>> {
     this.#assertOpen();
     await this.checkLayout();
-    const [short, long] = await Promise.all(LANES.map((lane) => this.redis.exists(this.keys.paused(lane))));
-    return { short: short === 1, long: long === 1 };
+    const [short, long] = await Promise.all(LANES.map(async (lane) => (await this.#store.each((k) => this.redis.exists(k.paused(lane)))).some((n) => n === 1)));
+    return { short: short!, long: long! };
   }
 
+  /** Every shard has its own pause marker, which its claims check: a pause sets them all. */
   async #setPaused(script: 'pause' | 'resume', lane: Lane | undefined): Promise<Lane[]> {
     this.#assertOpen();
     const lanes = lane === undefined ? LANES : [checkLane(lane)];
-    const k = this.keys;
-    const changed = await Promise.all(lanes.map((l) => this.#run(script, [k.paused(l)], script === 'resume' ? [k.wakeChannel, l] : [])));
-    return lanes.filter((_, i) => Number(changed[i]) === 1);
+    const changed = await Promise.all(lanes.map(async (l) => {
+      const perShard = await this.#store.each((k) => this.#store.run(script, [k.paused(l)], script === 'resume' ? [this.#store.channel(k), l] : []));
+      return perShard.some((reply) => Number(reply) === 1);
+    }));
+    return lanes.filter((_, i) => changed[i]);
   }
 
+  /** Counts of every state, summed over the shards. */
   async stats(): Promise<QueueStats> {
     this.#assertOpen();
-    const k = this.keys;
-    // Sent back to back on one connection: one round trip.
-    const [counts, paused] = await Promise.all([
-      this.#run('stats', [k.waiting('short'), k.waiting('long'), k.delayed, k.active, k.completed, k.dead], [this.#opts.completedRetentionMs, this.#opts.deadRetentionMs, k.prefix, this.#opts.completedMax]),
+    const o = this.#opts;
+    // Sent back to back on each shard's connection: one round trip.
+    const [perShard, paused] = await Promise.all([
+      this.#store.each(async (k) => expectArray('stats', await this.#store.run('stats', [k.waiting('short'), k.waiting('long'), k.delayed, k.active, k.completed, k.dead],
+        [o.completedRetentionMs, o.deadRetentionMs, k.prefix, this.#store.completedMaxPerShard()])).map(Number)),
       this.paused(),
     ]);
-    const [short, long, delayed, active, completed, dead] = expectArray('stats', counts).map(Number) as [number, number, number, number, number, number];
+    const [short, long, delayed, active, completed, dead] = perShard.reduce((sum, counts) => sum.map((n, i) => n + counts[i]!), [0, 0, 0, 0, 0, 0]) as [number, number, number, number, number, number];
     return { waiting: { short, long }, delayed, active, completed, dead, paused };
+  }
+
+  /**
+   * Tasks ever enqueued per type (duplicates not counted), summed over the shards.
+   *
+   * @example
+   * await queue.enqueuedCounts() // { http: 1200, resize: 40 }
+   */
+  async enqueuedCounts(): Promise<Record<string, number>> {
+    this.#assertOpen();
+    await this.checkLayout();
+    // No prototype: a type may be named `__proto__`.
+    const totals: Record<string, number> = Object.create(null) as Record<string, number>;
+    for (const counts of await this.#store.each((k) => this.redis.hgetall(k.enqueuedCounts))) {
+      for (const [type, count] of Object.entries(counts)) totals[type] = (totals[type] ?? 0) + Number(count);
+    }
+    return totals;
   }
 
   /**
@@ -292,9 +338,8 @@ export class TaskQueue extends EventEmitter<TaskQueueEvents> {
     this.#assertOpen();
     checkLane(lane);
     await this.checkLayout();
-    const key = this.keys.waiting(lane);
-    const counts = await Promise.all(bands.map(({ min, max }) => this.redis.zcount(key, min, max)));
-    return counts.map(Number);
+    const perShard = await this.#store.each((k) => Promise.all(bands.map(({ min, max }) => this.redis.zcount(k.waiting(lane), min, max))));
+    return bands.map((_, i) => perShard.reduce((sum, counts) => sum + Number(counts[i]), 0));
   }
 
   /**
@@ -302,7 +347,9 @@ export class TaskQueue extends EventEmitter<TaskQueueEvents> {
    * merged), delayed by due time, active by lease expiry, completed and dead most recent
    * first. Rows leave out payload and result (load those with `get`). Pass `nextCursor` back
    * as `cursor` for the next page; it is null at the end. A page may be short, even empty,
-   * with a cursor: filters look at a bounded number of index entries per call.
+   * with a cursor: filters look at a bounded number of index entries per call. A sharded
+   * queue merges its shards' pages in that order; FIFO ties of one priority are ordered within
+   * each shard, and across shards by their sequence numbers, which each shard counts alone.
    *
    * @example
    * let page = await queue.list({ state: 'waiting', lane: 'short', limit: 50 });
@@ -310,16 +357,17 @@ export class TaskQueue extends EventEmitter<TaskQueueEvents> {
    */
   async list(options: ListOptions): Promise<TaskPage> {
     this.#assertOpen();
+    if (this.shardKeys.length > 1) return listShards(this.shardKeys, options, (_, { keys, argv }) => this.#store.run('listTasks', keys, argv));
     const { keys, argv } = planList(this.keys, options);
-    return readPage(await this.#run('listTasks', keys, argv), options);
+    return readPage(await this.#store.run('listTasks', keys, argv), options);
   }
 
   /** Withdraws a waiting or delayed task. True only when it was waiting or delayed. */
   async cancel(id: string): Promise<boolean> {
     this.#assertOpen();
     checkId(id);
-    const k = this.keys;
-    const reply = await this.#run('cancel', [k.waiting('short'), k.waiting('long'), k.delayed], [k.prefix, id, this.#opts.completedRetentionMs, this.#opts.dedupWindowMs]);
+    const k = this.keysFor(id);
+    const reply = await this.#store.run('cancel', [k.waiting('short'), k.waiting('long'), k.delayed], [k.prefix, id, this.#opts.completedRetentionMs, this.#opts.dedupWindowMs]);
     return Number(reply) === 1;
   }
 
@@ -329,7 +377,7 @@ export class TaskQueue extends EventEmitter<TaskQueueEvents> {
     checkInt(limit, 'limit', 1, 10_000);
     checkInt(offset, 'offset', 0, Number.MAX_SAFE_INTEGER);
     await this.checkLayout();
-    return readDeadLetters(this.redis, this.keys, { limit, offset });
+    return readDeadLetters(this.redis, this.shardKeys, { limit, offset });
   }
 
   /**
@@ -346,7 +394,7 @@ export class TaskQueue extends EventEmitter<TaskQueueEvents> {
     checkInt(offset, 'offset', 0, Number.MAX_SAFE_INTEGER);
     checkInt(maxBytes, 'maxBytes', 1, Number.MAX_SAFE_INTEGER);
     await this.checkLayout();
-    return readDeadLetterPage(this.redis, this.keys, { limit, offset, maxBytes });
+    return readDeadLetterPage(this.redis, this.shardKeys, { limit, offset, maxBytes });
   }
 
   /**
@@ -360,22 +408,23 @@ export class TaskQueue extends EventEmitter<TaskQueueEvents> {
     this.#assertOpen();
     checkInt(limit, 'limit', 1, 1000);
     await this.checkLayout();
-    return readDeadSummaries(this.redis, this.keys, limit);
+    return readDeadSummaries(this.redis, this.shardKeys, limit);
   }
 
   /** Replays a dead letter: back to waiting with attempts reset. */
   async retryDead(id: string): Promise<boolean> {
     this.#assertOpen();
     checkId(id);
-    const k = this.keys;
-    return Number(await this.#run('retryDead', [k.dead, k.waiting('short'), k.waiting('long'), k.seq], [k.prefix, k.wakeChannel, id])) === 1;
+    const k = this.keysFor(id);
+    return Number(await this.#store.run('retryDead', [k.dead, k.waiting('short'), k.waiting('long'), k.seq], [k.prefix, this.#store.channel(k), id])) === 1;
   }
 
   /** Deletes a dead letter. Its id stays refused for the dedup window, counted from the purge. */
   async purgeDead(id: string): Promise<boolean> {
     this.#assertOpen();
     checkId(id);
-    return Number(await this.#run('purgeDead', [this.keys.dead], [this.keys.prefix, id, this.#opts.dedupWindowMs])) === 1;
+    const k = this.keysFor(id);
+    return Number(await this.#store.run('purgeDead', [k.dead], [k.prefix, id, this.#opts.dedupWindowMs])) === 1;
   }
 
   /**
@@ -387,9 +436,7 @@ export class TaskQueue extends EventEmitter<TaskQueueEvents> {
    */
   async retryAllDead(): Promise<number> {
     this.#assertOpen();
-    const k = this.keys;
-    return this.#eachChunk('retryDeadMany', ([score, id], cutoff) =>
-      this.#run('retryDeadMany', [k.dead, k.waiting('short'), k.waiting('long'), k.seq], [k.prefix, k.wakeChannel, CHUNK, score, id, cutoff]));
+    return retryAllDead(this.#store);
   }
 
   /**
@@ -401,30 +448,7 @@ export class TaskQueue extends EventEmitter<TaskQueueEvents> {
    */
   async purgeAllDead(): Promise<number> {
     this.#assertOpen();
-    const k = this.keys;
-    return this.#eachChunk('purgeDeadMany', ([score, id], cutoff) =>
-      this.#run('purgeDeadMany', [k.dead], [k.prefix, CHUNK, score, id, cutoff, this.#opts.dedupWindowMs]));
-  }
-
-  /**
-   * Runs a chunked sweep (a bulk dead-letter script, releaseOwner) until it has looked at
-   * every entry up to its cutoff. Entries it skips (corrupt, in another state, another
-   * owner's) stay in the set, so each call resumes after the (score, id) of the last entry
-   * the previous one looked at. A count of skipped entries would not do: if one of them is
-   * removed meanwhile (purged, replayed, expired, completed), the count then steps over an
-   * entry that was never looked at.
-   */
-  async #eachChunk(script: ScriptName, call: (after: readonly [string, string], cutoff: string) => Promise<unknown>): Promise<number> {
-    let done = 0;
-    let after: readonly [string, string] = ['', ''];
-    let cutoff = '';
-    for (;;) {
-      const [changed, , seen, until, lastScore, lastId] = expectArray(script, await call(after, cutoff));
-      done += Number(changed);
-      cutoff = String(until);
-      if (Number(seen) < CHUNK) return done;
-      after = [String(lastScore), String(lastId)];
-    }
+    return purgeAllDead(this.#store);
   }
 
   /** Leases up to `max` tasks of a lane. */
@@ -432,41 +456,38 @@ export class TaskQueue extends EventEmitter<TaskQueueEvents> {
     return (await this.claimBatch(lane, options)).leases;
   }
 
-  /** Like `claim`, and also says when the next delayed task is due, so an idle consumer can sleep until then. */
+  /**
+   * Like `claim`, and also says when the next delayed task is due, so an idle consumer can
+   * sleep until then. A sharded queue claims from the shard with the most urgent task it
+   * knows of (see ClaimRouter), trying others in turn while a shard has none for it.
+   */
   async claimBatch(lane: Lane, { max, leaseMs, owner }: ClaimOptions): Promise<ClaimBatch> {
     this.#assertOpen();
     checkLane(lane);
     checkInt(max, 'max', 0, 10_000);
     checkInt(leaseMs, 'leaseMs', 1, 24 * HOUR);
     if (typeof owner !== 'string' || owner.length === 0) throw new ValidationError('owner', `Expected \`owner\` to be a non-empty string`);
-    const k = this.keys;
-    const o = this.#opts;
-    // The id names the call's memo: a resent claim (its reply was lost) answers the leases
-    // the first run took instead of leaving them orphaned until they lapse.
-    const claimId = replayId();
-    const reply = expectArray('claim', await this.#resend('claim',
-      [k.waiting(lane), k.waiting('short'), k.waiting('long'), k.delayed, k.active, k.dead, k.seq, k.paused(lane), k.claimMemo(claimId)],
-      [k.prefix, k.wakeChannel, max, leaseMs, owner, o.leaseMarginMs, o.deadRetentionMs, o.dedupWindowMs, lane, claimId, o.maxStalls]));
-    const nextDue = Number(reply[0]);
-    const { leases, corrupt } = decodeLeases(reply, 3, lane, owner, leaseMs);
-    for (const lease of [...leases, ...corrupt]) {
-      if (lease.timeoutMs > 0) lease.leaseMs = Math.max(leaseMs, lease.timeoutMs + o.leaseMarginMs);
-    }
-    // The valid leases are the caller's whatever becomes of the corrupt ones: a dead-lettering
-    // that fails (Redis gone for a moment) must not turn into a rejected claim, which would
-    // strand the whole batch until its leases lapse. A corrupt lease not dead-lettered here
-    // lapses itself and is requeued, and found corrupt again by the next claim.
+    return this.#claims.claim(lane, { max, leaseMs, owner });
+  }
+
+  /**
+   * The valid leases of a claim are the caller's whatever becomes of the corrupt ones: a
+   * dead-lettering that fails (Redis gone for a moment) must not turn into a rejected claim,
+   * which would strand the whole batch until its leases lapse. A corrupt lease not
+   * dead-lettered here lapses itself and is requeued, and found corrupt again by the next claim.
+   */
+  async #deadLetterCorrupt(corrupt: Lease[]): Promise<void> {
     const failed = await Promise.allSettled(corrupt.map((lease) => this.fail(lease, new ValidationError('payload', 'stored payload is not valid JSON'), { retryable: false })));
     const notRecorded = corrupt.filter((_, i) => failed[i]!.status === 'rejected').map((l) => l.id);
     if (notRecorded.length > 0) this.#warn(`could not dead-letter corrupt task(s) ${notRecorded.join(', ')}; their leases will lapse and they will be found again`);
-    return { leases, nextDueInMs: nextDue < 0 ? null : nextDue, corrupt: Number(reply[1]) + corrupt.length, paused: Number(reply[2]) === 1 };
   }
 
   /** Extends a lease (by its original length unless `leaseMs` is given). False: the lease is lost. */
   async heartbeat(lease: Lease, leaseMs = lease.leaseMs): Promise<boolean> {
     this.#assertOpen();
     checkInt(leaseMs, 'leaseMs', 1, 24 * HOUR);
-    const reply = Number(await this.#resend('heartbeat', [this.keys.active], [this.keys.prefix, lease.id, lease.fence, leaseMs]));
+    const k = this.keysFor(lease.id);
+    const reply = Number(await this.#store.resend('heartbeat', [k.active], [k.prefix, lease.id, lease.fence, leaseMs]));
     if (reply > 0) lease.expiresAt = reply;
     return reply > 0;
   }
@@ -481,11 +502,20 @@ export class TaskQueue extends EventEmitter<TaskQueueEvents> {
   async completeMany(entries: ReadonlyArray<{ lease: Lease; result?: unknown }>): Promise<boolean[]> {
     this.#assertOpen();
     if (entries.length === 0) return [];
-    const k = this.keys;
-    const argv: (string | number)[] = [k.prefix, this.#opts.completedRetentionMs, this.#opts.dedupWindowMs, entries.length, this.#opts.completedMax];
-    for (const { lease, result } of entries) argv.push(lease.id, lease.fence, serializePayload(result, 'result', this.#opts.maxPayloadBytes));
-    const reply = expectArray('complete', await this.#resend('complete', [k.active, k.completed], argv));
-    return reply.map((flag) => Number(flag) === 1);
+    const o = this.#opts;
+    // Serialized up front, so a result too large rejects the whole call before anything is written.
+    const results = entries.map(({ result }) => serializePayload(result, 'result', o.maxPayloadBytes));
+    const ok = new Array<boolean>(entries.length);
+    await Promise.all([...groupByShard(entries, (entry) => entry.lease.id, this.shardKeys.length)].map(async ([shard, group]) => {
+      const k = this.shardKeys[shard]!;
+      const argv: (string | number)[] = [k.prefix, o.completedRetentionMs, o.dedupWindowMs, group.length, this.#store.completedMaxPerShard()];
+      for (const [i, { lease }] of group) argv.push(lease.id, lease.fence, results[i]!);
+      const reply = expectArray('complete', await this.#store.resend('complete', [k.active, k.completed], argv));
+      group.forEach(([i], r) => {
+        ok[i] = Number(reply[r]) === 1;
+      });
+    }));
+    return ok;
   }
 
   /**
@@ -495,10 +525,10 @@ export class TaskQueue extends EventEmitter<TaskQueueEvents> {
   async fail(lease: Lease, error: unknown, { retryable = true, retryInMs }: FailOptions = {}): Promise<FailOutcome> {
     this.#assertOpen();
     const delay = retryInMs === undefined ? backoffDelay(lease.attempt, this.#opts.backoff) : retryDelay(retryInMs);
-    const k = this.keys;
+    const k = this.keysFor(lease.id);
     const o = this.#opts;
-    const reply = Number(await this.#resend('fail', [k.active, k.delayed, k.dead],
-      [k.prefix, k.wakeChannel, lease.id, lease.fence, JSON.stringify(errorInfo(toError(error))), retryable ? 1 : 0, delay, o.deadRetentionMs, o.dedupWindowMs]));
+    const reply = Number(await this.#store.resend('fail', [k.active, k.delayed, k.dead],
+      [k.prefix, this.#store.channel(k), lease.id, lease.fence, JSON.stringify(errorInfo(toError(error))), retryable ? 1 : 0, delay, o.deadRetentionMs, o.dedupWindowMs]));
     if (reply === 0) return 'stale';
     if (reply === 1) return 'retrying';
     if (reply === 2) return 'dead';
@@ -524,8 +554,8 @@ export class TaskQueue extends EventEmitter<TaskQueueEvents> {
    */
   async release(lease: Lease, { delayMs = 0 }: ReleaseOptions = {}): Promise<boolean> {
     this.#assertOpen();
-    const k = this.keys;
-    return Number(await this.#resend('release', [k.active, k.waiting('short'), k.waiting('long'), k.delayed], [k.prefix, k.wakeChannel, lease.id, lease.fence, parkDelay(delayMs), 0, 0])) === 1;
+    const k = this.keysFor(lease.id);
+    return Number(await this.#store.resend('release', [k.active, k.waiting('short'), k.waiting('long'), k.delayed], [k.prefix, this.#store.channel(k), lease.id, lease.fence, parkDelay(delayMs), 0, 0])) === 1;
   }
 
   /**
@@ -541,9 +571,9 @@ export class TaskQueue extends EventEmitter<TaskQueueEvents> {
     this.#assertOpen();
     checkInt(throttles, 'throttles', 1, 1_000_000);
     checkInt(maxThrottles, 'maxThrottles', 0, 1_000_000);
-    const k = this.keys;
-    const reply = Number(await this.#resend('release', [k.active, k.waiting('short'), k.waiting('long'), k.delayed],
-      [k.prefix, k.wakeChannel, lease.id, lease.fence, Math.max(1, parkDelay(delayMs)), throttles, maxThrottles]));
+    const k = this.keysFor(lease.id);
+    const reply = Number(await this.#store.resend('release', [k.active, k.waiting('short'), k.waiting('long'), k.delayed],
+      [k.prefix, this.#store.channel(k), lease.id, lease.fence, Math.max(1, parkDelay(delayMs)), throttles, maxThrottles]));
     if (reply === 0) return 'stale';
     if (reply === 1) return 'delayed';
     if (reply === 2) return 'capped';
@@ -561,26 +591,14 @@ export class TaskQueue extends EventEmitter<TaskQueueEvents> {
   async releaseOwner(owner: string): Promise<number> {
     this.#assertOpen();
     if (typeof owner !== 'string' || owner.length === 0) throw new ValidationError('owner', 'Expected `owner` to be a non-empty string');
-    return this.#eachChunk('releaseOwner', ([score, id], cutoff) => this.#run('releaseOwner', this.#leaseKeys(),
-      [...this.#stallArgs(), owner, CHUNK, score, id, cutoff]));
+    return releaseOwner(this.#store, owner);
   }
 
-  /** Puts tasks whose lease has lapsed back to waiting (or dead after too many stalls). Returns how many moved. */
+  /** Puts tasks whose lease has lapsed back to waiting (or dead after too many stalls), up to `limit` per shard. Returns how many moved. */
   async requeueExpired(limit = 1000): Promise<number> {
     this.#assertOpen();
     checkInt(limit, 'limit', 1, 100_000);
-    const reply = expectArray('requeueExpired', await this.#run('requeueExpired', this.#leaseKeys(), [...this.#stallArgs(), limit]));
-    return Number(reply[0]) + Number(reply[1]);
-  }
-
-  #leaseKeys(): string[] {
-    const k = this.keys;
-    return [k.active, k.waiting('short'), k.waiting('long'), k.dead];
-  }
-
-  #stallArgs(): (string | number)[] {
-    const o = this.#opts;
-    return [this.keys.prefix, this.keys.wakeChannel, o.maxStalls, o.deadRetentionMs, o.dedupWindowMs];
+    return requeueExpired(this.#store, limit);
   }
 
   /**
@@ -588,7 +606,7 @@ export class TaskQueue extends EventEmitter<TaskQueueEvents> {
    * index entries past theirs, in bounded script calls until none is left. Completions and
    * dead letters do this as they go; this covers the time when they stop (the runtime's
    * reaper calls it periodically). Returns how many index entries of each were removed.
-   * `maxCalls` caps the script calls (500 entries each) of this one reap, so a periodic caller
+   * `maxCalls` caps the script calls (500 entries each) per shard of this one reap, so a periodic caller
    * with a large backlog (a lowered `max`, a long outage) takes it in slices.
    *
    * @example
@@ -596,16 +614,7 @@ export class TaskQueue extends EventEmitter<TaskQueueEvents> {
    */
   async reap({ maxCalls = Number.POSITIVE_INFINITY }: { maxCalls?: number } = {}): Promise<{ completed: number; dead: number }> {
     this.#assertOpen();
-    const k = this.keys;
-    const o = this.#opts;
-    const total = { completed: 0, dead: 0 };
-    for (let calls = 1; ; calls += 1) {
-      const [completed, dead] = expectArray('reap', await this.#run('reap', [k.completed, k.dead],
-        [k.prefix, o.completedRetentionMs, o.completedMax, o.deadRetentionMs, CHUNK])).map(Number) as [number, number];
-      total.completed += completed;
-      total.dead += dead;
-      if ((completed < CHUNK && dead < CHUNK) || calls >= maxCalls) return total;
-    }
+    return reap(this.#store, maxCalls);
   }
 
   /** Counter of wake-ups for a lane; read it before claiming and pass it to `waitForWork`. */
@@ -619,6 +628,7 @@ export class TaskQueue extends EventEmitter<TaskQueueEvents> {
    */
   async waitForWork(lane: Lane, { since = this.wakeGeneration(lane), timeoutMs = 1000, signal }: { since?: number; timeoutMs?: number; signal?: AbortSignal } = {}): Promise<boolean> {
     this.#assertOpen();
+    await this.listenForWork();
     return this.#wake.wait(lane, since, timeoutMs, signal);
   }
 
@@ -634,12 +644,15 @@ export class TaskQueue extends EventEmitter<TaskQueueEvents> {
    */
   async waitForResume(lane: Lane, { since = this.resumeGeneration(lane), timeoutMs = 1000, signal }: { since?: number; timeoutMs?: number; signal?: AbortSignal } = {}): Promise<boolean> {
     this.#assertOpen();
+    await this.listenForWork();
     return this.#wake.waitResume(lane, since, timeoutMs, signal);
   }
 
   /** Subscribes to wake-ups now rather than on the first wait. */
   listenForWork(): Promise<void> {
-    return this.#wake.start();
+    // Once wake-ups arrive, a sharded queue's claims may skip shards seen empty until one says otherwise.
+    this.#listening ??= this.#wake.start().then(() => this.#claims.router?.listening());
+    return this.#listening;
   }
 
   /** Stops the wake-up subscriber and, if this queue created its Redis client, closes it. */
@@ -650,58 +663,7 @@ export class TaskQueue extends EventEmitter<TaskQueueEvents> {
     if (this.#owned) await this.redis.quit().catch(() => this.redis.disconnect());
   }
 
-  /**
-   * Runs a hot script, sending it again when ioredis aborted it: with auto-pipelining, a
-   * connection that closes after part of a pipeline was answered rejects the rest instead of
-   * resending them, although Redis may have run them. The same arguments (claim id, enqueue
-   * token, fence) make a second run answer as the first, so the leases of a claim whose
-   * reply was lost are recovered, not orphaned until they lapse.
-   */
-  async #resend(name: ScriptName, keys: readonly (string | number)[], argv: readonly (string | number)[]): Promise<unknown> {
-    for (let attempt = 0; ; attempt += 1) {
-      try {
-        return await this.#run(name, keys, argv);
-      } catch (error) {
-        if (attempt >= ABORT_RESENDS || !(error instanceof Error) || error.name !== 'AbortError') throw error;
-      }
-    }
-  }
-
   #assertOpen(): void {
     if (this.#closed) throw new ClosedError();
   }
-}
-
-function option(options: TaskQueueOptions, name: keyof TaskQueueOptions, fallback: number, min: number): number {
-  const value = options[name];
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
-    throw new OptionError(name, `Expected \`${name}\` to be an integer from ${min} and up, got \`${String(value)}\` (${typeof value})`);
-  }
-  return value;
-}
-
-/** A retry delay from a handler (often a server's Retry-After): must be a number; capped at a year. */
-function retryDelay(ms: number): number {
-  if (typeof ms !== 'number' || Number.isNaN(ms) || ms < 0) {
-    throw new ValidationError('retryInMs', `Expected \`retryInMs\` to be a number from 0 and up, got \`${String(ms)}\` (${typeof ms})`);
-  }
-  return Math.min(Math.ceil(ms), MAX_RETRY_DELAY_MS);
-}
-
-function parkDelay(ms: number): number {
-  if (typeof ms !== 'number' || Number.isNaN(ms) || ms < 0) {
-    throw new ValidationError('delayMs', `Expected \`delayMs\` to be a number from 0 and up, got \`${String(ms)}\` (${typeof ms})`);
-  }
-  return Math.min(Math.ceil(ms), MAX_RETRY_DELAY_MS);
-}
-
-/** 72 random bits (12 characters): an id for one script call, repeated only when ioredis resends that call. */
-function replayId(): string {
-  return randomBytes(9).toString('base64url');
-}
-
-function expectArray(script: string, reply: unknown): unknown[] {
-  if (!Array.isArray(reply)) throw new UnexpectedReplyError(script, reply);
-  return reply;
 }

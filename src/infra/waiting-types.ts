@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './connection.js';
 import type { QueueKeys } from './keys.js';
 import { LANES } from './types.js';
 
@@ -14,8 +14,14 @@ const SEQ_WIDTH = 15;
  * const types = await sampleWaitingTypes(queue, 100);
  * if (types.has('http') && !apiUrl) log.warn({}, 'http tasks wait and --api-url is not set');
  */
-export async function sampleWaitingTypes(queue: { readonly redis: Redis; readonly keys: QueueKeys }, perSet = 100): Promise<Set<string>> {
-  const { redis, keys } = queue;
+export async function sampleWaitingTypes(queue: { readonly redis: RedisClient; readonly shardKeys: readonly QueueKeys[] }, perSet = 100): Promise<Set<string>> {
+  // A sharded queue: a smaller look at each shard, and each shard's reads stay in its slot.
+  const each = Math.max(1, Math.ceil(perSet / queue.shardKeys.length));
+  const found = await Promise.all(queue.shardKeys.map((keys) => sampleShard(queue.redis, keys, each)));
+  return new Set(found.flatMap((types) => [...types]));
+}
+
+async function sampleShard(redis: RedisClient, keys: QueueKeys, perSet: number): Promise<Set<string>> {
   const heads = await redis.pipeline([
     ...LANES.map((lane) => ['zrange', keys.waiting(lane), '0', String(perSet - 1)]),
     ['zrange', keys.delayed, '0', String(perSet - 1)],

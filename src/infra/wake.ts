@@ -1,12 +1,19 @@
-import type { Redis } from 'ioredis';
+import calculateSlot from 'cluster-key-slot';
+import type { Cluster } from 'ioredis';
+import type { RedisClient } from './connection.js';
 import type { Lane } from './types.js';
+
+/** A wake-up message from one shard's channel (see WakeSignal). */
+export type ShardWake = (shard: number, message: string) => void;
 
 /**
  * Tells idle consumers that work may have arrived, without polling Redis.
  *
- * Scripts PUBLISH a lane name (or `delayed`) on the queue's wake channel; one
- * subscriber connection per TaskQueue fans the message out to every waiter in
- * this process. A counter per lane closes the lost-wake-up race: a consumer
+ * Scripts PUBLISH a lane name (or `delayed`) on the wake channel of their shard; one
+ * subscriber per TaskQueue listens on every shard's channel and fans the message out
+ * to every waiter in this process. On a Redis Cluster the channels are shard channels
+ * (SPUBLISH / SSUBSCRIBE, through ioredis `shardedSubscribers`): a message stays on the
+ * nodes of its slot instead of being broadcast to the whole cluster. A counter per lane closes the lost-wake-up race: a consumer
  * reads `generation(lane)` before it claims, and `wait` returns at once if a
  * message arrived in between.
  *
@@ -19,16 +26,30 @@ import type { Lane } from './types.js';
  * default), which keeps an idle consumer at about one claim per second.
  */
 export class WakeSignal {
-  readonly #channel: string;
-  readonly #makeSubscriber: () => Redis;
-  #subscriber: Redis | undefined;
+  readonly #channels: ReadonlyMap<string, number>;
+  readonly #sharded: boolean;
+  readonly #onShard: ShardWake | undefined;
+  readonly #makeSubscriber: () => RedisClient;
+  /** The command client whose slot refreshes the subscriber follows (a cluster). */
+  readonly #follow: RedisClient | undefined;
+  #unfollow: (() => void) | undefined;
+  #subscriber: RedisClient | undefined;
   #ready: Promise<void> | undefined;
   readonly #generation: Record<Lane, number> = { short: 0, long: 0 };
   readonly #resumes: Record<Lane, number> = { short: 0, long: 0 };
   readonly #waiters = new Set<{ lane: Lane; resume: boolean; wake: () => void }>();
 
-  constructor(channel: string, makeSubscriber: () => Redis) {
-    this.#channel = channel;
+  /**
+   * @param channels the wake channel of each shard, shard 0 first
+   * @param sharded subscribe with SSUBSCRIBE (a Cluster client made by `makeSubscriber` with `shardedSubscribers`)
+   * @param onShard told of every message with the shard it came from, and of a reconnect as (-1, '')
+   * @param follow the command client: on a cluster, the subscriber refreshes its slot map when this one does
+   */
+  constructor(channels: readonly string[], makeSubscriber: () => RedisClient, { sharded = false, onShard, follow }: { sharded?: boolean; onShard?: ShardWake; follow?: RedisClient } = {}) {
+    this.#follow = follow;
+    this.#channels = new Map(channels.map((channel, shard) => [channel, shard]));
+    this.#sharded = sharded;
+    this.#onShard = onShard;
     this.#makeSubscriber = makeSubscriber;
   }
 
@@ -37,7 +58,10 @@ export class WakeSignal {
     if (this.#ready) return this.#ready;
     const subscriber = this.#makeSubscriber();
     this.#subscriber = subscriber;
-    subscriber.on('message', (_channel: string, message: string) => {
+    subscriber.on(this.#sharded ? 'smessage' : 'message', (channel: string, message: string) => {
+      const shard = this.#channels.get(channel);
+      if (shard === undefined) return;
+      this.#onShard?.(shard, message);
       if (message === 'short' || message === 'long') this.#bump(message);
       else if (message === 'resume:short' || message === 'resume:long') this.#resume(message === 'resume:short' ? 'short' : 'long');
       else this.#bumpAll(); // `delayed`: the earliest due time changed; consumers re-read it via claim
@@ -46,6 +70,7 @@ export class WakeSignal {
     let connectedBefore = false;
     subscriber.on('ready', () => {
       if (connectedBefore) {
+        this.#onShard?.(-1, '');
         this.#bumpAll();
         this.#resume('short');
         this.#resume('long');
@@ -53,8 +78,36 @@ export class WakeSignal {
       connectedBefore = true;
     });
     subscriber.on('error', () => {}); // reconnects on its own; the main client reports errors
-    this.#ready = subscriber.subscribe(this.#channel).then(() => undefined);
+    if (this.#sharded) this.#followSlots(subscriber as Cluster);
+    const channels = [...this.#channels.keys()];
+    // One SSUBSCRIBE per channel: on a cluster the channels hash to different slots.
+    this.#ready = (this.#sharded ? Promise.all(channels.map((channel) => subscriber.ssubscribe(channel))) : subscriber.subscribe(...channels)).then(() => undefined);
     return this.#ready;
+  }
+
+  /**
+   * A slot that moves (reshard, failover) takes its shard channels' subscriptions with it: the
+   * old node drops them, and ioredis subscribes again on the new one only once the subscriber's
+   * slot map is refreshed, every slotsRefreshInterval. So the subscriber refreshes whenever the
+   * command client did (it is told MOVED first), and a changed owner of any channel counts as
+   * a reconnect: messages sent meanwhile were missed.
+   */
+  #followSlots(subscriber: Cluster): void {
+    const owners = () => [...this.#channels.keys()].map((channel) => subscriber.slots[calculateSlot(channel)]?.[0] ?? '').join(',');
+    // The first refresh (the subscriber's own start) only learns where the channels are.
+    let known: string | undefined;
+    subscriber.on('refresh', () => {
+      const now = owners();
+      const moved = known !== undefined && now !== known;
+      known = now;
+      if (!moved) return;
+      this.#onShard?.(-1, '');
+      this.#bumpAll();
+    });
+    const follow = this.#follow as Cluster | undefined;
+    const refresh = () => subscriber.refreshSlotsCache();
+    follow?.on('refresh', refresh);
+    this.#unfollow = () => follow?.off('refresh', refresh);
   }
 
   generation(lane: Lane): number {
@@ -101,6 +154,7 @@ export class WakeSignal {
 
   async close(): Promise<void> {
     for (const waiter of [...this.#waiters]) waiter.wake();
+    this.#unfollow?.();
     const subscriber = this.#subscriber;
     this.#subscriber = undefined;
     if (!subscriber) return;

@@ -13,8 +13,9 @@ import { parseListen, type ListenAddress } from './http/listen.js';
 import { loadTlsFiles, type TlsMaterial } from './http/tls.js';
 import { resolveOptions, type RuntimeOptions } from './options.js';
 import { STORAGE_FLAGS } from './queue-storage.js';
+import { chooseRedis, REDIS_CLUSTER_FLAG } from './redis-address.js';
 
-type Kind = 'string' | 'count' | 'duration' | 'boolean' | 'level' | 'listen' | 'secret';
+type Kind = 'string' | 'count' | 'duration' | 'choice' | 'boolean' | 'level' | 'listen' | 'secret' | 'cluster';
 
 /** Settings of the supervisor program itself rather than of its runtime. */
 interface ProgramOptions {
@@ -42,6 +43,8 @@ export const FLAGS: Readonly<Record<string, Flag>> = {
   short: { env: 'TASKLANE_SHORT', option: 'short', kind: 'count', value: 'N', help: 'short-lane actors (deadline per task)', fallback: '4' },
   long: { env: 'TASKLANE_LONG', option: 'long', kind: 'count', value: 'N', help: 'long-lane actors (heartbeats, no deadline)', fallback: '1' },
   redis: { env: 'REDIS_URL', option: 'redis', kind: 'string', value: 'URL', help: 'Redis to use (redis:// or rediss:// for TLS; prefer the variable: a flag shows its password in `ps`)', fallback: 'redis://127.0.0.1:6379' },
+  // Read together with --redis (see chooseRedis): both set `redis`, and only one may be given.
+  'redis-cluster': { env: REDIS_CLUSTER_FLAG.env, option: 'redis', kind: 'cluster', value: REDIS_CLUSTER_FLAG.value, help: REDIS_CLUSTER_FLAG.help, fallback: 'none' },
   'redis-tls-ca': { env: 'TASKLANE_REDIS_TLS_CA', option: 'redisTlsCa', kind: 'string', value: 'PATH', help: 'PEM file of the CA that signed the Redis certificate (with rediss://)', fallback: 'Node\'s default trust store' },
   queue: { env: 'TASKLANE_QUEUE', option: 'queue', kind: 'string', value: 'NAME', help: 'queue name', fallback: 'default' },
   'api-url': { env: 'EXTERNAL_API_URL', option: 'apiUrl', kind: 'string', value: 'URL', help: 'external API endpoint; registers the `http` task type', fallback: 'none' },
@@ -61,7 +64,7 @@ export const FLAGS: Readonly<Record<string, Flag>> = {
   'api-breaker-threshold': { env: 'TASKLANE_API_BREAKER_THRESHOLD', option: 'apiBreakerThreshold', kind: 'string', value: 'RATIO', help: 'failure ratio (above 0, at most 1) of the newest calls that opens the breaker', fallback: '0.8' },
   'api-breaker-cooldown': { env: 'TASKLANE_API_BREAKER_COOLDOWN', option: 'apiBreakerCooldownMs', kind: 'duration', value: 'TIME', help: 'first cooldown of an open breaker before its one probe; doubled per failed probe up to 30s', fallback: '2s' },
   'api-max-throttles': { env: 'TASKLANE_API_MAX_THROTTLES', option: 'apiMaxThrottles', kind: 'count', value: 'N', help: '429s a task may get (uncounted) before it is dead-lettered with TASKLANE_ERR_THROTTLED (0: no cap)', fallback: '50' },
-  // Shared with every `tasklane` command (src/cli/args.ts), which reaps by them too.
+  // Shared with every `tasklane` command (src/cli/args.ts), which reaps by them too (and opens the queue with the same shards).
   ...STORAGE_FLAGS,
   'log-level': { env: 'LOG_LEVEL', option: 'logLevel', kind: 'level', value: 'LEVEL', help: LOG_LEVELS.join('|'), fallback: 'info' },
   http: { env: 'TASKLANE_HTTP', option: 'http', kind: 'listen', value: 'HOST:PORT', help: 'serve the operator HTTP API, /metrics and the dashboard on HOST:PORT, or PORT on 127.0.0.1 (0 picks a free port)', fallback: 'off' },
@@ -98,7 +101,10 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv): CliRe
 
   const options: Record<string, unknown> = {};
   const program: ProgramOptions = {};
+  const redis = chooseRedis({ redis: (values.redis as string | undefined) || undefined, cluster: (values['redis-cluster'] as string | undefined) || undefined }, env);
+  if (redis !== undefined) options.redis = redis;
   for (const [name, flag] of Object.entries(FLAGS)) {
+    if (flag.option === 'redis') continue;
     const fromFlag = values[name];
     const raw = fromFlag ?? env[flag.env];
     if (raw === undefined || raw === '') continue;

@@ -1,6 +1,6 @@
 import type { Logger } from '../actors/types.js';
 import { TaskQueue } from '../infra/task-queue.js';
-import type { ResolvedOptions } from './options.js';
+import { runtimeQueueOptions, type ResolvedOptions } from './options.js';
 import { ExpiredLeaseReaper, reapIntervalMs } from './reaper.js';
 import { watchRedis } from './redis-watch.js';
 import { closeQueue } from './shutdown.js';
@@ -23,7 +23,7 @@ export class ControlQueue {
   #lastError = 'no answer yet';
 
   constructor(options: ResolvedOptions, log: Logger, hooks: { onDown: (reason: string) => void; onUp: () => void }) {
-    this.queue = new TaskQueue({ redis: options.redis, tls: options.tls, name: options.queue, ...options.storage });
+    this.queue = new TaskQueue(runtimeQueueOptions(options));
     this.#ownsClient = this.queue.redis !== options.redis;
     this.queue.on('queue:warning', (message) => log.warn({}, message));
     this.#unwatch = watchRedis(this.queue.redis, {

@@ -3,7 +3,7 @@
  * module declares for its own types (its `guards` export). Handlers get them lazily: the
  * guards need the queue's Redis client, which exists only once the handlers are loaded.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../infra/connection.js';
 import type { HandlerMap } from '../actors/types.js';
 import { OptionError } from '../infra/errors.js';
 import { ApiGuard, BREAKER_DEFAULTS, type BreakerOptions } from '../infra/api/guard.js';
@@ -61,7 +61,7 @@ export class RuntimeGuards {
   readonly #taskTimeoutMs: number;
   readonly #made = new Map<string, Made>();
   readonly #counts = emptyGuardCounts();
-  #redis: { client: Redis; queue: string } | null = null;
+  #redis: { client: RedisClient; queue: string } | null = null;
 
   constructor(config: ApiGuardConfig, specs: Readonly<Record<string, GuardSpec>>, taskTimeoutMs: number) {
     this.#config = config;
@@ -76,7 +76,7 @@ export class RuntimeGuards {
   }
 
   /** Gives the guards their Redis connection; handlers called before this run unguarded. */
-  attach(client: Redis, queue: string): void {
+  attach(client: RedisClient, queue: string): void {
     this.#redis = { client, queue };
   }
 
@@ -128,7 +128,7 @@ export class RuntimeGuards {
     for (const { guard } of this.#made.values()) guard.close();
   }
 
-  #make(scope: string, { client, queue }: { client: Redis; queue: string }): Made {
+  #make(scope: string, { client, queue }: { client: RedisClient; queue: string }): Made {
     const c = this.#config;
     const spec = this.#specs[scope];
     if (!spec) {

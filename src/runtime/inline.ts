@@ -6,13 +6,13 @@ import type { Logger } from '../actors/types.js';
 import { emptyApiCalls } from '../infra/api/api-calls.js';
 import { emptyGuardCounts } from '../infra/api/guard-counts.js';
 import { ControlQueue } from './control.js';
-import type { LayoutError } from '../infra/errors.js';
+import type { LayoutError, ShardCountError } from '../infra/errors.js';
 import { RedisWaitError } from './errors.js';
 import { buildHandlers, type HandlerSet } from './handlers.js';
 import { ActorHost, HOST_EVENT } from './host.js';
 import { TASK_EVENTS } from './ipc.js';
 import type { ResolvedOptions } from './options.js';
-import { awaitRedis, layoutProblem, warnIfHttpTasksWait } from './startup.js';
+import { awaitRedis, layoutProblem, listenBeforeClaims, warnIfHttpTasksWait } from './startup.js';
 import { EMPTY_STATS, type Runtime, type RuntimeEvents, type RuntimeState, type RuntimeStats, type WorkerInfo } from './types.js';
 
 /**
@@ -75,8 +75,10 @@ export class InlineRuntime extends EventEmitter<RuntimeEvents> implements Runtim
       return;
     }
     await warnIfHttpTasksWait(this.#control.queue, new Set(Object.keys(this.#handlers.handlers)), this.#log);
+    // `worker:ready` must also mean the actors hear new work (see listenBeforeClaims).
+    await listenBeforeClaims(this.#control.queue, this.#halt.signal, this.#log);
     if (this.#state !== 'starting') {
-      // stop() ran during that check (up to 2 s): starting actors now would run them on the closed queue.
+      // stop() ran during that check (up to 2 s) or the subscription: starting actors now would run them on the closed queue.
       await this.#handlers.close();
       return;
     }
@@ -99,7 +101,7 @@ export class InlineRuntime extends EventEmitter<RuntimeEvents> implements Runtim
   }
 
   /** The start cannot go on: reported once (log, `runtime:failed`), stopped, and thrown to start(). */
-  async #failStart(failure: RedisWaitError | LayoutError): Promise<never> {
+  async #failStart(failure: RedisWaitError | LayoutError | ShardCountError): Promise<never> {
     this.#log.error({ code: failure.code }, failure.message);
     await this.#handlers!.close();
     await this.#control!.close();

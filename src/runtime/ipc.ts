@@ -24,6 +24,9 @@ import { API_CALL_CLASSES, type ApiCallCounts } from '../infra/api/api-calls.js'
 import type { ApiGuardConfig } from './guards.js';
 import type { GuardCounts } from '../infra/api/guard-counts.js';
 import type { Lane } from '../infra/types.js';
+import type { ClusterAddress } from '../infra/connection.js';
+import type { TaskQueueOptions } from '../infra/task-queue.js';
+import type { ResolvedOptions } from './options.js';
 import type { QueueStorage } from './queue-storage.js';
 
 /** An error as plain data. */
@@ -68,8 +71,8 @@ export interface WorkerInit {
   index: number;
   owner: string;
   lanes: LaneCounts;
-  /** A URL or plain ioredis options (a client cannot cross processes). */
-  redis: string | Record<string, unknown> | null;
+  /** A URL, plain ioredis options or a cluster's nodes (a client cannot cross processes). */
+  redis: string | ClusterAddress | Record<string, unknown> | null;
   /** Path of the CA file the worker reads itself (a bundle can outgrow an environment variable). */
   redisTlsCa: string | null;
   queue: string;
@@ -91,6 +94,32 @@ export interface WorkerInit {
 }
 
 export const WORKER_INIT_ENV = 'TASKLANE_WORKER_INIT';
+
+/**
+ * A worker's start-up settings, from the supervisor's resolved options: the same Redis (a
+ * cluster's nodes cross as they are), queue and storage (shards and durability included).
+ *
+ * @example
+ * cluster.fork({ [WORKER_INIT_ENV]: JSON.stringify(workerInit(options, { index: 0, owner, lanes }, 1000)) });
+ */
+export function workerInit(o: ResolvedOptions, slot: { index: number; owner: string; lanes: LaneCounts }, statsEveryMs: number): WorkerInit {
+  return {
+    type: 'init', index: slot.index, owner: slot.owner, lanes: slot.lanes,
+    redis: o.redis as WorkerInit['redis'], redisTlsCa: o.redisTlsCa, queue: o.queue, concurrency: o.concurrency, leaseMs: o.leaseMs, taskTimeoutMs: o.taskTimeoutMs,
+    drainTimeoutMs: o.drainTimeoutMs, unknownTypeGraceMs: o.unknownTypeGraceMs, apiUrl: o.apiUrl, apiTimeoutMs: o.apiTimeoutMs, apiGuard: o.apiGuard, storage: o.storage, handlers: typeof o.handlers === 'string' ? o.handlers : null,
+    logLevel: o.logLevel, statsEveryMs,
+  };
+}
+
+/**
+ * What a worker opens its TaskQueue with: `tls` is the CA the worker read from `redisTlsCa`.
+ *
+ * @example
+ * new TaskQueue(initQueueOptions(init, undefined))
+ */
+export function initQueueOptions(init: WorkerInit, tls: { ca: string } | undefined): TaskQueueOptions {
+  return { redis: init.redis ?? undefined, tls, name: init.queue, ...init.storage };
+}
 
 export interface DrainMessage { type: 'drain'; timeoutMs: number }
 export type PrimaryMessage = DrainMessage;
@@ -157,10 +186,13 @@ const WORKER_SHAPES: Readonly<Record<WorkerMessage['type'], Shape>> = {
 
 const queueStorage = shaped({
   completedRetention: shaped({ ms: isCount, max: isCount }), deadRetentionMs: isCount, dedupWindowMs: isCount, maxStalls: isCount,
+  shards: (v) => isCount(v) && (v as number) >= 1, durability: oneOf(['async', 'replicated']),
 });
+/** A URL, ioredis options, or a cluster's nodes: a `cluster` field must be a list of HOST:PORT texts. */
+const redisSetting: Check = (v) => isText(v) || (isRecord(v) && (!('cluster' in v) || (Array.isArray(v.cluster) && v.cluster.length > 0 && v.cluster.every(isText) && optional(isRecord)(v.options))));
 
 const INIT_SHAPE: Shape = {
-  index: isCount, owner: isText, lanes: laneCounts, redis: nullable((v) => isText(v) || isRecord(v)), redisTlsCa: nullable(isText), queue: isText,
+  index: isCount, owner: isText, lanes: laneCounts, redis: nullable(redisSetting), redisTlsCa: nullable(isText), queue: isText,
   concurrency: isCount, leaseMs: isCount, taskTimeoutMs: isCount, drainTimeoutMs: isCount, unknownTypeGraceMs: isCount, apiUrl: nullable(isText), apiTimeoutMs: isCount, apiGuard: isRecord, storage: queueStorage, handlers: nullable(isText),
   logLevel: isText, statsEveryMs: isCount,
 };

@@ -1,6 +1,7 @@
 import { resolve as resolvePath } from 'node:path';
 import type { HandlerMap, Logger } from '../actors/types.js';
-import { defaultRedisUrl, isRedisAddress, redactUrl, type RedisInput } from '../infra/connection.js';
+import type { TaskQueueOptions } from '../infra/task-queue.js';
+import { defaultRedisUrl, isClusterAddress, isRedisAddress, parseClusterNode, redactUrl, type RedisInput } from '../infra/connection.js';
 import { OptionError } from '../infra/errors.js';
 import { checkTlsTarget, readTlsCa } from '../infra/tls.js';
 import { parseApiRate } from '../infra/api/rate.js';
@@ -8,6 +9,7 @@ import type { ApiGuardConfig } from './guards.js';
 import { DEFAULT_API_TIMEOUT_MS } from '../infra/api/external-api.js';
 import { LOG_LEVELS, type LogLevel } from './logger.js';
 import { resolveStorage, type QueueStorage, type StorageOptions } from './queue-storage.js';
+import { redisLabel } from './redis-address.js';
 
 /** How the supervisor restarts crashed workers and when it gives up on one. */
 export interface RestartOptions {
@@ -23,11 +25,14 @@ export interface RestartOptions {
 
 /**
  * Options of `createRuntime`. Every field is optional. The storage options (StorageOptions:
- * completedRetentionMs, completedMax, deadRetentionMs, dedupWindowMs, maxStalls) must be the
- * same in every process of the queue, producers' TaskQueues included.
+ * completedRetentionMs, completedMax, deadRetentionMs, dedupWindowMs, maxStalls, shards,
+ * durability) must be the same in every process of the queue, producers' TaskQueues included.
  */
 export interface RuntimeOptions extends StorageOptions {
-  /** Redis URL or ioredis options (or, with `processes: 0`, a client). Default: REDIS_URL, else redis://127.0.0.1:6379. */
+  /**
+   * Redis URL, ioredis options, a Redis Cluster's nodes (`{ cluster: ['HOST:PORT', ...] }`), or
+   * with `processes: 0` a client (also an ioredis Cluster). Default: REDIS_URL, else redis://127.0.0.1:6379.
+   */
   redis?: RedisInput;
   /**
    * PEM file of the CA that signed the Redis server's certificate (with a rediss:// URL).
@@ -96,7 +101,7 @@ export interface RuntimeOptions extends StorageOptions {
 /** Options after validation, with every default filled in. */
 export interface ResolvedOptions {
   redis: RedisInput;
-  /** The Redis URL with its password masked, or `(client)` / `(options)`, for logs. */
+  /** The Redis URL with its password masked, `cluster HOST:PORT,...`, or `(client)` / `(options)`, for logs. */
   redisLabel: string;
   /** Absolute path of the CA file, or null. */
   redisTlsCa: string | null;
@@ -181,6 +186,18 @@ export function resolveOptions(options: RuntimeOptions = {}): ResolvedOptions {
   };
 }
 
+/**
+ * What every TaskQueue of this process's runtime is opened with (the supervisor's control
+ * queue, the inline runtime's, the HTTP server's): the Redis (or cluster), queue name and the
+ * storage settings, shards and durability included. Workers get the same through WorkerInit.
+ *
+ * @example
+ * new TaskQueue(runtimeQueueOptions(resolveOptions({ shards: 4 }))) // shards: 4
+ */
+export function runtimeQueueOptions(o: ResolvedOptions): TaskQueueOptions {
+  return { redis: o.redis, tls: o.tls, name: o.queue, ...o.storage };
+}
+
 function redisOption(redis: RedisInput | undefined, processes: number): { redis: RedisInput; redisLabel: string } {
   if (redis === undefined) {
     const url = defaultRedisUrl();
@@ -188,16 +205,25 @@ function redisOption(redis: RedisInput | undefined, processes: number): { redis:
   }
   if (typeof redis === 'string') {
     if (!isRedisAddress(redis)) throw new OptionError('redis', `Expected \`redis\` to be a redis:// or rediss:// URL (or a Unix socket path), got ${describe(redactUrl(redis))}`);
-    return { redis, redisLabel: redactUrl(redis) };
+    return { redis, redisLabel: redisLabel(redis) };
   }
-  if (typeof redis !== 'object' || redis === null) throw new OptionError('redis', `Expected \`redis\` to be a URL, ioredis options or an ioredis client, got ${describe(redis)}`);
+  if (typeof redis !== 'object' || redis === null) throw new OptionError('redis', `Expected \`redis\` to be a URL, ioredis options, a cluster's nodes or an ioredis client, got ${describe(redis)}`);
+  if (isClusterAddress(redis)) {
+    if (redis.cluster.length === 0) throw new OptionError('redis.cluster', 'Expected `redis.cluster` to name at least one HOST:PORT, got an empty array');
+    redis.cluster.forEach((node, i) => parseClusterNode(node, `redis.cluster[${i}]`));
+  }
   const isClient = typeof (redis as { duplicate?: unknown }).duplicate === 'function';
   if (processes > 0) {
     // Worker processes get the setting through JSON; a client or a function (retryStrategy…) cannot make the trip.
-    const crossable = !isClient && Object.values(redis).every((v) => typeof v !== 'function');
-    if (!crossable) throw new OptionError('redis', `Expected \`redis\` to be a URL or plain ioredis options (no client, no functions) when \`processes\` is above 0, since worker processes build their own connection; got ${isClient ? 'a client' : 'options with functions'}. Pass a URL, or \`processes: 0\``);
+    const crossable = !isClient && !hasFunctions(redis);
+    if (!crossable) throw new OptionError('redis', `Expected \`redis\` to be a URL, plain ioredis options or a cluster's nodes (no client, no functions) when \`processes\` is above 0, since worker processes build their own connection; got ${isClient ? 'a client' : 'options with functions'}. Pass a URL, or \`processes: 0\``);
   }
-  return { redis, redisLabel: isClient ? '(client)' : '(options)' };
+  return { redis, redisLabel: redisLabel(redis) };
+}
+
+/** Functions anywhere in ioredis options, or in a cluster's options and their `redisOptions`. */
+function hasFunctions(value: object, depth = 0): boolean {
+  return Object.values(value).some((v) => typeof v === 'function' || (depth < 2 && typeof v === 'object' && v !== null && !Array.isArray(v) && hasFunctions(v, depth + 1)));
 }
 
 function tlsCaOption(value: unknown, redis: RedisInput | undefined): { redisTlsCa: string | null; tls: { ca: string } | undefined } {

@@ -1,8 +1,8 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../infra/connection.js';
 import type { Logger } from '../actors/types.js';
 
 export interface RedisWatchOptions {
-  /** The Redis URL (password masked) to name in logs. */
+  /** The Redis to name in logs: a URL (password masked) or `cluster HOST:PORT,...` (see redisLabel). */
   label: string;
   log: Logger;
   /** Say that Redis is unreachable when it has not answered by then. Default 3 s. */
@@ -24,7 +24,7 @@ export interface RedisWatchOptions {
  * @example
  * const unwatch = watchRedis(queue.redis, { label: 'redis://db:6379', log });
  */
-export function watchRedis(client: Redis, options: RedisWatchOptions): () => void {
+export function watchRedis(client: RedisClient, options: RedisWatchOptions): () => void {
   const { label, log, startupTimeoutMs = 3000, repeatEveryMs = 30_000 } = options;
   let up = client.status === 'ready';
   let everUp = up;
@@ -40,7 +40,9 @@ export function watchRedis(client: Redis, options: RedisWatchOptions): () => voi
     options.onDown?.(lastError);
   };
 
-  const onError = (err: Error & { code?: string }) => {
+  const onError = (thrown: Error & { code?: string; lastNodeError?: Error & { code?: string } }) => {
+    // A Cluster's own error ("Failed to refresh slots cache.") carries the cause in lastNodeError.
+    const err = thrown.lastNodeError ?? thrown;
     lastError = err.code ? `${err.code}: ${err.message}` : err.message;
     if (!up) reportDown(reportedAt === 0);
   };

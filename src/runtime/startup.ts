@@ -4,9 +4,9 @@
  * about waiting work that no handler will take. The handlers module itself is checked by loadHandlerModule (handlers.ts).
  */
 import { setTimeout as delay } from 'node:timers/promises';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../infra/connection.js';
 import type { Logger } from '../actors/types.js';
-import { LayoutError } from '../infra/errors.js';
+import { LayoutError, ShardCountError } from '../infra/errors.js';
 import type { QueueKeys } from '../infra/keys.js';
 import { sampleWaitingTypes } from '../infra/waiting-types.js';
 import { within, TIMED_OUT } from './shutdown.js';
@@ -28,7 +28,7 @@ export type RedisWait = 'up' | 'timeout' | 'aborted';
  * @example
  * if ((await awaitRedis(queue.redis, { waitMs: 2000 })) === 'timeout') process.exit(3);
  */
-export async function awaitRedis(client: Redis, { waitMs, signal }: { waitMs: number | null; signal?: AbortSignal }): Promise<RedisWait> {
+export async function awaitRedis(client: RedisClient, { waitMs, signal }: { waitMs: number | null; signal?: AbortSignal }): Promise<RedisWait> {
   if (signal?.aborted) return 'aborted';
   const started = Date.now();
   // The PING waits in ioredis's offline queue until the connection is up.
@@ -56,15 +56,38 @@ export async function awaitRedis(client: Redis, { waitMs, signal }: { waitMs: nu
 }
 
 /**
- * The queue's key layout, checked once Redis answers (queue.checkLayout): a LayoutError, which
- * the start-up reports as its failure, or null. Another failure (Redis gone again) is null too:
+ * Subscribes `queue` to wake-ups before its actors' first claim, so a process that says it is
+ * ready also hears new work: on a sharded queue, a wake-up published before the subscription
+ * is lost, and a shard a claim saw empty before it is skipped until the claim router's recheck
+ * (10 s). Ends early on abort; a failed subscription is logged, and claims then poll (idleWaitMs).
+ */
+export async function listenBeforeClaims(queue: { listenForWork(): Promise<void> }, signal: AbortSignal, log: Logger): Promise<void> {
+  if (signal.aborted) return;
+  let onAbort: () => void = () => {};
+  const aborted = new Promise<void>((resolve) => {
+    onAbort = resolve;
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    await Promise.race([queue.listenForWork(), aborted]);
+  } catch (err) {
+    log.warn({ err }, 'could not subscribe to wake-ups; claims find new work by polling');
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
+}
+
+/**
+ * The queue's key layout, checked once Redis answers (queue.checkLayout): a LayoutError (or a
+ * ShardCountError: the stamp also holds the shard count), which the start-up reports as its
+ * failure, or null. Another failure (Redis gone again) is null too:
  * the queue checks again before its first operation.
  *
  * @example
  * const problem = await layoutProblem(control.queue); if (problem) fail(problem);
  */
-export async function layoutProblem(queue: { checkLayout(): Promise<void> }): Promise<LayoutError | null> {
-  const checked = await within(queue.checkLayout().then(() => null, (err: unknown) => (err instanceof LayoutError ? err : null)), CHECK_WAIT_MS);
+export async function layoutProblem(queue: { checkLayout(): Promise<void> }): Promise<LayoutError | ShardCountError | null> {
+  const checked = await within(queue.checkLayout().then(() => null, (err: unknown) => (err instanceof LayoutError || err instanceof ShardCountError ? err : null)), CHECK_WAIT_MS);
   return checked === TIMED_OUT ? null : checked;
 }
 
@@ -76,7 +99,7 @@ export async function layoutProblem(queue: { checkLayout(): Promise<void> }): Pr
  * @example
  * await warnIfHttpTasksWait(control.queue, handlerTypes, log);
  */
-export async function warnIfHttpTasksWait(queue: { readonly redis: Redis; readonly keys: QueueKeys }, handlerTypes: ReadonlySet<string>, log: Logger): Promise<void> {
+export async function warnIfHttpTasksWait(queue: { readonly redis: RedisClient; readonly shardKeys: readonly QueueKeys[] }, handlerTypes: ReadonlySet<string>, log: Logger): Promise<void> {
   if (handlerTypes.has('http')) return;
   const types = await within(sampleWaitingTypes(queue, HTTP_CHECK_HEADS).catch(() => null), CHECK_WAIT_MS);
   if (types === TIMED_OUT || types === null || !types.has('http')) return;

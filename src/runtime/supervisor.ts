@@ -24,11 +24,11 @@ import type { Logger } from '../actors/types.js';
 import { ControlQueue } from './control.js';
 import { addApiCalls, emptyApiCalls, type ApiCallCounts } from '../infra/api/api-calls.js';
 import { addGuardCounts, emptyGuardCounts, type GuardCounts } from '../infra/api/guard-counts.js';
-import { toError, type LayoutError } from '../infra/errors.js';
+import { toError, type LayoutError, type ShardCountError } from '../infra/errors.js';
 import { CrashLoopError, RedisWaitError } from './errors.js';
 import { checkHandlers } from './handlers.js';
 import { HOST_EVENT } from './host.js';
-import { fromErrorData, parseWorkerMessage, WORKER_INIT_ENV, type LaneCounts, type TaskMessage, type WedgedMessage, type WorkerInit, type WorkerMessage, type WorkerStats } from './ipc.js';
+import { fromErrorData, parseWorkerMessage, WORKER_INIT_ENV, workerInit, type LaneCounts, type TaskMessage, type WedgedMessage, type WorkerMessage, type WorkerStats } from './ipc.js';
 import type { ResolvedOptions } from './options.js';
 import { planWorkers } from './plan.js';
 import { RestartPolicy } from './restart-policy.js';
@@ -227,13 +227,7 @@ export class ClusterRuntime extends EventEmitter<RuntimeEvents> implements Runti
     slot.guard = null;
     slot.stuck = null;
     slot.startedAt = Date.now();
-    const o = this.#options;
-    const init: WorkerInit = {
-      type: 'init', index: slot.index, owner: slot.owner, lanes: slot.lanes,
-      redis: o.redis as WorkerInit['redis'], redisTlsCa: o.redisTlsCa, queue: o.queue, concurrency: o.concurrency, leaseMs: o.leaseMs, taskTimeoutMs: o.taskTimeoutMs,
-      drainTimeoutMs: o.drainTimeoutMs, unknownTypeGraceMs: o.unknownTypeGraceMs, apiUrl: o.apiUrl, apiTimeoutMs: o.apiTimeoutMs, apiGuard: o.apiGuard, storage: o.storage, handlers: typeof o.handlers === 'string' ? o.handlers : null,
-      logLevel: o.logLevel, statsEveryMs: STATS_EVERY_MS,
-    };
+    const init = workerInit(this.#options, slot, STATS_EVERY_MS);
     // setupPrimary is global to node:cluster; setting it before each fork keeps an app's own cluster use from redirecting ours.
     cluster.setupPrimary({ exec: WORKER_ENTRY, args: [] });
     const worker = cluster.fork({ [WORKER_INIT_ENV]: JSON.stringify(init) });
@@ -420,7 +414,7 @@ export class ClusterRuntime extends EventEmitter<RuntimeEvents> implements Runti
   }
 
   /** The runtime cannot run: reported once (log, `runtime:failed`, start() rejects), then stopped. */
-  #fail(failure: CrashLoopError | RedisWaitError | LayoutError): void {
+  #fail(failure: CrashLoopError | RedisWaitError | LayoutError | ShardCountError): void {
     this.#log.error({ code: failure.code }, failure.message);
     this.emit('runtime:failed', failure);
     this.#started?.reject(failure);

@@ -1,7 +1,7 @@
 import type { EventEmitter } from 'eventemitter3';
 import type { ApiCallCounts } from '../infra/api/api-calls.js';
 import type { GuardCounts } from '../infra/api/guard-counts.js';
-import type { LayoutError } from '../infra/errors.js';
+import type { LayoutError, ShardCountError } from '../infra/errors.js';
 import type { CrashLoopError, RedisWaitError } from './errors.js';
 import type { TaskEvent } from './host.js';
 import type { Lane } from '../infra/types.js';
@@ -76,9 +76,9 @@ export interface RuntimeEvents {
   /**
    * The runtime cannot run and stops itself: every slot crash-looped (CrashLoopError), or
    * Redis did not answer within `redisWaitMs` at start-up (RedisWaitError), or the queue is
-   * stored in a key layout this version does not read (LayoutError).
+   * stored in a key layout this version does not read (LayoutError), or in another shard count (ShardCountError).
    */
-  'runtime:failed': (error: CrashLoopError | RedisWaitError | LayoutError) => void;
+  'runtime:failed': (error: CrashLoopError | RedisWaitError | LayoutError | ShardCountError) => void;
   'worker:ready': (info: WorkerInfo) => void;
   'worker:exit': (info: WorkerExit) => void;
   /** The supervisor gave up restarting one worker slot; the others keep running. */

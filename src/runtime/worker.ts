@@ -12,15 +12,17 @@
  */
 import cluster from 'node:cluster';
 import type { Logger } from '../actors/types.js';
+import { defaultRedisUrl } from '../infra/connection.js';
 import { TaskQueue } from '../infra/task-queue.js';
 import { readTlsCa } from '../infra/tls.js';
 import { buildHandlers, type HandlerSet } from './handlers.js';
 import { ActorHost, HOST_EVENT, type TaskEvent } from './host.js';
-import { parsePrimaryMessage, readWorkerInit, toErrorData, TASK_EVENTS, type WorkerInit, type WorkerMessage } from './ipc.js';
-import { createLogger, drainLogs, flushLogs, redactUrl, type LogLevel } from './logger.js';
+import { initQueueOptions, parsePrimaryMessage, readWorkerInit, toErrorData, TASK_EVENTS, type WorkerInit, type WorkerMessage } from './ipc.js';
+import { createLogger, drainLogs, flushLogs, type LogLevel } from './logger.js';
+import { redisLabel } from './redis-address.js';
 import { watchRedis } from './redis-watch.js';
 import { closeQueue } from './shutdown.js';
-import { awaitRedis } from './startup.js';
+import { awaitRedis, listenBeforeClaims } from './startup.js';
 
 /** How long a dying worker waits for its last message to reach the primary. */
 const LAST_WORDS_MS = 1000;
@@ -90,15 +92,18 @@ class WorkerProcess {
       this.#die(err, 'could not read the Redis CA file');
       return;
     }
-    const queue = new TaskQueue({ redis: init.redis ?? undefined, tls, name: init.queue, ...init.storage });
+    const queue = new TaskQueue(initQueueOptions(init, tls));
     this.#queue = queue;
     queue.on('queue:warning', (message) => this.#log.warn({}, message));
-    const label = typeof init.redis === 'string' ? redactUrl(init.redis) : '(redis options)';
+    const label = redisLabel(init.redis ?? defaultRedisUrl());
     this.#unwatch = watchRedis(queue.redis, { label, log: this.#log });
     this.#handlers.guards?.attach(queue.redis, init.queue);
     // The supervisor forks only once Redis answered it; this connection may still lag, and
     // `ready` must mean this worker can claim. A drain meanwhile aborts the wait.
     await awaitRedis(queue.redis, { waitMs: null, signal: this.#halt.signal });
+    if (this.#stopping) return;
+    // `ready` must also mean this worker hears new work (see listenBeforeClaims).
+    await listenBeforeClaims(queue, this.#halt.signal, this.#log);
     if (this.#stopping) return;
 
     const host = new ActorHost({

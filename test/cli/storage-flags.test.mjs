@@ -17,7 +17,7 @@ test('each is the supervisor\'s flag with the same variable', () => {
 test('flags beat their variables, with units; the rest are the queue defaults', () => {
   const env = { TASKLANE_COMPLETED_RETENTION: '2m', TASKLANE_COMPLETED_MAX: '7', TASKLANE_MAX_STALLS: '0' };
   assert.equal(storageFromFlags({ 'completed-retention': '200ms', 'dedup-window': '1h' }, env),
-    { completedRetention: { ms: 200, max: 7 }, deadRetentionMs: 604_800_000, dedupWindowMs: 3_600_000, maxStalls: 0 });
+    { completedRetention: { ms: 200, max: 7 }, deadRetentionMs: 604_800_000, dedupWindowMs: 3_600_000, maxStalls: 0, shards: 1, durability: 'async' });
   assert.equal(resolveTarget({ queue: 'q', 'dead-retention': '2h' }, {}).storage.deadRetentionMs, 7_200_000);
 });
 

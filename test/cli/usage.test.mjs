@@ -70,7 +70,7 @@ test('unknown commands and flags exit 2 with the allowed ones', async () => {
   assert.is(groupOnly.code, 2);
   assert.match(groupOnly.stderr, /`tasklane dead` needs a command: list, retry, purge/);
   assert.is(flag.code, 2);
-  assert.match(flag.stderr, /Unknown flag `--verbose` for `tasklane stats`; allowed flags: --redis, --redis-tls-ca, --queue, --json, --help/);
+  assert.match(flag.stderr, /Unknown flag `--verbose` for `tasklane stats`; allowed flags: --redis, --redis-cluster, --redis-tls-ca, --queue, --json, --help/);
   assert.is(help.code, 2);
 });
 

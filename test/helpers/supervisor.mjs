@@ -16,7 +16,7 @@ export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
  * spawn(process.execPath, [ENTRY], { env: cleanEnv({ LOG_LEVEL: 'debug' }) });
  */
 export function cleanEnv(env = {}) {
-  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(TASKLANE_(?!TEST)|REDIS_URL$|EXTERNAL_API_URL$|LOG_LEVEL$)/.test(k)));
+  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(TASKLANE_(?!TEST)|REDIS_URL$|REDIS_CLUSTER_NODES$|EXTERNAL_API_URL$|LOG_LEVEL$)/.test(k)));
   return { ...clean, ...env };
 }
 

@@ -1,6 +1,6 @@
 // retryAllDead and purgeAllDead: every dead letter at once, in chunks of one script call.
 import * as assert from 'uvu/assert';
-import { describeBackends, openQueue, sleep } from '../helpers/backends.mjs';
+import { describeBackends, openQueue, sameShard, sameShardIds, sleep, sumShards } from '../helpers/backends.mjs';
 
 const opts = (owner = 'w1', max = 10) => ({ max, leaseMs: 30_000, owner });
 /** More than two chunks of the engine's 500, so the loop must run three times. */
@@ -16,9 +16,12 @@ async function killAfter(queue, input, attempts = 1) {
   }
 }
 
-/** Dead-letters `n` tasks in three calls: a queue with maxStalls 0 dead-letters a lost lease at once. */
-async function killMany(queue, n, prefix = 'm') {
-  const ids = Array.from({ length: n }, (_, i) => `${prefix}${i}`);
+/**
+ * Dead-letters `n` tasks in three calls: a queue with maxStalls 0 dead-letters a lost lease at once.
+ * All in one shard (`shard`, or that of the first id), so the bulk loops of that shard run their chunks.
+ */
+async function killMany(queue, n, prefix = 'm', shard = undefined) {
+  const ids = sameShardIds(queue, n, prefix, shard);
   await queue.enqueueMany(ids.map((id, i) => ({ id, lane: i % 2 ? 'long' : 'short', priority: i % 7 })));
   await queue.claim('short', opts('doomed', n));
   await queue.claim('long', opts('doomed', n));
@@ -28,6 +31,7 @@ async function killMany(queue, n, prefix = 'm') {
 
 /** Tasks in every other state, to check the bulk operations leave them alone. */
 async function bystanders(queue) {
+  // 'waiting' is claimed with other tasks in tests that check claim order: see sameShard there.
   await queue.enqueue({ id: 'done' });
   const [done] = await queue.claim('short', opts());
   await queue.complete(done, 'ok');
@@ -58,24 +62,26 @@ await describeBackends('TaskQueue bulk dead-letter operations', (test, backend) 
 
   test('retryAllDead replays every dead letter with attempts reset, at its priority, and nothing else', async () => {
     const { queue, cleanup } = openQueue(backend);
-    await killAfter(queue, { id: 'a', priority: 5, payload: { n: 1 } }, 3);
+    // One claim takes c, a and waiting: in one shard, so their order is exact.
+    const [, a, c] = sameShard(queue, 'waiting', 'a', 'c');
+    await killAfter(queue, { id: a, priority: 5, payload: { n: 1 } }, 3);
     await killAfter(queue, { id: 'b', priority: 1, lane: 'long' }, 2);
-    await killAfter(queue, { id: 'c', priority: 2 }, 1);
+    await killAfter(queue, { id: c, priority: 2 }, 1);
     const others = await bystanders(queue);
-    assert.is((await queue.get('a')).attempts, 3);
+    assert.is((await queue.get(a)).attempts, 3);
 
     assert.is(await queue.retryAllDead(), 3);
     assert.equal(await queue.deadLetters(), []);
     assert.is((await queue.stats()).dead, 0);
-    for (const id of ['a', 'b', 'c']) {
+    for (const id of [a, 'b', c]) {
       const info = await queue.get(id);
       assert.equal([info.state, info.attempts, info.stalls, info.finishedAt], ['waiting', 0, 0, undefined], id);
     }
-    assert.is((await queue.get('a')).error.message, 'failure 3', 'the last error is kept until it finishes again');
+    assert.is((await queue.get(a)).error.message, 'failure 3', 'the last error is kept until it finishes again');
     await checkBystanders(queue, others);
 
     const short = await queue.claim('short', opts('w2'));
-    assert.equal(short.map((l) => [l.id, l.attempt, l.priority]), [['c', 1, 2], ['a', 1, 5], ['waiting', 1, 999_999]]);
+    assert.equal(short.map((l) => [l.id, l.attempt, l.priority]), [[c, 1, 2], [a, 1, 5], ['waiting', 1, 999_999]]);
     assert.equal(short[1].payload, { n: 1 });
     assert.equal((await queue.claim('long', opts('w2'))).map((l) => [l.id, l.attempt]), [['b', 1]]);
     assert.is(await queue.retryAllDead(), 0, 'nothing left to replay');
@@ -91,8 +97,8 @@ await describeBackends('TaskQueue bulk dead-letter operations', (test, backend) 
     assert.is(await queue.purgeAllDead(), 2);
     assert.is(await queue.get('a'), null);
     assert.is(await queue.get('b'), null);
-    assert.is(await client.exists(queue.keys.task('a'), queue.keys.task('b')), 0);
-    assert.is(await client.zcard(queue.keys.dead), 0);
+    assert.is(await client.exists(queue.keysFor('a').task('a')) + await client.exists(queue.keysFor('b').task('b')), 0);
+    assert.is(await sumShards(queue, (k) => client.zcard(k.dead)), 0);
     assert.is((await queue.stats()).dead, 0);
     assert.is((await queue.enqueue({ id: 'a' })).duplicate, true, 'a purged id stays refused for the dedup window');
     await checkBystanders(queue, others);
@@ -107,7 +113,7 @@ await describeBackends('TaskQueue bulk dead-letter operations', (test, backend) 
     assert.is(await queue.retryAllDead(), MANY);
     const stats = await queue.stats();
     assert.equal([stats.dead, stats.waiting.short + stats.waiting.long], [0, MANY]);
-    assert.is(await client.zcard(queue.keys.dead), 0);
+    assert.is(await sumShards(queue, (k) => client.zcard(k.dead)), 0);
     const states = new Set((await Promise.all(ids.map((id) => queue.get(id)))).map((t) => `${t.state}/${t.stalls}/${t.attempts}`));
     assert.equal([...states], ['waiting/0/0']);
     await cleanup();
@@ -117,8 +123,8 @@ await describeBackends('TaskQueue bulk dead-letter operations', (test, backend) 
     const { queue, client, cleanup } = openQueue(backend, { maxStalls: 0 });
     const ids = await killMany(queue, MANY);
     assert.is(await queue.purgeAllDead(), MANY);
-    assert.is(await client.zcard(queue.keys.dead), 0);
-    const left = await Promise.all(ids.map((id) => client.exists(queue.keys.task(id))));
+    assert.is(await sumShards(queue, (k) => client.zcard(k.dead)), 0);
+    const left = await Promise.all(ids.map((id) => client.exists(queue.keysFor(id).task(id))));
     assert.is(left.reduce((a, b) => a + b, 0), 0);
     await cleanup();
   });
@@ -128,13 +134,17 @@ await describeBackends('TaskQueue bulk dead-letter operations', (test, backend) 
       const { queue, client, cleanup } = openQueue(backend, { maxStalls: 0 });
       // Oldest first, so they fall inside the first chunk and every later chunk must step
       // over them; recent enough that the dead set's retention trim keeps them.
-      await queue.enqueue({ id: 'not-dead', delayMs: 60_000 });
-      await client.zadd(queue.keys.dead, Date.now() - 2000, 'not-dead');
-      await client.zadd(queue.keys.dead, Date.now() - 1000, 'expired');
-      await killMany(queue, 600);
+      // The stray entries and the 600 share a shard, so that shard's loop meets them.
+      const [notDead, expired] = sameShard(queue, 'not-dead', 'expired');
+      const k = queue.keysFor(notDead);
+      await queue.enqueue({ id: notDead, delayMs: 60_000 });
+      await client.zadd(k.dead, Date.now() - 2000, notDead);
+      await client.zadd(k.dead, Date.now() - 1000, expired);
+      await killMany(queue, 600, 'm', k.shard);
       assert.is(await queue[op](), 600, op);
-      assert.equal(await client.zrange(queue.keys.dead, 0, -1), ['not-dead'], op);
-      assert.is((await queue.get('not-dead')).state, 'delayed', op);
+      assert.equal(await client.zrange(k.dead, 0, -1), [notDead], op);
+      assert.is(await sumShards(queue, (keys) => client.zcard(keys.dead)), 1, op);
+      assert.is((await queue.get(notDead)).state, 'delayed', op);
       await cleanup();
     }
   });
@@ -145,22 +155,26 @@ await describeBackends('TaskQueue bulk dead-letter operations', (test, backend) 
   test('a skipped entry removed between two chunks does not make the loop skip a dead letter', async () => {
     for (const op of ['retryAllDead', 'purgeAllDead']) {
       const { queue, client, cleanup } = openQueue(backend, { maxStalls: 0 });
-      await queue.enqueueMany([{ id: 'skip-1', delayMs: 60_000 }, { id: 'skip-2', delayMs: 60_000 }]);
-      await client.zadd(queue.keys.dead, Date.now() - 2000, 'skip-1', Date.now() - 1000, 'skip-2');
-      await killMany(queue, 600);
-      // Runs the bulk script as the queue does, and removes skip-1 once the first chunk is done.
+      const [skip1, skip2] = sameShard(queue, 'skip-1', 'skip-2');
+      const k = queue.keysFor(skip1);
+      await queue.enqueueMany([{ id: skip1, delayMs: 60_000 }, { id: skip2, delayMs: 60_000 }]);
+      await client.zadd(k.dead, Date.now() - 2000, skip1, Date.now() - 1000, skip2);
+      await killMany(queue, 600, 'm', k.shard);
+      // Runs the bulk script as the queue does, and removes skip-1 once the first chunk of
+      // its shard is done (the script's first key is the shard's dead set).
       const command = `tasklane_${op === 'retryAllDead' ? 'retryDeadMany' : 'purgeDeadMany'}`;
       const original = client[command];
       let calls = 0;
       client[command] = async function (...args) {
         const reply = await original.apply(this, args);
+        if (args.flat()[0] !== k.dead) return reply;
         calls += 1;
-        if (calls === 1) await client.zrem(queue.keys.dead, 'skip-1');
+        if (calls === 1) await client.zrem(k.dead, skip1);
         return reply;
       };
       assert.is(await queue[op](), 600, op);
       assert.ok(calls >= 2, `${op} ran ${calls} chunks`);
-      assert.equal(await client.zrange(queue.keys.dead, 0, -1), ['skip-2'], op);
+      assert.equal(await client.zrange(k.dead, 0, -1), [skip2], op);
       await cleanup();
     }
   });
@@ -169,10 +183,10 @@ await describeBackends('TaskQueue bulk dead-letter operations', (test, backend) 
     const { queue, client, cleanup } = openQueue(backend);
     await killAfter(queue, { id: 'ok' });
     await killAfter(queue, { id: 'broken' });
-    await client.hdel(queue.keys.task('broken'), 'lane');
+    await client.hdel(queue.keysFor('broken').task('broken'), 'lane');
     assert.is(await queue.retryAllDead(), 1);
     assert.is((await queue.get('ok')).state, 'waiting');
-    assert.equal(await client.zrange(queue.keys.dead, 0, -1), ['broken']);
+    assert.equal(await client.zrange(queue.keysFor('broken').dead, 0, -1), ['broken']);
     assert.is(await queue.purgeAllDead(), 1, 'purging it works');
     await cleanup();
   });
@@ -183,7 +197,7 @@ await describeBackends('TaskQueue bulk dead-letter operations', (test, backend) 
     const { queue, client, cleanup } = openQueue(backend);
     await killAfter(queue, { id: 'old' });
     await killAfter(queue, { id: 'new' });
-    await client.zadd(queue.keys.dead, Date.now() + 60_000, 'new'); // as if it died during the call
+    await client.zadd(queue.keysFor('new').dead, Date.now() + 60_000, 'new'); // as if it died during the call
     assert.is(await queue.retryAllDead(), 1);
     assert.is(await queue.purgeAllDead(), 0);
     assert.equal([(await queue.get('old')).state, (await queue.get('new')).state], ['waiting', 'dead']);
@@ -192,7 +206,7 @@ await describeBackends('TaskQueue bulk dead-letter operations', (test, backend) 
 
   test('retryAllDead wakes idle consumers of each lane it refills', async () => {
     const { queue, cleanup } = openQueue(backend);
-    const consumer = openQueue(backend, { name: queue.name });
+    const consumer = openQueue(backend, { name: queue.name, shards: queue.shards });
     await killAfter(queue, { id: 'l', lane: 'long' });
     await consumer.queue.listenForWork();
     const since = consumer.queue.wakeGeneration('long');

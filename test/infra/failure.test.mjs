@@ -1,6 +1,6 @@
 import * as assert from 'uvu/assert';
 import { NonRetryableError } from '../../dist/index.js';
-import { describeBackends, openQueue, sleep } from '../helpers/backends.mjs';
+import { describeBackends, openQueue, sameShard, sameShardIds, sleep, sumShards } from '../helpers/backends.mjs';
 
 const opts = (owner = 'w1', leaseMs = 30_000) => ({ max: 10, leaseMs, owner });
 
@@ -150,25 +150,28 @@ await describeBackends('TaskQueue failures, retries and dead letters', (test, ba
     await sleep(200);
     assert.is((await queue.stats()).completed, 0);
     assert.is(await queue.get('e1'), null);
-    assert.equal(await queue.redis.exists(queue.keys.task('e1'), queue.keys.task('e2')), 0);
+    assert.equal(await queue.redis.exists(queue.keysFor('e1').task('e1')) + await queue.redis.exists(queue.keysFor('e2').task('e2')), 0);
     await cleanup();
   });
 
   test('a completion deletes completed records past the retention that Redis has not freed yet', async () => {
     const { queue, cleanup } = openQueue(backend, { completedRetentionMs: 100 });
-    await queue.enqueueMany([{ id: 'old' }, { id: 'reused' }]);
+    // A completion reaps its own shard's completed index: all three share one.
+    const [old, reused, fresh] = sameShard(queue, 'old', 'reused', 'new');
+    const k = queue.keysFor(old);
+    await queue.enqueueMany([{ id: old }, { id: reused }]);
     await queue.completeMany((await queue.claim('short', opts())).map((lease) => ({ lease })));
     // Stand-ins for records Redis is slow to expire: no TTL. `reused` now holds a later
     // task's record under the same id (another finish time), which must survive.
-    await queue.redis.persist(queue.keys.task('old'));
-    await queue.redis.persist(queue.keys.task('reused'));
-    await queue.redis.hset(queue.keys.task('reused'), 'ft', String(Date.now() + 60_000));
+    await queue.redis.persist(k.task(old));
+    await queue.redis.persist(k.task(reused));
+    await queue.redis.hset(k.task(reused), 'ft', String(Date.now() + 60_000));
     await sleep(200);
-    await queue.enqueue({ id: 'new' });
+    await queue.enqueue({ id: fresh });
     await queue.completeMany((await queue.claim('short', opts())).map((lease) => ({ lease })));
-    assert.is(await queue.redis.exists(queue.keys.task('old')), 0, 'the old record was deleted');
-    assert.is(await queue.redis.exists(queue.keys.task('reused')), 1, 'a record that is no longer the indexed one stays');
-    assert.equal(await queue.redis.zrange(queue.keys.completed, 0, -1), ['new']);
+    assert.is(await queue.redis.exists(k.task(old)), 0, 'the old record was deleted');
+    assert.is(await queue.redis.exists(k.task(reused)), 1, 'a record that is no longer the indexed one stays');
+    assert.equal(await queue.redis.zrange(k.completed, 0, -1), [fresh]);
     await cleanup();
   });
 
@@ -177,26 +180,29 @@ await describeBackends('TaskQueue failures, retries and dead letters', (test, ba
     await queue.enqueue({ id: 'idle' });
     await queue.completeMany((await queue.claim('short', opts())).map((lease) => ({ lease })));
     // A record Redis is slow to expire (no TTL), and no completion comes after it: stats must reap it.
-    await queue.redis.persist(queue.keys.task('idle'));
+    const k = queue.keysFor('idle');
+    assert.equal(await queue.redis.zrange(k.completed, 0, -1), ['idle']);
+    await queue.redis.persist(k.task('idle'));
     await sleep(200);
     assert.is((await queue.stats()).completed, 0);
-    assert.is(await queue.redis.exists(queue.keys.task('idle')), 0, 'the record was deleted, not only unindexed');
-    assert.equal(await queue.redis.zrange(queue.keys.completed, 0, -1), []);
+    assert.is(await queue.redis.exists(k.task('idle')), 0, 'the record was deleted, not only unindexed');
+    assert.equal(await queue.redis.zrange(k.completed, 0, -1), []);
     await cleanup();
   });
 
   test('regression: after a burst, the completed index does not outlive the retention once completions stop', async () => {
     const { queue, cleanup } = openQueue(backend, { completedRetentionMs: 100 });
-    await queue.enqueueMany(Array.from({ length: 250 }, (_, i) => ({ id: `burst-${i}` })));
+    // One shard: the bound of 200 a stats call reaps is per shard.
+    await queue.enqueueMany(sameShardIds(queue, 250, 'burst-').map((id) => ({ id })));
     const leases = await queue.claim('short', { ...opts(), max: 250 });
     await queue.completeMany(leases.map((lease) => ({ lease })));
     await sleep(200);
     // One stats call reaps up to 200 records (bounded work, never the whole index); the
     // periodic reap (the runtime's reaper calls queue.reap) takes the rest.
     assert.is((await queue.stats()).completed, 0);
-    assert.is(await queue.redis.zcard(queue.keys.completed), 50);
+    assert.is(await sumShards(queue, (k) => queue.redis.zcard(k.completed)), 50);
     assert.equal(await queue.reap(), { completed: 50, dead: 0 });
-    assert.is(await queue.redis.zcard(queue.keys.completed), 0);
+    assert.is(await sumShards(queue, (k) => queue.redis.zcard(k.completed)), 0);
     await cleanup();
   });
 });

@@ -6,16 +6,17 @@
 // FUZZ_INPUTS=n overrides the number of inputs per backend.
 import * as assert from 'uvu/assert';
 import { ValidationError } from '../../dist/index.js';
-import { describeBackends, openQueue } from '../helpers/backends.mjs';
+import { describeBackends, keysEverywhere, openQueue } from '../helpers/backends.mjs';
 import { caseGenerator } from '../helpers/fuzz-inputs.mjs';
 
 const SEED = process.env.FUZZ_SEED === undefined ? (Date.now() ^ (process.pid << 8)) >>> 0 : Number(process.env.FUZZ_SEED) >>> 0;
 // ioredis-mock runs every script in a fresh Lua VM (~9 ms a call, slower as its keyspace
 // grows), so it gets half the inputs: 10,000 would take about 40 s there.
-const INPUTS = { 'redis-server': 10_000, 'ioredis-mock': 5_000 };
+const INPUTS = { 'redis-server': 10_000, 'ioredis-mock': 5_000, 'redis-cluster': 10_000 };
 const LIMIT = 64 * 1024;
 const CALL_TIMEOUT_MS = 20_000;
-const INDEX_KEYS = ['wait:short', 'wait:long', 'delayed', 'active', 'completed', 'dead', 'seq', 'layout'];
+/** Index keys of every shard; `layout` (the stamp) lives in shard 0 only. */
+const INDEX_KEYS = ['wait:short', 'wait:long', 'delayed', 'active', 'completed', 'dead', 'seq'];
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const HOUR = 3_600_000;
 const POLLUTION_MARKERS = ['polluted', 'isAdmin', 'id', 'lane', 'priority', 'payload'];
@@ -95,12 +96,14 @@ async function seedQueue(queue) {
 async function snapshot(queue, client, ids) {
   const records = new Map();
   for (const id of ids) {
-    const raw = Object.entries(await client.hgetall(queue.keys.task(id))).sort(([a], [b]) => (a < b ? -1 : 1));
+    const raw = Object.entries(await client.hgetall(queue.keysFor(id).task(id))).sort(([a], [b]) => (a < b ? -1 : 1));
     records.set(id, JSON.stringify([raw, await queue.get(id)]));
   }
+  // Each set of every shard, shard after shard (one slot per command on a cluster).
   const sets = {};
   for (const name of ['wait:short', 'wait:long', 'delayed', 'active', 'completed', 'dead']) {
-    sets[name] = await client.zrange(`${queue.keys.prefix}${name}`, 0, -1, 'WITHSCORES');
+    sets[name] = [];
+    for (const keys of queue.shardKeys) sets[name].push(...await client.zrange(`${keys.prefix}${name}`, 0, -1, 'WITHSCORES'));
   }
   const s = await queue.stats();
   return { records, sets, counts: { short: s.waiting.short, long: s.waiting.long, delayed: s.delayed } };
@@ -164,11 +167,11 @@ async function runCases(queue, total, seeded, problems) {
 /** Every task added is stored as it was given. */
 async function checkStored(queue, client, stored, problems) {
   for (const [id, task] of stored) {
-    const raw = await client.hgetall(queue.keys.task(id));
+    const raw = await client.hgetall(queue.keysFor(id).task(id));
     const want = { type: task.type, lane: task.lane, pri: String(task.priority), max: String(task.maxAttempts), to: String(task.timeoutMs), state: task.delayMs > 0 ? 'delayed' : 'waiting' };
     const got = { type: raw.type, lane: raw.lane, pri: raw.pri, max: raw.max, to: raw.to, state: raw.state };
     // A payload over 64 bytes is kept in its own key, which the record's `pk` names.
-    const payload = raw.pk === undefined ? raw.payload : await client.get(queue.keys.payload(id));
+    const payload = raw.pk === undefined ? raw.payload : await client.get(queue.keysFor(id).payload(id));
     if (task.payloadJson !== undefined) [want.payload, got.payload] = [task.payloadJson, payload];
     if (JSON.stringify(got) !== JSON.stringify(want)) {
       problems.add('accepted task stored wrong', `${JSON.stringify(id)}\n      got  ${JSON.stringify(got).slice(0, 300)}\n      want ${JSON.stringify(want).slice(0, 300)}`);
@@ -195,21 +198,31 @@ function checkSeeded(before, after, added, problems) {
   if (JSON.stringify(after.counts) !== JSON.stringify(want)) problems.add('wrong stats', `${JSON.stringify(after.counts)}, expected ${JSON.stringify(want)}`);
 }
 
+/** Whether `key` is under the prefix of one of the queue's shards. */
+const insideQueue = (queue, key) => queue.shardKeys.some((keys) => key.startsWith(keys.prefix));
+
 /**
- * Under the prefix: only index keys, the enqueued-per-type counter, and the records, long payloads and dedup markers of known ids, and a
- * record for each of them. Outside it: no key that was not there before.
+ * Under the shards' prefixes: only each shard's index keys and enqueued-per-type counter, the
+ * layout stamp in shard 0, and the records, long payloads and dedup markers of known ids in
+ * their own shard, and a record for each of them. Outside them: no key that was not there before.
  */
 function checkKeys(queue, allKeys, outsideBefore, known, problems) {
-  const prefix = queue.keys.prefix;
-  const allowed = new Set([...INDEX_KEYS.map((k) => prefix + k), queue.keys.enqueuedCounts]);
-  for (const id of known) allowed.add(queue.keys.task(id)).add(queue.keys.dedup(id)).add(queue.keys.payload(id));
-  const inside = allKeys.filter((k) => k.startsWith(prefix));
+  const allowed = new Set([queue.keys.layout]);
+  for (const keys of queue.shardKeys) {
+    for (const name of INDEX_KEYS) allowed.add(keys.prefix + name);
+    allowed.add(keys.enqueuedCounts);
+  }
+  for (const id of known) {
+    const keys = queue.keysFor(id);
+    allowed.add(keys.task(id)).add(keys.dedup(id)).add(keys.payload(id));
+  }
+  const inside = allKeys.filter((k) => insideQueue(queue, k));
   // A claim's memo (what it leased, for a resent claim) lives for the lease length: the round trip leaves one.
-  const claimMemo = (key) => key.startsWith(`${prefix}c:`) && key.length === prefix.length + 'c:'.length + 12;
+  const claimMemo = (key) => queue.shardKeys.some(({ prefix }) => key.startsWith(`${prefix}c:`) && key.length === prefix.length + 'c:'.length + 12);
   for (const key of inside) if (!allowed.has(key) && !claimMemo(key)) problems.add('stray key', JSON.stringify(key).slice(0, 200));
   const keys = new Set(inside);
-  for (const id of known) if (!keys.has(queue.keys.task(id))) problems.add('no record for an accepted id', JSON.stringify(id));
-  for (const key of allKeys) if (!key.startsWith(prefix) && !outsideBefore.has(key)) problems.add("key written outside the queue's prefix", JSON.stringify(key).slice(0, 200));
+  for (const id of known) if (!keys.has(queue.keysFor(id).task(id))) problems.add('no record for an accepted id', JSON.stringify(id));
+  for (const key of allKeys) if (!insideQueue(queue, key) && !outsideBefore.has(key)) problems.add("key written outside the queue's prefix", JSON.stringify(key).slice(0, 200));
   return inside.length;
 }
 
@@ -245,7 +258,7 @@ await describeBackends('TaskQueue enqueue fuzz', (test, backend) => {
     try {
       const seeded = await seedQueue(queue);
       const before = await snapshot(queue, client, seeded);
-      const outsideBefore = new Set((await client.keys('*')).filter((k) => !k.startsWith(queue.keys.prefix)));
+      const outsideBefore = new Set((await keysEverywhere(client, '*')).filter((k) => !insideQueue(queue, k)));
       process.on('unhandledRejection', onUnhandled);
       process.on('uncaughtException', onUncaught);
       const started = Date.now();
@@ -256,7 +269,7 @@ await describeBackends('TaskQueue enqueue fuzz', (test, backend) => {
 
       await checkStored(queue, client, run.stored, problems);
       checkSeeded(before, await snapshot(queue, client, seeded), run.added, problems);
-      const keyCount = checkKeys(queue, await client.keys('*'), outsideBefore, run.known, problems);
+      const keyCount = checkKeys(queue, await keysEverywhere(client, '*'), outsideBefore, run.known, problems);
       checkPrototype(protoBefore, problems);
       console.log(`  fuzz [${backend.name}] seed ${SEED}: ${total} inputs (${run.accepted} accepted, ${run.refused} refused, ${run.stored.size} tasks added) in ${fuzzMs} ms; ${keyCount} keys under the prefix`);
       if (problems.count > 0) {
@@ -267,8 +280,11 @@ await describeBackends('TaskQueue enqueue fuzz', (test, backend) => {
     } finally {
       process.off('unhandledRejection', onUnhandled);
       process.off('uncaughtException', onUncaught);
-      const leftovers = await client.keys(`${queue.keys.prefix}*`).catch(() => []);
-      for (let k = 0; k < leftovers.length; k += 1000) await client.del(...leftovers.slice(k, k + 1000)).catch(() => {});
+      // Per shard: one DEL touches keys of one slot.
+      for (const { prefix } of queue.shardKeys) {
+        const leftovers = await keysEverywhere(client, `${prefix}*`).catch(() => []);
+        for (let k = 0; k < leftovers.length; k += 1000) await client.del(...leftovers.slice(k, k + 1000)).catch(() => {});
+      }
       await cleanup();
     }
   });

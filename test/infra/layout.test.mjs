@@ -1,13 +1,16 @@
 // The key layout: a new queue is stamped with this version's layout, an unstamped queue with
 // keys (stored before layouts were versioned) is adopted as it is, and any other stamp is
-// refused by every operation with a LayoutError, checked once, with nothing written.
+// refused by every operation with a LayoutError, checked once, with nothing written. The stamp
+// (in shard 0) also holds the shard count, fixed once the queue has stored a task.
 import * as assert from 'uvu/assert';
-import { KEY_LAYOUT, LayoutError, TaskQueue } from '../../dist/index.js';
-import { describeBackends, openQueue, uniqueName } from '../helpers/backends.mjs';
+import { KEY_LAYOUT, LayoutError, ShardCountError, TaskQueue } from '../../dist/index.js';
+import { describeBackends, keysEverywhere, openQueue, uniqueName } from '../helpers/backends.mjs';
 
-/** Every key of the queue with its value, to show that nothing was written. */
+/** Every key of the queue (all its shards) with its value, to show that nothing was written. */
 async function snapshot(client, queue) {
-  const keys = (await client.keys(`${queue.keys.prefix}*`)).sort();
+  const keys = [];
+  for (const { prefix } of queue.shardKeys) keys.push(...await keysEverywhere(client, `${prefix}*`));
+  keys.sort();
   const read = { string: (k) => client.get(k), zset: (k) => client.zrange(k, 0, -1, 'WITHSCORES'), hash: (k) => client.hgetall(k) };
   return Promise.all(keys.map(async (key) => {
     const type = await client.type(key);
@@ -21,7 +24,9 @@ await describeBackends('TaskQueue key layout', (test, backend) => {
     assert.is(KEY_LAYOUT, '2');
     assert.is(await client.exists(queue.keys.layout), 0, 'nothing is written by the constructor');
     await queue.enqueue({ id: 'a' });
-    assert.is(await client.get(queue.keys.layout), KEY_LAYOUT);
+    // One shard: the layout alone, as before sharding; N shards: '2/N', in shard 0.
+    assert.is(await client.get(queue.keys.layout), queue.shards === 1 ? '2' : `2/${queue.shards}`);
+    assert.is(queue.keys.shard, 0);
     assert.is(queue.checkLayout(), queue.checkLayout(), 'one memoized check');
     await cleanup();
   });
@@ -82,7 +87,76 @@ await describeBackends('TaskQueue key layout', (test, backend) => {
     assert.instance(err, LayoutError);
     // Real Redis answers GET of a hash with WRONGTYPE; ioredis-mock hands the hash to the script.
     if (backend.name === 'redis-server') assert.is(err.found, '(not a string)');
-    assert.is(await client.exists(queue.keys.task('a')), 0);
+    assert.is(await client.exists(queue.keysFor('a').task('a')), 0);
+    await cleanup();
+  });
+
+  test('a queue stamped 2/6 that stored a task, opened with shards 3: every operation rejects with ShardCountError; nothing written', async () => {
+    const first = openQueue(backend, { shards: 6 });
+    await first.queue.enqueue({ id: 'kept', payload: { n: 1 } });
+    assert.is(await first.client.get(first.queue.keys.layout), '2/6');
+    await first.cleanup();
+
+    const { queue, client, cleanup } = openQueue(backend, { name: first.queue.name, shards: 3 });
+    const wide = openQueue(backend, { name: first.queue.name, shards: 6 });
+    const before = await snapshot(client, wide.queue);
+    const ops = [
+      () => queue.enqueue({ id: 'a' }), () => queue.get('kept'), () => queue.stats(), () => queue.paused(),
+      () => queue.claim('short', { max: 1, leaseMs: 1000, owner: 'w' }), () => queue.requeueExpired(),
+      () => queue.list({ state: 'waiting', lane: 'short' }), () => queue.pause(),
+    ];
+    for (const op of ops) {
+      const err = await op().then(() => null, (e) => e);
+      assert.instance(err, ShardCountError, `${op}`);
+      assert.is(err.code, 'TASKLANE_ERR_SHARD_COUNT');
+      assert.equal([err.queue, err.found, err.expected], [queue.name, 6, 3]);
+      assert.match(err.message, /Nothing was read or written/);
+    }
+    assert.equal(await snapshot(client, wide.queue), before, 'no key changed');
+    assert.is(await client.get(queue.keys.layout), '2/6');
+    // Opened with its own count, the queue is as it was.
+    assert.equal((await wide.queue.get('kept')).payload, { n: 1 });
+    await wide.cleanup();
+    await cleanup();
+  });
+
+  test('a queue that never stored a task may be reopened with another shard count, and is restamped', async () => {
+    const first = openQueue(backend, { shards: 6 });
+    assert.is((await first.queue.stats()).delayed, 0, 'stamped by its first operation');
+    assert.is(await first.client.get(first.queue.keys.layout), '2/6');
+    await first.cleanup();
+
+    const { queue, client, cleanup } = openQueue(backend, { name: first.queue.name, shards: 3 });
+    assert.equal(await queue.enqueue({ id: 'a' }), { id: 'a', duplicate: false });
+    assert.is(await client.get(queue.keys.layout), '2/3');
+    assert.is((await queue.get('a')).state, 'waiting');
+    // Now it has stored a task under 3 shards: the old count is refused in turn.
+    const again = openQueue(backend, { name: queue.name, shards: 6 });
+    const err = await again.queue.stats().catch((e) => e);
+    assert.instance(err, ShardCountError);
+    assert.equal([err.found, err.expected], [3, 6]);
+    await again.cleanup();
+    await cleanup();
+  });
+
+  test('a queue stored before layouts were versioned (keys, no stamp) opened with shards 4 is refused, and keeps the stamp 2', async () => {
+    const old = openQueue(backend, { shards: 1 });
+    await old.queue.enqueueMany([{ id: 'w' }, { id: 'd', delayMs: 60_000 }]);
+    await old.client.del(old.queue.keys.layout);
+    await old.cleanup();
+
+    const { queue, client, cleanup } = openQueue(backend, { name: old.queue.name, shards: 4 });
+    const err = await queue.enqueue({ id: 'x' }).catch((e) => e);
+    assert.instance(err, ShardCountError);
+    assert.is(err.code, 'TASKLANE_ERR_SHARD_COUNT');
+    assert.equal([err.found, err.expected], [1, 4]);
+    assert.is(await client.get(queue.keys.layout), '2', 'the adoption stamp is the one-shard one');
+    assert.is(await queue.get('w').catch((e) => e.code), 'TASKLANE_ERR_SHARD_COUNT', 'remembered');
+    for (const keys of queue.shardKeys.slice(1)) assert.equal(await keysEverywhere(client, `${keys.prefix}*`), [], `nothing written in shard ${keys.shard}`);
+    // The queue still works as the one shard it is.
+    const one = openQueue(backend, { name: old.queue.name, shards: 1 });
+    assert.equal([(await one.queue.get('w')).state, (await one.queue.get('d')).state, (await one.queue.get('x'))], ['waiting', 'delayed', null]);
+    await one.cleanup();
     await cleanup();
   });
 

@@ -1,5 +1,5 @@
 import * as assert from 'uvu/assert';
-import { describeBackends, openQueue, sleep } from '../helpers/backends.mjs';
+import { describeBackends, openQueue, sameShard, sleep } from '../helpers/backends.mjs';
 
 const opts = (owner = 'w1', leaseMs = 30_000, max = 10) => ({ max, leaseMs, owner });
 
@@ -13,15 +13,16 @@ async function serverNow(queue, backend) {
 await describeBackends('TaskQueue claims, leases and fencing', (test, backend) => {
   test('a claim leases up to max tasks, increments the fence and records the owner', async () => {
     const { queue, cleanup } = openQueue(backend);
-    await queue.enqueueMany([{ id: 'a', payload: { x: 1 }, type: 'mail', timeoutMs: 500, maxAttempts: 3 }, { id: 'b' }, { id: 'c' }]);
+    const [idA, idB, idC] = sameShard(queue, 'a', 'b', 'c');
+    await queue.enqueueMany([{ id: idA, payload: { x: 1 }, type: 'mail', timeoutMs: 500, maxAttempts: 3 }, { id: idB }, { id: idC }]);
     const before = await serverNow(queue, backend);
     const leases = await queue.claim('short', opts('w1', 10_000, 2));
-    assert.equal(leases.map((l) => l.id), ['a', 'b']);
+    assert.equal(leases.map((l) => l.id), [idA, idB]);
     const [a] = leases;
     assert.equal([a.fence, a.attempt, a.owner, a.type, a.lane, a.timeoutMs, a.maxAttempts], [1, 1, 'w1', 'mail', 'short', 500, 3]);
     assert.equal(a.payload, { x: 1 });
     assert.ok(a.expiresAt >= before + 10_000 && a.expiresAt <= before + 10_000 + 5_000, 'expiry from the server clock plus leaseMs');
-    const info = await queue.get('a');
+    const info = await queue.get(idA);
     assert.equal([info.state, info.owner, info.fence, info.attempts], ['active', 'w1', 1, 1]);
     assert.is((await queue.stats()).active, 2);
     await cleanup();
@@ -99,25 +100,27 @@ await describeBackends('TaskQueue claims, leases and fencing', (test, backend) =
 
   test('completeMany settles each lease on its own', async () => {
     const { queue, cleanup } = openQueue(backend);
-    await queue.enqueueMany([{ id: 'm1' }, { id: 'm2' }, { id: 'm3' }]);
+    const [m1, m2, m3] = sameShard(queue, 'm1', 'm2', 'm3');
+    await queue.enqueueMany([{ id: m1 }, { id: m2 }, { id: m3 }]);
     const leases = await queue.claim('short', opts());
     await queue.complete(leases[1], 'early');
     const flags = await queue.completeMany(leases.map((lease) => ({ lease, result: lease.id })));
     assert.equal(flags, [true, true, true], 'm2 was completed under the same fence: a replay');
-    assert.is((await queue.get('m2')).result, 'early');
+    assert.is((await queue.get(m2)).result, 'early');
     await cleanup();
   });
 
   test('release gives a task back at its FIFO position without counting the attempt', async () => {
     const { queue, cleanup } = openQueue(backend);
-    await queue.enqueueMany([{ id: 'r1' }, { id: 'r2' }]);
+    const [r1, r2] = sameShard(queue, 'r1', 'r2');
+    await queue.enqueueMany([{ id: r1 }, { id: r2 }]);
     const [lease] = await queue.claim('short', opts('w1', 30_000, 1));
     assert.is(await queue.release(lease), true);
     assert.is(await queue.release(lease), true, 'already released by this fence: a replay');
-    const info = await queue.get('r1');
+    const info = await queue.get(r1);
     assert.equal([info.state, info.attempts, info.stalls, info.owner], ['waiting', 0, 0, undefined]);
     const again = await queue.claim('short', opts('w2', 30_000, 2));
-    assert.equal(again.map((l) => [l.id, l.attempt]), [['r1', 1], ['r2', 1]]);
+    assert.equal(again.map((l) => [l.id, l.attempt]), [[r1, 1], [r2, 1]]);
     await cleanup();
   });
 });

@@ -1,5 +1,5 @@
 import * as assert from 'uvu/assert';
-import { describeBackends, openQueue, sleep } from '../helpers/backends.mjs';
+import { describeBackends, openQueue, sameShard, sleep } from '../helpers/backends.mjs';
 
 const opts = (owner = 'w1', max = 10) => ({ max, leaseMs: 30_000, owner });
 
@@ -55,14 +55,15 @@ await describeBackends('TaskQueue pause and resume', (test, backend) => {
 
   test('leases already out complete, fail and heartbeat while their lane is paused', async () => {
     const { queue, cleanup } = openQueue(backend);
-    await queue.enqueueMany([{ id: 'a' }, { id: 'b', maxAttempts: 1 }]);
+    const [idA, idB] = sameShard(queue, 'a', 'b');
+    await queue.enqueueMany([{ id: idA }, { id: idB, maxAttempts: 1 }]);
     const [a, b] = await queue.claim('short', opts());
     await queue.pause('short');
     assert.ok(await queue.heartbeat(a));
     assert.ok(await queue.complete(a, { ok: 1 }));
     assert.is(await queue.fail(b, new Error('x')), 'dead');
-    assert.is((await queue.get('a')).state, 'completed');
-    assert.is((await queue.get('b')).state, 'dead');
+    assert.is((await queue.get(idA)).state, 'completed');
+    assert.is((await queue.get(idB)).state, 'dead');
     await cleanup();
   });
 
@@ -80,13 +81,23 @@ await describeBackends('TaskQueue pause and resume', (test, backend) => {
     await cleanup();
   });
 
-  test('with both lanes paused, a claim still promotes due delayed tasks (claiming none)', async () => {
-    const { queue, cleanup } = openQueue(backend);
+  test('with both lanes paused, a claim still promotes due delayed tasks (claiming none); a sharded queue\'s first claim probes every shard', async () => {
+    const { queue, client, cleanup } = openQueue(backend);
     await queue.pause();
     await queue.enqueueMany([{ id: 'ds', delayMs: 20 }, { id: 'dl', delayMs: 20, lane: 'long' }]);
     await sleep(50);
+    const original = client.tasklane_claim;
+    const visited = [];
+    client.tasklane_claim = function (...args) {
+      visited.push(args[0]);
+      return original.apply(this, args);
+    };
     const batch = await queue.claimBatch('short', opts());
+    client.tasklane_claim = original;
     assert.equal([batch.leases.length, batch.paused, batch.nextDueInMs], [0, true, null]);
+    // One shard: one call. Sharded: nothing is known of any shard yet, so the claim probes each
+    // one once (max 0), and each promotes its due tasks.
+    assert.equal(visited.sort(), queue.shardKeys.map((k) => k.waiting('short')).sort());
     assert.equal([(await queue.get('ds')).state, (await queue.get('dl')).state], ['waiting', 'waiting']);
     const stats = await queue.stats();
     assert.equal([stats.delayed, stats.waiting.short, stats.waiting.long], [0, 1, 1]);
@@ -96,7 +107,7 @@ await describeBackends('TaskQueue pause and resume', (test, backend) => {
   test('pause state lives in Redis: a second TaskQueue on the same queue sees it', async () => {
     const { queue, client, cleanup } = openQueue(backend);
     const { TaskQueue } = await import('../../dist/index.js');
-    const other = new TaskQueue({ name: queue.name, redis: client });
+    const other = new TaskQueue({ name: queue.name, shards: queue.shards, redis: client });
     await queue.pause('long');
     assert.equal(await other.paused(), { short: false, long: true });
     await other.enqueue({ id: 'x', lane: 'long' });

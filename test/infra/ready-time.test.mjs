@@ -1,7 +1,7 @@
 // A lease's readyAt and claimedAt: since when the task was claimable, and when this claim
 // took it. Their difference is the wait the runtime reports (tasklane_task_wait_seconds).
 import * as assert from 'uvu/assert';
-import { describeBackends, openQueue, sleep } from '../helpers/backends.mjs';
+import { describeBackends, openQueue, sameShard, sleep } from '../helpers/backends.mjs';
 
 const opts = (owner = 'w1', leaseMs = 30_000, max = 10) => ({ max, leaseMs, owner });
 const WEEK = 7 * 24 * 3_600_000;
@@ -15,8 +15,8 @@ async function serverNow(queue, backend) {
 
 /** Makes a task look enqueued a week ago, like an old dead letter. */
 async function ageBy(queue, client, id, ms) {
-  const ct = Number(await client.hget(queue.keys.task(id), 'ct'));
-  await client.hset(queue.keys.task(id), 'ct', String(ct - ms));
+  const ct = Number(await client.hget(queue.keysFor(id).task(id), 'ct'));
+  await client.hset(queue.keysFor(id).task(id), 'ct', String(ct - ms));
   return ct - ms;
 }
 
@@ -101,18 +101,20 @@ await describeBackends('TaskQueue lease readyAt and claimedAt', (test, backend) 
 
   test('after a lost lease (requeueExpired, releaseOwner): ready since the requeue', async () => {
     const { queue, client, cleanup } = openQueue(backend);
+    // One shard, so the claims take them in FIFO order.
+    const [oId, xId] = sameShard(queue, 'o', 'x');
     // The long lease first: a claim after the short one expired would recover it (claims do).
-    await queue.enqueueMany([{ id: 'o' }, { id: 'x' }]);
+    await queue.enqueueMany([{ id: oId }, { id: xId }]);
     const [o] = await queue.claim('short', opts('doomed', 60_000, 1));
     const [x] = await queue.claim('short', opts('w1', 30, 1));
-    await ageBy(queue, client, 'x', WEEK);
-    await ageBy(queue, client, 'o', WEEK);
+    await ageBy(queue, client, xId, WEEK);
+    await ageBy(queue, client, oId, WEEK);
     await sleep(60);
     const before = await serverNow(queue, backend);
     assert.is(await queue.requeueExpired(), 1);
     assert.is(await queue.releaseOwner('doomed'), 1);
     const leases = await queue.claim('short', opts('w2'));
-    assert.equal(leases.map((l) => l.id), ['o', 'x']);
+    assert.equal(leases.map((l) => l.id), [oId, xId]);
     for (const [lease, lost] of [[leases[0], o], [leases[1], x]]) {
       await checkClaim(queue, lease);
       assert.ok(lease.readyAt >= before && lease.readyAt > lost.claimedAt, `${lease.id}: readyAt ${lease.readyAt - before} ms after the requeue began`);

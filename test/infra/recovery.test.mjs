@@ -1,40 +1,58 @@
 import * as assert from 'uvu/assert';
-import { describeBackends, openQueue, sleep } from '../helpers/backends.mjs';
+import { describeBackends, openQueue, sameShard, sameShardIds, sleep } from '../helpers/backends.mjs';
 
 const opts = (owner, leaseMs = 30_000, max = 10) => ({ max, leaseMs, owner });
 
 await describeBackends('TaskQueue lost leases', (test, backend) => {
   test('releaseOwner puts a dead worker\'s active tasks back at once, and only its own', async () => {
     const { queue, cleanup } = openQueue(backend);
-    await queue.enqueueMany([{ id: 'a1' }, { id: 'a2' }, { id: 'b1' }, { id: 'l1', lane: 'long' }]);
+    const [a1, a2, b1] = sameShard(queue, 'a1', 'a2', 'b1');
+    await queue.enqueueMany([{ id: a1 }, { id: a2 }, { id: b1 }, { id: 'l1', lane: 'long' }]);
     const mine = await queue.claim('short', opts('dead-worker', 60_000, 2));
     await queue.claim('long', opts('dead-worker', 60_000));
     const [theirs] = await queue.claim('short', opts('live-worker', 60_000));
-    assert.equal(mine.map((l) => l.id), ['a1', 'a2']);
+    assert.equal(mine.map((l) => l.id), [a1, a2]);
     assert.is(await queue.releaseOwner('dead-worker'), 3);
-    for (const id of ['a1', 'a2', 'l1']) {
+    for (const id of [a1, a2, 'l1']) {
       const info = await queue.get(id);
       assert.equal([info.state, info.attempts, info.stalls, info.owner], ['waiting', 0, 1, undefined], id);
     }
-    assert.is((await queue.get('b1')).state, 'active', 'another owner keeps its lease');
+    assert.is((await queue.get(b1)).state, 'active', 'another owner keeps its lease');
     assert.is(await queue.complete(theirs, 'ok'), true);
     assert.is(await queue.complete(mine[0], 'late'), false, 'the dead worker\'s fence is void once re-claimed or requeued');
     const again = await queue.claim('short', opts('new-worker'));
-    assert.equal(again.map((l) => [l.id, l.attempt]), [['a1', 1], ['a2', 1]], 'back at their FIFO position');
+    assert.equal(again.map((l) => [l.id, l.attempt]), [[a1, 1], [a2, 1]], 'back at their FIFO position');
     await cleanup();
   });
 
   test('requeueExpired moves only expired leases', async () => {
     const { queue, cleanup } = openQueue(backend);
+    const [longLease, shortLease] = sameShard(queue, 'long-lease', 'short-lease');
     // The long lease first: a claim after the short one expired would recover it (claims do).
-    await queue.enqueueMany([{ id: 'long-lease' }, { id: 'short-lease' }]);
+    await queue.enqueueMany([{ id: longLease }, { id: shortLease }]);
     await queue.claim('short', opts('w', 60_000, 1));
     await queue.claim('short', opts('w', 50, 1));
     await sleep(100);
     assert.is(await queue.requeueExpired(), 1);
-    assert.is((await queue.get('short-lease')).state, 'waiting');
-    assert.is((await queue.get('long-lease')).state, 'active');
+    assert.is((await queue.get(shortLease)).state, 'waiting');
+    assert.is((await queue.get(longLease)).state, 'active');
     assert.is(await queue.requeueExpired(), 0);
+    await cleanup();
+  });
+
+  test('a sharded queue: requeueExpired(limit) moves up to limit expired leases in every shard', async () => {
+    const { queue, cleanup } = openQueue(backend, { shards: 4 });
+    // Three short leases in shard 1 and in shard 2.
+    const ids = [...sameShardIds(queue, 3, 'x1-', 1), ...sameShardIds(queue, 3, 'x2-', 2)];
+    await queue.enqueueMany(ids.map((id) => ({ id })));
+    const leases = await queue.claim('short', opts('w', 50));
+    assert.is(leases.length, 6);
+    await sleep(100);
+    assert.is(await queue.requeueExpired(2), 2 * 2);
+    const states = async (shard) => Promise.all(ids.filter((id) => queue.keysFor(id).shard === shard).map(async (id) => (await queue.get(id)).state));
+    for (const shard of [1, 2]) assert.equal((await states(shard)).sort(), ['active', 'waiting', 'waiting'], `shard ${shard}: two of its three leases (same expiry)`);
+    assert.is(await queue.requeueExpired(2), 2);
+    assert.is((await queue.stats()).waiting.short, 6);
     await cleanup();
   });
 
@@ -74,21 +92,23 @@ await describeBackends('TaskQueue lost leases without a reaper', (test, backend)
 
   test('a claim recovers at most its max expired leases, of either lane', async () => {
     const { queue, cleanup } = openQueue(backend);
-    await queue.enqueueMany([{ id: 's1' }, { id: 's2' }, { id: 's3' }, { id: 'l1', lane: 'long' }]);
+    const [s1, s2, s3, l1] = sameShard(queue, 's1', 's2', 's3', 'l1');
+    await queue.enqueueMany([{ id: s1 }, { id: s2 }, { id: s3 }, { id: l1, lane: 'long' }]);
     await queue.claim('long', opts('crashed', 500, 1));
     await queue.claim('short', opts('crashed', 500, 3));
     await sleep(600);
     // Recovery takes the leases that expired first: l1, then s1.
     const first = await queue.claim('long', opts('alive', 30_000, 2));
-    assert.equal(first.map((l) => l.id), ['l1'], 'its own lane\'s recovered task is claimed at once');
+    assert.equal(first.map((l) => l.id), [l1], 'its own lane\'s recovered task is claimed at once');
     assert.is((await queue.stats()).active, 1 + 2, 'two expired leases recovered, two left for later');
-    assert.equal((await queue.claim('short', opts('alive', 30_000, 3))).map((l) => l.id), ['s1', 's2', 's3']);
+    assert.equal((await queue.claim('short', opts('alive', 30_000, 3))).map((l) => l.id), [s1, s2, s3]);
     await cleanup();
   });
 
   test('releaseOwner with more leases than one chunk (500) releases them all, and only the owner\'s', async () => {
     const { queue, cleanup } = openQueue(backend);
-    await queue.enqueueMany(Array.from({ length: 1300 }, (_, i) => ({ id: `o${i}` })));
+    // One shard: the chunk of 500 is per shard.
+    await queue.enqueueMany(sameShardIds(queue, 1300, 'o').map((id) => ({ id })));
     // Interleaved owners and expiries, so every chunk mixes the dead owner's leases with others'.
     for (let i = 0; i < 13; i++) await queue.claim('short', opts(i % 3 === 2 ? 'other' : 'dead', 60_000 + i, 100));
     assert.is(await queue.releaseOwner('dead'), 900);

@@ -2,7 +2,7 @@
 // here twice with identical arguments (the same claim id, enqueue token and clock) and must
 // answer the same both times, without doing anything twice.
 import * as assert from 'uvu/assert';
-import { describeBackends, openQueue } from '../helpers/backends.mjs';
+import { describeBackends, enqueuedCountsOf, openQueue, sameShard } from '../helpers/backends.mjs';
 
 const opts = (owner = 'w1', max = 10) => ({ max, leaseMs: 30_000, owner });
 
@@ -47,48 +47,58 @@ function sameAnswers(calls) {
 await describeBackends('hot scripts are safe to replay', (test, backend) => {
   test('a replayed claim answers the same leases and takes no more', async () => {
     const { queue, client, cleanup } = openQueue(backend);
-    await queue.enqueueMany([{ id: 'a' }, { id: 'b' }, { id: 'c' }]);
+    const [a, b, c] = sameShard(queue, 'a', 'b', 'c');
+    await queue.enqueueMany([{ id: a }, { id: b }, { id: c }]);
     const claims = replaying(client, 'claim');
     const leases = await queue.claim('short', opts('w1', 2));
     sameAnswers(claims.calls);
-    assert.equal(leases.map((l) => [l.id, l.fence, l.attempt]), [['a', 1, 1], ['b', 1, 1]]);
+    assert.equal(leases.map((l) => [l.id, l.fence, l.attempt]), [[a, 1, 1], [b, 1, 1]]);
     const stats = await queue.stats();
     assert.equal([stats.active, stats.waiting.short], [2, 1]);
-    assert.is((await queue.get('a')).attempts, 1, 'the replay counted no second attempt');
+    assert.is((await queue.get(a)).attempts, 1, 'the replay counted no second attempt');
     await cleanup();
   });
 
   test('a replayed claim leaves out a lease no longer held under its fence', async () => {
     const { queue, client, cleanup } = openQueue(backend);
-    await queue.enqueueMany([{ id: 'a' }, { id: 'b' }, { id: 'c' }]);
+    const [idA, idB, idC] = sameShard(queue, 'a', 'b', 'c');
+    await queue.enqueueMany([{ id: idA }, { id: idB }, { id: idC }]);
     const claims = replaying(client, 'claim');
     const [a, b] = await queue.claim('short', opts('w1', 2));
     claims.restore();
     assert.is(await queue.complete(a, 'done'), true);
-    const late = await claims.again();
-    assert.equal(late.slice(3), claims.calls[0].first.slice(3 + 12), 'only b again, field for field');
-    assert.is(late[3], b.id);
-    assert.equal([(await queue.stats()).waiting.short, (await queue.get('a')).state], [1, 'completed']);
+    // The call that leased, on the tasks' shard (a sharded queue's first claim probes every
+    // shard with max 0 first). Its arguments: 9 keys, then prefix, channel, max.
+    const leased = claims.calls.findIndex((call) => call.args[0] === queue.keysFor(idA).waiting('short') && Number(call.args[11]) > 0);
+    const late = await claims.again(leased);
+    assert.equal(late.slice(4), claims.calls[leased].first.slice(4 + 12), 'only b again, field for field');
+    assert.is(late[4], b.id);
+    assert.equal([(await queue.stats()).waiting.short, (await queue.get(idA)).state], [1, 'completed']);
     await cleanup();
   });
 
   test('a claim that leased nothing keeps no memo, so its replay may lease what has come since', async () => {
     const { queue, client, cleanup } = openQueue(backend);
+    // A sharded queue's first claim only probes (max 0) the shards it knows nothing of; this
+    // one, not listening for wake-ups, then asks each shard seen empty once, with its max.
+    assert.equal(await queue.claim('short', opts()), []);
     const claims = replaying(client, 'claim');
     assert.equal(await queue.claim('short', opts()), []);
     claims.restore();
+    assert.equal(claims.calls.map((call) => Number(call.args[11])), queue.shardKeys.map(() => 10), 'every shard asked once, for up to 10');
     await queue.enqueue({ id: 'late' });
-    const reply = await claims.again();
-    assert.is(reply[3], 'late');
+    const reply = await claims.again(claims.calls.findIndex((call) => call.args[0] === queue.keysFor('late').waiting('short')));
+    assert.is(reply[4], 'late');
     await cleanup();
   });
 
   test('a claim or enqueue that ioredis aborted after Redis ran it is sent again and answers as it would have', async () => {
     const { queue, client, cleanup } = openQueue(backend);
+    const [a, b] = sameShard(queue, 'a', 'b');
     abortingOnce(client, 'enqueue');
-    assert.equal((await queue.enqueueMany([{ id: 'a' }, { id: 'b' }])).map((r) => r.duplicate), [false, false]);
+    assert.equal((await queue.enqueueMany([{ id: a }, { id: b }])).map((r) => r.duplicate), [false, false]);
     abortingOnce(client, 'claim');
-    assert.equal((await queue.claim('short', opts())).map((l) => [l.id, l.fence]), [['a', 1], ['b', 1]]);
+    assert.equal((await queue.claim('short', opts())).map((l) => [l.id, l.fence]), [[a, 1], [b, 1]]);
     assert.equal((await queue.claim('short', opts())), [], 'nothing else was leased');
     await cleanup();
   });
@@ -96,7 +106,8 @@ await describeBackends('hot scripts are safe to replay', (test, backend) => {
   test('a replayed complete answers true again and writes nothing twice', async () => {
     const { queue, client, cleanup } = openQueue(backend);
     await queue.enqueueMany([{ id: 'a' }, { id: 'b' }]);
-    const [a, b] = await queue.claim('short', opts());
+    // In id order: on a sharded queue 'a' and 'b' may come from their shards in either order.
+    const [a, b] = (await queue.claim('short', opts())).sort((x, y) => (x.id < y.id ? -1 : 1));
     const completes = replaying(client, 'complete');
     assert.equal(await queue.completeMany([{ lease: a, result: 1 }, { lease: b, result: 2 }]), [true, true]);
     sameAnswers(completes.calls);
@@ -152,10 +163,16 @@ await describeBackends('hot scripts are safe to replay', (test, backend) => {
     await queue.enqueue({ id: 't', timeoutMs: 120_000 });
     const memos = [];
     const original = queue.redis.tasklane_claim;
-    queue.redis.tasklane_claim = (...args) => { memos.push(args[8]); return original.apply(queue.redis, args); };
+    // The memo of the call that leased, on the task's shard (args: 9 keys, the memo last; then
+    // prefix, channel, max: a sharded queue's first claim probes each shard with max 0 first).
+    queue.redis.tasklane_claim = (...args) => {
+      if (args[0] === queue.keysFor('t').waiting('short') && Number(args[11]) > 0) memos.push(args[8]);
+      return original.apply(queue.redis, args);
+    };
     const [lease] = await queue.claim('short', opts());
     queue.redis.tasklane_claim = original;
     assert.is(lease.leaseMs, 125_000);
+    assert.is(memos.length, 1);
     const ttl = await queue.redis.pttl(memos[0]);
     assert.ok(ttl > 30_000 && ttl <= 125_000, `memo TTL ${ttl} ms covers the 125 s lease`);
     await cleanup();
@@ -184,14 +201,15 @@ await describeBackends('hot scripts are safe to replay', (test, backend) => {
     const releases = replaying(client, 'release');
     assert.is(await queue.throttle(lease, { delayMs: 60_000, throttles: 2, maxThrottles: 3 }), 'delayed');
     sameAnswers(releases.calls);
-    assert.is(Number(await client.hget(queue.keys.task('t'), 'thr')), 2);
+    assert.is(Number(await client.hget(queue.keysFor('t').task('t'), 'thr')), 2);
     assert.is((await queue.stats()).delayed, 1);
     await cleanup();
   });
 
   test('a heartbeat replayed after its lease was settled by the same fence succeeds; another fence is still lost', async () => {
     const { queue, client, cleanup } = openQueue(backend);
-    await queue.enqueueMany([{ id: 'h1' }, { id: 'h2' }]);
+    const [h1Id, h2Id] = sameShard(queue, 'h1', 'h2');
+    await queue.enqueueMany([{ id: h1Id }, { id: h2Id }]);
     const [h1, h2] = await queue.claim('short', opts());
     const beats = replaying(client, 'heartbeat');
     assert.is(await queue.heartbeat(h1), true);
@@ -203,7 +221,7 @@ await describeBackends('hot scripts are safe to replay', (test, backend) => {
     assert.is(await queue.release(h2, { delayMs: 60_000 }), true);
     assert.ok(Number(await beats.again(0)) > 0, 'h1 completed under its fence');
     assert.ok(Number(await beats.again(1)) > 0, 'h2 released under its fence');
-    assert.equal([(await queue.get('h1')).state, (await queue.get('h2')).state], ['completed', 'delayed']);
+    assert.equal([(await queue.get(h1Id)).state, (await queue.get(h2Id)).state], ['completed', 'delayed']);
     await queue.enqueue({ id: 'h3' });
     const [h3] = await queue.claim('short', opts());
     assert.is(await queue.release(h3), true);
@@ -219,7 +237,8 @@ await describeBackends('hot scripts are safe to replay', (test, backend) => {
     const results = await queue.enqueueMany([{ id: 'x', type: 'mail' }, { id: 'known', type: 'mail' }, { id: 'x', type: 'mail' }, { id: 'y', type: 'mail', delayMs: 60_000 }]);
     sameAnswers(enqueues.calls);
     assert.equal(results.map((r) => r.duplicate), [false, true, true, false]);
-    assert.equal(await client.hgetall(queue.keys.enqueuedCounts), { mail: '3' });
+    // Each shard counts its own enqueues: summed, each counted once.
+    assert.equal(await enqueuedCountsOf(client, queue), { mail: 3 });
     const stats = await queue.stats();
     assert.equal([stats.waiting.short, stats.delayed], [2, 1]);
     enqueues.restore();

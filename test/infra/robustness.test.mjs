@@ -1,5 +1,5 @@
 import * as assert from 'uvu/assert';
-import { describeBackends, openQueue, sleep } from '../helpers/backends.mjs';
+import { describeBackends, openQueue, sameShard, sleep } from '../helpers/backends.mjs';
 
 const opts = { max: 10, leaseMs: 30_000, owner: 'w' };
 
@@ -7,7 +7,7 @@ await describeBackends('TaskQueue corrupt records', (test, backend) => {
   test('a missing record found by a claim is dead-lettered with an explanation', async () => {
     const { queue, client, cleanup } = openQueue(backend);
     await queue.enqueueMany([{ id: 'gone' }, { id: 'fine' }]);
-    await client.del(queue.keys.task('gone'));
+    await client.del(queue.keysFor('gone').task('gone'));
     const batch = await queue.claimBatch('short', opts);
     assert.equal(batch.leases.map((l) => l.id), ['fine']);
     assert.is(batch.corrupt, 1);
@@ -21,7 +21,7 @@ await describeBackends('TaskQueue corrupt records', (test, backend) => {
   test('regression: a record missing one field (its type) is dead-lettered, on ioredis-mock too', async () => {
     const { queue, client, cleanup } = openQueue(backend);
     await queue.enqueueMany([{ id: 'partial' }, { id: 'whole' }]);
-    await client.hdel(queue.keys.task('partial'), 'type');
+    await client.hdel(queue.keysFor('partial').task('partial'), 'type');
     const batch = await queue.claimBatch('short', opts);
     assert.equal(batch.leases.map((l) => l.id), ['whole']);
     assert.is(batch.corrupt, 1);
@@ -32,7 +32,7 @@ await describeBackends('TaskQueue corrupt records', (test, backend) => {
   test('a record with unparsable payload JSON is dead-lettered, not handed out', async () => {
     const { queue, client, cleanup } = openQueue(backend);
     await queue.enqueueMany([{ id: 'badjson' }, { id: 'ok' }]);
-    await client.hset(queue.keys.task('badjson'), 'payload', '{not json');
+    await client.hset(queue.keysFor('badjson').task('badjson'), 'payload', '{not json');
     const batch = await queue.claimBatch('short', opts);
     assert.equal(batch.leases.map((l) => l.id), ['ok']);
     assert.is(batch.corrupt, 1);
@@ -44,8 +44,9 @@ await describeBackends('TaskQueue corrupt records', (test, backend) => {
 
   test('regression: a corrupt payload whose dead-lettering fails does not drop the valid leases of its batch', async () => {
     const { queue, client, cleanup } = openQueue(backend);
-    await queue.enqueueMany([{ id: 'badjson' }, { id: 'ok-1' }, { id: 'ok-2' }]);
-    await client.hset(queue.keys.task('badjson'), 'payload', '{not json');
+    const [badjson, ok1, ok2] = sameShard(queue, 'badjson', 'ok-1', 'ok-2');
+    await queue.enqueueMany([{ id: badjson }, { id: ok1 }, { id: ok2 }]);
+    await client.hset(queue.keysFor(badjson).task(badjson), 'payload', '{not json');
     const warnings = [];
     queue.on('queue:warning', (message) => warnings.push(message));
     // The dead-lettering of the corrupt one fails (Redis gone for a moment, say).
@@ -53,18 +54,18 @@ await describeBackends('TaskQueue corrupt records', (test, backend) => {
       throw new Error('connection lost');
     };
     const batch = await queue.claimBatch('short', opts);
-    assert.equal(batch.leases.map((l) => l.id), ['ok-1', 'ok-2'], 'the valid leases reach the caller');
+    assert.equal(batch.leases.map((l) => l.id), [ok1, ok2], 'the valid leases reach the caller');
     assert.is(batch.corrupt, 1);
     assert.is(warnings.length, 1);
     assert.match(warnings[0], /could not dead-letter corrupt task\(s\) badjson/);
-    assert.is((await queue.get('badjson')).state, 'active', 'left to lapse and be found again');
+    assert.is((await queue.get(badjson)).state, 'active', 'left to lapse and be found again');
     await cleanup();
   });
 
   test('a record in the wrong state inside the waiting set is dead-lettered', async () => {
     const { queue, client, cleanup } = openQueue(backend);
     await queue.enqueue({ id: 'weird' });
-    await client.hset(queue.keys.task('weird'), 'state', 'completed');
+    await client.hset(queue.keysFor('weird').task('weird'), 'state', 'completed');
     const batch = await queue.claimBatch('short', opts);
     assert.equal([batch.leases.length, batch.corrupt], [0, 1]);
     assert.is((await queue.get('weird')).state, 'dead');

@@ -2,11 +2,14 @@ import * as assert from 'uvu/assert';
 import { describeBackends, openQueue } from '../helpers/backends.mjs';
 
 // The mock runs every script in a fresh fengari VM, which is far slower than Redis;
-// it gets a smaller batch of the same test so the suite stays quick.
-const SIZE = { 'redis-server': 100_000, 'ioredis-mock': 5_000 };
+// it gets a smaller batch of the same test so the suite stays quick. The cluster's claims go
+// shard by shard over three masters: a fifth of the server's batch keeps the suite's time.
+const SIZE = { 'redis-server': 100_000, 'ioredis-mock': 5_000, 'redis-cluster': 20_000 };
 
 await describeBackends('TaskQueue at scale', (test, backend) => {
-  test(`enqueue ${SIZE[backend.name]} tasks and claim them all: priority order, FIFO, none lost or claimed twice`, async () => {
+  // The order is exact within a shard (the whole queue on one shard); across shards a claim
+  // takes the best head it knows of, close to but not exactly the global priority order.
+  test(`enqueue ${SIZE[backend.name]} tasks and claim them all: priority order, FIFO (within each shard), none lost or claimed twice`, async () => {
     const { queue, cleanup } = openQueue(backend);
     const n = SIZE[backend.name];
     const priorityOf = (i) => (i * 7919) % 10;
@@ -15,7 +18,7 @@ await describeBackends('TaskQueue at scale', (test, backend) => {
     assert.is((await queue.stats()).waiting.short, n);
 
     const seen = new Set();
-    let last = { priority: -1, index: -1 };
+    const last = queue.shardKeys.map(() => ({ priority: -1, index: -1 }));
     for (;;) {
       const leases = await queue.claim('short', { max: 1000, leaseMs: 60_000, owner: 'scale' });
       if (leases.length === 0) break;
@@ -23,9 +26,11 @@ await describeBackends('TaskQueue at scale', (test, backend) => {
         assert.not.ok(seen.has(lease.id), `claimed twice: ${lease.id}`);
         seen.add(lease.id);
         const index = lease.payload;
-        assert.ok(lease.priority > last.priority || (lease.priority === last.priority && index > last.index),
-          `order broken at ${lease.id}: priority ${lease.priority} index ${index} after ${JSON.stringify(last)}`);
-        last = { priority: lease.priority, index };
+        const { shard } = queue.keysFor(lease.id);
+        const prev = last[shard];
+        assert.ok(lease.priority > prev.priority || (lease.priority === prev.priority && index > prev.index),
+          `order broken at ${lease.id} (shard ${shard}): priority ${lease.priority} index ${index} after ${JSON.stringify(prev)}`);
+        last[shard] = { priority: lease.priority, index };
       }
       await queue.completeMany(leases.map((lease) => ({ lease })));
     }

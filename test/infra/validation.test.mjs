@@ -1,6 +1,6 @@
 import * as assert from 'uvu/assert';
 import { ValidationError, OptionError, TaskQueue } from '../../dist/index.js';
-import { describeBackends, openQueue } from '../helpers/backends.mjs';
+import { describeBackends, openQueue, queueKeys } from '../helpers/backends.mjs';
 
 const cases = [
   ['priority', { priority: 1.5 }, /`priority` to be an integer from 0 to 2147483647, got `1.5` \(number\)/],
@@ -36,7 +36,7 @@ await describeBackends('TaskQueue input validation', (test, backend) => {
   test('each invalid field gets a coded error naming the field, and nothing is stored', async () => {
     const { queue, client, cleanup } = openQueue(backend, { maxPayloadBytes: 1024 });
     await queue.enqueue({ id: 'keep', payload: { intact: true } });
-    const before = (await client.keys(`${queue.keys.prefix}*`)).sort();
+    const before = await queueKeys(client, queue);
     for (const [field, input, message] of [...cases, ['payload', { payload: cyclic() }, /serialize to JSON/]]) {
       const err = await queue.enqueue(input).then(() => null, (e) => e);
       assert.instance(err, ValidationError, `${field}: ${JSON.stringify(String(input?.id ?? ''))}`);
@@ -44,7 +44,7 @@ await describeBackends('TaskQueue input validation', (test, backend) => {
       assert.is(err.field, field);
       assert.match(err.message, message);
     }
-    assert.equal((await client.keys(`${queue.keys.prefix}*`)).sort(), before, 'no key written');
+    assert.equal(await queueKeys(client, queue), before, 'no key written');
     assert.equal((await queue.get('keep')).payload, { intact: true });
     assert.is(({}).polluted, undefined, 'no prototype pollution');
     await cleanup();
@@ -62,7 +62,7 @@ await describeBackends('TaskQueue input validation', (test, backend) => {
 
   test('regression: a throwing getter or Proxy trap on an input escaped as an uncoded error', async () => {
     const { queue, client, cleanup } = openQueue(backend);
-    const before = await client.keys(`${queue.keys.prefix}*`);
+    const before = await queueKeys(client, queue);
     const { proxy: revoked, revoke } = Proxy.revocable({}, {});
     revoke();
     const inputs = [
@@ -78,7 +78,7 @@ await describeBackends('TaskQueue input validation', (test, backend) => {
       assert.is(err.field, field);
       assert.match(err.message, message);
     }
-    assert.equal(await client.keys(`${queue.keys.prefix}*`), before, 'no key written');
+    assert.equal(await queueKeys(client, queue), before, 'no key written');
     await cleanup();
   });
 
@@ -120,7 +120,7 @@ await describeBackends('TaskQueue input validation', (test, backend) => {
       assert.is(err.field, 'input');
       assert.match(err.message, /^Expected the task input to be a plain object, got /);
     }
-    assert.equal(await client.keys(`${queue.keys.prefix}*`), [], 'nothing stored');
+    assert.equal(await queueKeys(client, queue), [], 'nothing stored');
     assert.is((await queue.enqueue(Object.assign(Object.create(null), { id: 'no-proto' }))).id, 'no-proto', 'a null-prototype object is fine');
     await cleanup();
   });
@@ -150,7 +150,7 @@ await describeBackends('TaskQueue input validation', (test, backend) => {
     revoke();
     assert.is((await queue.enqueueMany(revoked).catch((e) => e)).field, 'inputs');
     assert.match((await queue.enqueueMany({ length: 0 }).catch((e) => e)).message, /`inputs` to be an array of task inputs, got `\[object Object\]` \(object\)/);
-    assert.equal(await client.keys(`${queue.keys.prefix}*`), [], 'nothing stored');
+    assert.equal(await queueKeys(client, queue), [], 'nothing stored');
     await cleanup();
   });
 

@@ -21,7 +21,7 @@ const README = fileURLToPath(new URL('../../README.md', import.meta.url));
 const LUA = new URL('../../src/infra/lua/', import.meta.url);
 
 /** The README's line, for the queue `myqueue` with the password `secret`. */
-const ACL_LINE = 'ACL SETUSER tasklane reset on >secret ~tl:{myqueue}:* &tl:{myqueue}:* -@all +eval +evalsha +ping +info +subscribe +hgetall +zcount +zrevrange +time +del +exists +get +mget +set +incr +incrby +persist +pexpire +publish +hdel +hget +hincrby +hlen +hmget +hset +zadd +zcard +zpopmin +zrange +zrangebyscore +zrem +zremrangebyscore +zremrangebyrank +zscore +pttl';
+const ACL_LINE = 'ACL SETUSER tasklane reset on >secret ~tl:{myqueue}:* &tl:{myqueue}:* -@all +eval +evalsha +ping +info +subscribe +hgetall +zcount +zrevrange +time +del +exists +get +mget +set +incr +incrby +persist +pexpire +publish +spublish +hdel +hget +hincrby +hlen +hmget +hset +zadd +zcard +zpopmin +zrange +zrangebyscore +zrem +zremrangebyscore +zremrangebyrank +zscore +pttl';
 const PASSWORD = 'Acl-pw-5k2w8v';
 
 /** The README line for `queue` and `password`, as ACL SETUSER arguments. */

@@ -235,6 +235,25 @@ layout('the CLI refuses it before its command runs: exit 1, one coded error on s
   }
 });
 
+layout('the supervisor opened with another --shards than the queue was stored in refuses it at start-up: exit 1, TASKLANE_ERR_SHARD_COUNT, nothing written', async () => {
+  const { name, admin } = await stampedQueue('2/6');
+  try {
+    const { sup, code, ms } = await timedExit(['--redis', realRedisUrl(), '--queue', name, '--shards', '3', '--short', '1', '--long', '0', '--handlers', 'test/fixtures/handlers-basic.mjs']);
+    assert.is(code, 1);
+    assert.ok(ms < FAIL_FAST_MS, `failed in ${ms} ms`);
+    assert.match(sup.stderr, /is stored in 6 shard\(s\); this TaskQueue was opened with `shards` 3/);
+    assert.match(sup.stderr, /--shards 6/);
+    const last = sup.logs.at(-1);
+    assert.equal([last.code, last.exitCode], ['TASKLANE_ERR_SHARD_COUNT', 1]);
+    assert.ok(!sup.logs.some(READY), 'nothing reported ready');
+    assert.ok(!sup.logs.some((l) => l.msg === 'worker exited' || l.worker), 'no worker was forked');
+    assert.is(await admin.get(`tl:{${name}}:layout`), '2/6');
+    for (let shard = 1; shard < 3; shard++) assert.equal(await admin.keys(`tl:{${name}~${shard}}:*`), [], `nothing written to shard ${shard}`);
+  } finally {
+    admin.disconnect();
+  }
+});
+
 layout.run();
 
 const options = suite('start-up options');

@@ -135,8 +135,9 @@ ipc('the init message carries the storage settings, and a malformed one is refus
     apiTimeoutMs: o.apiTimeoutMs, apiGuard: o.apiGuard, storage: o.storage, handlers: null, logLevel: 'info', statsEveryMs: 1000,
   };
   const read = (value) => readWorkerInit({ [WORKER_INIT_ENV]: JSON.stringify(value) });
-  assert.equal(read(init).storage, { completedRetention: { ms: 200, max: 10 }, deadRetentionMs: 604_800_000, dedupWindowMs: 86_400_000, maxStalls: 2 });
-  for (const storage of [undefined, {}, { ...o.storage, completedRetention: { ms: 200 } }, { ...o.storage, maxStalls: -1 }, { ...o.storage, dedupWindowMs: '1h' }]) {
+  assert.equal(read(init).storage, { completedRetention: { ms: 200, max: 10 }, deadRetentionMs: 604_800_000, dedupWindowMs: 86_400_000, maxStalls: 2, shards: 1, durability: 'async' });
+  const bad = [{ ...o.storage, shards: 0 }, { ...o.storage, shards: undefined }, { ...o.storage, durability: 'sync' }, { ...o.storage, durability: undefined }];
+  for (const storage of [undefined, {}, { ...o.storage, completedRetention: { ms: 200 } }, { ...o.storage, maxStalls: -1 }, { ...o.storage, dedupWindowMs: '1h' }, ...bad]) {
     assert.throws(() => read({ ...init, storage }), /field `storage`/, JSON.stringify(storage));
   }
 });
@@ -160,15 +161,20 @@ opts('option errors name the option and what it accepts', () => {
 });
 
 opts('storage options default to the queue\'s defaults; a bad one names the option and its range', () => {
-  assert.equal(resolveOptions({}).storage, { completedRetention: { ms: 3_600_000, max: 500_000 }, deadRetentionMs: 604_800_000, dedupWindowMs: 86_400_000, maxStalls: 5 });
-  assert.equal(resolveOptions({ completedRetentionMs: 0, completedMax: 0, deadRetentionMs: 1, dedupWindowMs: 0, maxStalls: 0 }).storage,
-    { completedRetention: { ms: 0, max: 0 }, deadRetentionMs: 1, dedupWindowMs: 0, maxStalls: 0 });
+  assert.equal(resolveOptions({}).storage, { completedRetention: { ms: 3_600_000, max: 500_000 }, deadRetentionMs: 604_800_000, dedupWindowMs: 86_400_000, maxStalls: 5, shards: 1, durability: 'async' });
+  assert.equal(resolveOptions({ completedRetentionMs: 0, completedMax: 0, deadRetentionMs: 1, dedupWindowMs: 0, maxStalls: 0, shards: 1024, durability: 'replicated' }).storage,
+    { completedRetention: { ms: 0, max: 0 }, deadRetentionMs: 1, dedupWindowMs: 0, maxStalls: 0, shards: 1024, durability: 'replicated' });
   const cases = [
     [{ completedRetentionMs: -1 }, 'completedRetentionMs', /`completedRetentionMs` to be an integer from 0 to 31536000000, got `-1` \(number\)/],
     [{ completedMax: 1.5 }, 'completedMax', /`completedMax` to be an integer from 0 to 1000000000/],
     [{ deadRetentionMs: 0 }, 'deadRetentionMs', /`deadRetentionMs` to be an integer from 1 to 31536000000/],
     [{ dedupWindowMs: '1h' }, 'dedupWindowMs', /`dedupWindowMs` to be an integer from 0 .*got `1h` \(string\)/],
     [{ maxStalls: 1001 }, 'maxStalls', /`maxStalls` to be an integer from 0 to 1000/],
+    [{ shards: 0 }, 'shards', /^Expected `shards` to be an integer from 1 to 1024, got `0` \(number\)$/],
+    [{ shards: 1025 }, 'shards', /`shards` to be an integer from 1 to 1024, got `1025`/],
+    [{ shards: 2.5 }, 'shards', /`shards` to be an integer from 1 to 1024/],
+    [{ durability: 'sync' }, 'durability', /^Expected `durability` to be one of async, replicated, got `sync` \(string\)$/],
+    [{ durability: true }, 'durability', /`durability` to be one of async, replicated, got `true` \(boolean\)/],
   ];
   for (const [input, option, pattern] of cases) {
     assert.throws(() => resolveOptions(input), (err) => err instanceof OptionError && err.code === 'TASKLANE_ERR_INVALID_OPTION' && err.option === option && pattern.test(err.message), JSON.stringify(input));

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { EventEmitter } from 'eventemitter3';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../connection.js';
 import { GuardWaitError, OptionError, toError } from '../errors.js';
 import { QueueKeys, type ApiGuardKeys } from '../keys.js';
 import { defineScripts } from '../scripts.js';
@@ -36,7 +36,7 @@ export interface BreakerOptions {
 /** Options of {@link ApiGuard}. */
 export interface ApiGuardOptions {
   /** Any ioredis client on the queue's Redis. */
-  redis: Redis;
+  redis: RedisClient;
   /** The queue the guard belongs to: every worker of the queue shares it. */
   queue: string;
   /** Which API: `http` for the built-in handler, or a name of a handlers module's. Default `http`. */

@@ -26,12 +26,19 @@
     ARGV[9] name of the lane being claimed
     ARGV[10] claim id (random per call; in KEYS[9]'s name, repeated only by a replay)
     ARGV[11] max stalls (for the expired leases this claim recovers)
+    ARGV[12] priority bound, or '': take no task of a priority above it (a
+      sharded queue's claim passes the best head it knows of in other shards,
+      so one shard's batch does not run on into tasks less urgent than theirs)
+    ARGV[13] '1': also take no task less urgent than this lane's best one here
+      (the caller does not know every other shard's best yet), else ''
     ARGV[last] host clock for ioredis-mock, empty for real Redis (includes/base.mock.lua nowMs)
 
   Output (flat):
     [1] ms until the earliest delayed task is due, or -1 when none is delayed
     [2] records found corrupt or missing, now dead-lettered
     [3] 1 when the lane is paused (nothing was claimed), else 0
+    [4] the lane's best waiting priority after this call, or -1 when it has
+      no waiting task (or is paused)
     then 12 fields per lease: id, fence, attempt, type, payload, priority,
     timeoutMs, maxAttempts, createdAt, expiresAt, readyAt, claimedAt
     readyAt: when the task last became claimable (field `rdy`; before any
@@ -54,9 +61,10 @@
   Events:
     PUBLISH <lane> on the wake channel when a lane still has waiting tasks
     after this call (so other idle consumers claim them too), or got promoted (or recovered)
-    ones; never for the claimed lane while it is paused.
+    ones; never for the claimed lane while it is paused, nor after a probe (max 0),
+    which a sharded queue sends to learn a shard's best waiting priority.
 ]]
--- includes: base, waiting, batch, records, payloads, dead, recovery
+-- includes: base, waiting, batch, records, payloads, dead, recovery, wake
 local prefix, channel, owner, lane = ARGV[1], ARGV[2], ARGV[5], ARGV[9]
 local max, leaseMs, margin = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[6])
 local now = nowMs()
@@ -92,7 +100,7 @@ for _, id in ipairs(due) do
 end
 
 local paused = redis.call('EXISTS', KEYS[8]) == 1
-local out = { -1, 0, paused and 1 or 0 }
+local out = { -1, 0, paused and 1 or 0, -1 }
 local corrupt = 0
 local memo = redis.call('GET', KEYS[9])
 local drained = nil
@@ -123,8 +131,29 @@ if memo then
   end
 elseif max > 0 and not paused then
   local popped = redis.call('ZPOPMIN', KEYS[1], max)
-  -- Fewer than max popped: the lane is empty now, and needs no ZCARD below.
+  -- Fewer than max popped: the lane is empty now, and needs no head read below.
   drained = #popped < 2 * max
+  local bound = tonumber(ARGV[12])
+  if ARGV[13] == '1' and #popped > 0 then
+    local head = tonumber(popped[2])
+    if bound == nil or head < bound then bound = head end
+  end
+  if bound ~= nil and #popped > 0 and tonumber(popped[#popped]) > bound then
+    -- Over the bound: put those back (their members keep their FIFO place).
+    local kept, back = {}, {}
+    for i = 1, #popped, 2 do
+      if tonumber(popped[i + 1]) <= bound then
+        kept[#kept + 1] = popped[i]
+        kept[#kept + 1] = popped[i + 1]
+      else
+        back[#back + 1] = popped[i + 1]
+        back[#back + 1] = popped[i]
+      end
+    end
+    zaddMany(KEYS[1], back)
+    popped = kept
+    drained = false
+  end
   local leased, remembered = {}, {}
   -- The memo lasts as long as the longest lease it names (a task's timeout can stretch one).
   local memoTtl = leaseMs
@@ -183,8 +212,15 @@ if earliest[2] then
   out[1] = math.floor(wait)
 end
 
-if not paused and drained ~= true and redis.call('ZCARD', KEYS[1]) > 0 then redis.call('PUBLISH', channel, lane) end
+if not paused and drained ~= true then
+  local head = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+  if head[2] then
+    out[4] = head[2]
+    -- A probe (max 0) takes nothing, so it leaves no one new work to wake for.
+    if max > 0 then publish(channel, lane) end
+  end
+end
 for _, other in ipairs({ 'short', 'long' }) do
-  if other ~= lane and promoted[other] then redis.call('PUBLISH', channel, other) end
+  if other ~= lane and promoted[other] then publish(channel, other) end
 end
 return reply(out)

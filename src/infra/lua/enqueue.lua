@@ -45,7 +45,7 @@
     PUBLISH <lane> on the wake channel when a lane goes from empty to non-empty;
     PUBLISH 'delayed' when a task becomes the earliest delayed one.
 ]]
--- includes: base, waiting, batch, records
+-- includes: base, waiting, batch, records, wake
 local prefix = ARGV[1]
 local n = tonumber(ARGV[3])
 local token = ARGV[4 + 8 * n]
@@ -148,8 +148,8 @@ for i, lane in ipairs({ 'short', 'long' }) do
   if added[lane] then
     local wasEmpty = redis.call('ZCARD', KEYS[i]) == 0
     zaddMany(KEYS[i], toWait[lane])
-    if wasEmpty then redis.call('PUBLISH', ARGV[2], lane) end
+    if wasEmpty then publish(ARGV[2], lane) end
   end
 end
-if newEarliest then redis.call('PUBLISH', ARGV[2], 'delayed') end
+if newEarliest then publish(ARGV[2], 'delayed') end
 return reply(out)

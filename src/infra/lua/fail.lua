@@ -29,7 +29,7 @@
   Events:
     PUBLISH 'delayed' on the wake channel when the retry is the earliest delayed task.
 ]]
--- includes: base, dead, settle
+-- includes: base, dead, settle, wake
 local prefix, id = ARGV[1], ARGV[3]
 local taskKey = prefix .. 't:' .. id
 local f = hmget(taskKey, 'state', 'fence', 'att', 'max', 'sf', 'so')
@@ -43,7 +43,7 @@ if ARGV[6] == '1' and tonumber(f[3]) < tonumber(f[4]) then
   redis.call('HDEL', taskKey, 'owner', 'exp')
   redis.call('ZADD', KEYS[2], fmt(runAt), id)
   local first = redis.call('ZRANGE', KEYS[2], 0, 0)
-  if first[1] == id then redis.call('PUBLISH', ARGV[2], 'delayed') end
+  if first[1] == id then publish(ARGV[2], 'delayed') end
   return 1
 end
 deadLetter(prefix, KEYS[3], id, now, ARGV[5], ARGV[8], ARGV[9])

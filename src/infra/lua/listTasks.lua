@@ -36,8 +36,9 @@
     [1] 1 when entries remain after the last one looked at, else 0
     [2] score of the last entry looked at ('' when none)
     [3] member of that entry
-    then 17 fields per row: id, state, type, lane, pri, att, max, to, fence,
-    stalls, owner, err, ct, st, ft, run, exp ('' for a missing field)
+    then 19 fields per row: id, state, type, lane, pri, att, max, to, fence,
+    stalls, owner, err, ct, st, ft, run, exp ('' for a missing field), then the
+    row's index score and member (a sharded queue merges its shards' pages by them)
 ]]
 -- includes: base, waiting, cursor
 local prefix = ARGV[1]
@@ -123,6 +124,8 @@ for _, entry in ipairs(entries) do
     out[#out + 1] = id
     -- Never a Lua false in a reply: real Redis ends the array there, the mock does not.
     for k = 1, 16 do out[#out + 1] = f[k] or '' end
+    out[#out + 1] = entry[1]
+    out[#out + 1] = entry[2]
   end
 end
 if #entries > looked then out[1] = 1 end

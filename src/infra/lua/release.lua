@@ -34,7 +34,7 @@
     PUBLISH <lane> on the wake channel (no delay), or 'delayed' when the parked task
     is the earliest delayed one.
 ]]
--- includes: base, waiting, settle
+-- includes: base, waiting, settle, wake
 local prefix, id = ARGV[1], ARGV[3]
 local taskKey = prefix .. 't:' .. id
 local f = hmget(taskKey, 'state', 'fence', 'lane', 'pri', 'seq', 'sf', 'so')
@@ -55,10 +55,10 @@ if delay > 0 then
   redis.call('HSET', taskKey, 'state', 'delayed', 'run', fmt(runAt), 'sf', ARGV[4], 'so', '1')
   redis.call('ZADD', KEYS[4], fmt(runAt), id)
   local first = redis.call('ZRANGE', KEYS[4], 0, 0)
-  if first[1] == id then redis.call('PUBLISH', ARGV[2], 'delayed') end
+  if first[1] == id then publish(ARGV[2], 'delayed') end
   return 1
 end
 redis.call('HSET', taskKey, 'state', 'waiting', 'rdy', fmt(nowMs()), 'sf', ARGV[4], 'so', '1')
 redis.call('ZADD', laneKey(f[3], KEYS[2], KEYS[3]), f[4], waitMember(f[5], id))
-redis.call('PUBLISH', ARGV[2], f[3])
+publish(ARGV[2], f[3])
 return 1

@@ -39,7 +39,7 @@
   Events:
     PUBLISH <lane> on the wake channel for each lane that got tasks back.
 ]]
--- includes: base, recovery, cursor
+-- includes: base, recovery, cursor, wake
 local prefix, owner, cutoff = ARGV[1], ARGV[6], ARGV[10]
 local now = nowMs()
 local keys = { active = KEYS[1], waitShort = KEYS[2], waitLong = KEYS[3], dead = KEYS[4] }
@@ -52,5 +52,5 @@ local entries = chunkAfter(KEYS[1], ARGV[8], ARGV[9], ARGV[7], cutoff)
 local ids = {}
 for i = 1, #entries, 2 do ids[#ids + 1] = entries[i] end
 local requeued, dead, woke = recoverLeases(prefix, keys, ids, now, ARGV[3], ARGV[4], ARGV[5], 'worker died', owner)
-for lane in pairs(woke) do redis.call('PUBLISH', ARGV[2], lane) end
+for lane in pairs(woke) do publish(ARGV[2], lane) end
 return { requeued + dead, dead, #ids, cutoff, entries[#entries] or '', entries[#entries - 1] or '' }

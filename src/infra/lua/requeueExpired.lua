@@ -22,11 +22,11 @@
   Events:
     PUBLISH <lane> on the wake channel for each lane that got tasks back.
 ]]
--- includes: base, recovery
+-- includes: base, recovery, wake
 local prefix = ARGV[1]
 local now = nowMs()
 local keys = { active = KEYS[1], waitShort = KEYS[2], waitLong = KEYS[3], dead = KEYS[4] }
 -- Index entries without an active record (expired or deleted) are dropped (includes/recovery.lua recoverLeases).
 local requeued, dead, woke = requeueExpiredLeases(prefix, keys, now, ARGV[6], ARGV[3], ARGV[4], ARGV[5])
-for lane in pairs(woke) do redis.call('PUBLISH', ARGV[2], lane) end
+for lane in pairs(woke) do publish(ARGV[2], lane) end
 return { requeued, dead }

@@ -14,7 +14,7 @@
     idle consumers of the lane claim at once, and a consumer that missed an earlier
     resume (its subscriber was reconnecting) gets another chance.
 ]]
--- includes:
+-- includes: wake
 local was = redis.call('DEL', KEYS[1])
-redis.call('PUBLISH', ARGV[1], 'resume:' .. ARGV[2])
+publish(ARGV[1], 'resume:' .. ARGV[2])
 return was

@@ -19,12 +19,12 @@
   Events:
     PUBLISH <lane> on the wake channel.
 ]]
--- includes: base, waiting, dead
+-- includes: base, waiting, dead, wake
 local id = ARGV[3]
 local lane, pri, member = replayDead(ARGV[1], id, KEYS[4], fmt(nowMs()))
 if lane == 'stale' then redis.call('ZREM', KEYS[1], id) end
 if lane == 'stale' or lane == 'skipped' then return 0 end
 redis.call('ZREM', KEYS[1], id)
 redis.call('ZADD', laneKey(lane, KEYS[2], KEYS[3]), pri, member)
-redis.call('PUBLISH', ARGV[2], lane)
+publish(ARGV[2], lane)
 return 1

@@ -37,7 +37,7 @@
   Events:
     PUBLISH <lane> on the wake channel, once per lane that got tasks.
 ]]
--- includes: base, batch, cursor, dead
+-- includes: base, batch, cursor, dead, wake
 local prefix, cutoff = ARGV[1], ARGV[6]
 local nowStr = fmt(nowMs())
 if cutoff == '' then cutoff = nowStr end
@@ -65,6 +65,6 @@ end
 zremMany(KEYS[1], drop)
 zaddMany(KEYS[2], byLane.short)
 zaddMany(KEYS[3], byLane.long)
-if #byLane.short > 0 then redis.call('PUBLISH', ARGV[2], 'short') end
-if #byLane.long > 0 then redis.call('PUBLISH', ARGV[2], 'long') end
+if #byLane.short > 0 then publish(ARGV[2], 'short') end
+if #byLane.long > 0 then publish(ARGV[2], 'long') end
 return { replayed, skipped, looked, cutoff, entries[#entries] or '', entries[#entries - 1] or '' }

@@ -1,15 +1,15 @@
 import type { Logger } from '../../actors/types.js';
 import { TaskQueue } from '../../infra/task-queue.js';
 import type { RuntimeOptions } from '../options.js';
-import { resolveOptions } from '../options.js';
+import { resolveOptions, runtimeQueueOptions } from '../options.js';
 import { closeQueue } from '../shutdown.js';
 import type { Runtime } from '../types.js';
 import type { HttpRequest } from '../config.js';
 import { createOperatorServer } from './server.js';
 
 /**
- * The supervisor's HTTP server: its own queue connection (on the runtime's Redis, queue
- * name and storage settings, since its `stats` reap by them; its own, so an HTTP client
+ * The supervisor's HTTP server: its own queue connection (on the runtime's Redis or cluster,
+ * queue name and storage settings, shards and durability included, since its `stats` reap by them; its own, so an HTTP client
  * cannot stall the runtime's recovery sweeps), bound before the
  * runtime starts, so /readyz can say "starting" instead of refusing the connection.
  * Logs `http listening` with the bound URL, which tests and operators read the port from.
@@ -25,7 +25,7 @@ export async function serveOperatorHttp(
   log: Logger,
 ): Promise<{ url: string; close(): Promise<void> }> {
   const resolved = resolveOptions(options);
-  const queue = new TaskQueue({ redis: resolved.redis, tls: resolved.tls, name: resolved.queue, ...resolved.storage });
+  const queue = new TaskQueue(runtimeQueueOptions(resolved));
   queue.on('queue:warning', () => {}); // the runtime's own queue reports it already
   const ownsClient = queue.redis !== resolved.redis;
   const server = createOperatorServer({

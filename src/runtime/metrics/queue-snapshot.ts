@@ -36,12 +36,9 @@ export function queueSnapshotReader(queue: TaskQueue): () => Promise<QueueSnapsh
 }
 
 async function read(queue: TaskQueue): Promise<QueueSnapshot> {
-  const reading = Promise.all([queue.stats(), queue.redis.hgetall(queue.keys.enqueuedCounts)]);
+  const reading = Promise.all([queue.stats(), queue.enqueuedCounts()]);
   const result = await within(reading.catch(() => null), SCRAPE_REDIS_MS);
   if (result === TIMED_OUT || result === null) return { stats: null, enqueued: {} };
-  const [stats, hash] = result;
-  // No prototype: a type may be named `__proto__`.
-  const counts: Record<string, number> = Object.create(null) as Record<string, number>;
-  for (const [type, count] of Object.entries(hash)) counts[type] = Number(count);
-  return { stats, enqueued: counts };
+  const [stats, enqueued] = result;
+  return { stats, enqueued };
 }
