@@ -7,6 +7,11 @@
 //                      [--cpu-prof dir]  (every worker process writes a V8 CPU profile there;
 //                      node bench/profile-summary.mjs summarizes one)
 //                      [--cases bulk,process,latency,http,commands,supervisor,memory] [--out bench/results.json]
+//   node bench/run.mjs --cluster [--shards 12] [--reps 3] [--tasks 20000] [--quick]
+//                      [--out bench/cluster-results.json]
+//                      (tasklane's processing case on a 1-master and a 3-master Redis Cluster:
+//                      tasks/s, and per master its commands and CPU per task and its share;
+//                      see lib/cluster-case.mjs)
 //
 // Cases (README of the numbers: the header of each function in lib/cases.mjs):
 //   1 bulk      enqueue --tasks with each system's bulk API, 1,000 tasks per call
@@ -31,6 +36,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startRedisServer } from '../scripts/lib/redis-server.mjs';
 import { CASES, benchSystem } from './lib/cases.mjs';
+import { clusterBench, clusterTables, SHARE_TOLERANCE } from './lib/cluster-case.mjs';
 import { startSlowServer } from './lib/http-server.mjs';
 import { DIAGNOSTICS, METRICS, metricsOf } from './lib/metrics.mjs';
 import { RedisAdmin } from './lib/redis-stats.mjs';
@@ -49,6 +55,10 @@ const MEMORY_PAYLOAD_BYTES = 100;
 // Long enough to hold every record while the memory case completes its tasks, which it checks.
 const MEMORY_RETENTION_MS = 5000;
 const QUICK_MEMORY_RETENTION_MS = 1500;
+const CLUSTER_TASKS = 20_000;
+const CLUSTER_SHARDS = 12;
+const CLUSTER_PROCESSES = 2;
+const CLUSTER_CONCURRENCY = 50;
 const HELP = `Usage: node bench/run.mjs [flags]      (npm run bench -- [flags])
 
 Benchmarks tasklane, BullMQ and bee-queue on one private redis-server that it starts,
@@ -64,6 +74,11 @@ systems alternated per repetition, medians reported. Writes --out and an SVG bes
   --out PATH      results JSON (default bench/results.json)
   --cpu-prof DIR  every worker process writes a V8 CPU profile there (slows them: not results);
                   summarize one with node bench/profile-summary.mjs FILE.cpuprofile
+  --cluster       instead of the cases above: tasklane's processing case (${CLUSTER_PROCESSES} processes x ${CLUSTER_CONCURRENCY}) on a
+                  1-master and on a 3-master Redis Cluster, started here; tasks/s, and per master
+                  its commands and CPU per task and its share of the work. --tasks defaults to
+                  ${CLUSTER_TASKS} (2000 with --quick), --out to bench/cluster-results.json
+  --shards N      with --cluster: the queue's shards on both clusters (default ${CLUSTER_SHARDS})
   -h, --help      show this help
 
 Exit codes: 0 when every run succeeded, 1 when one failed, 2 for invalid flags.
@@ -72,6 +87,7 @@ Exit codes: 0 when every run succeeded, 1 when one failed, 2 for invalid flags.
 
 const options = parseOptions();
 const started = Date.now();
+if (options.cluster) process.exit(await runCluster());
 const redis = await startRedisServer();
 const admin = new RedisAdmin(redis.url);
 const api = options.cases.includes('http') ? await startSlowServer({ delayMs: API_DELAY_MS }) : null;
@@ -274,6 +290,8 @@ function parseOptions() {
       out: { type: 'string' },
       'cpu-prof': { type: 'string' },
       'retention-ms': { type: 'string' },
+      cluster: { type: 'boolean', default: false },
+      shards: { type: 'string' },
     } }));
   } catch (error) {
     usage(`${error.message}. Run with --help to see every flag.`);
@@ -290,7 +308,10 @@ function parseOptions() {
   }
   // --quick is a smoke test: one rep unless --reps says otherwise.
   const reps = positiveInt(values.reps ?? (quick ? '1' : '3'), 'reps');
-  const tasks = positiveInt(values.tasks ?? (quick ? '1000' : '50000'), 'tasks');
+  const cluster = values.cluster;
+  if (!cluster && values.shards) usage('--shards goes with --cluster');
+  if (cluster && (values.only || values.cases)) usage('--cluster runs tasklane\'s processing case only: no --only or --cases');
+  const tasks = positiveInt(values.tasks ?? (cluster ? (quick ? '2000' : String(CLUSTER_TASKS)) : quick ? '1000' : '50000'), 'tasks');
   const systems = values.only ? values.only.split(',').map((s) => s.trim()).filter(Boolean) : SYSTEM_NAMES;
   for (const s of systems) if (!SYSTEM_NAMES.includes(s)) usage(`unknown system \`${s}\`; expected some of ${SYSTEM_NAMES.join(', ')}`);
   const cases = values.cases
@@ -301,6 +322,8 @@ function parseOptions() {
     })
     : CASES.map((c) => c.name);
   return {
+    cluster,
+    shards: positiveInt(values.shards ?? String(CLUSTER_SHARDS), 'shards'),
     quick,
     reps,
     tasks,
@@ -311,8 +334,32 @@ function parseOptions() {
     commandTasks: Math.min(tasks, quick ? 500 : COMMANDS_MAX_TASKS),
     retentionMs: positiveInt(values['retention-ms'] ?? String(quick ? QUICK_RETENTION_MS : RETENTION_MS), 'retention-ms'),
     memory: { tasks: Math.min(tasks, MEMORY_MAX_TASKS), payloadBytes: MEMORY_PAYLOAD_BYTES, retentionMs: quick ? QUICK_MEMORY_RETENTION_MS : MEMORY_RETENTION_MS },
-    out: resolve(values.out ?? fileURLToPath(new URL('./results.json', import.meta.url))),
+    out: resolve(values.out ?? fileURLToPath(new URL(cluster ? './cluster-results.json' : './results.json', import.meta.url))),
   };
+}
+
+/** `--cluster`: runs lib/cluster-case.mjs, prints its tables, writes --out; resolves with the exit code. */
+async function runCluster() {
+  const settings = { masters: [1, 3], shards: options.shards, tasks: options.tasks, reps: options.reps, processes: CLUSTER_PROCESSES,
+    concurrency: CLUSTER_CONCURRENCY, batch: BATCH, retentionMs: options.retentionMs, shareTolerance: SHARE_TOLERANCE, replicas: 0, durability: 'async' };
+  const machine = { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model?.trim() ?? 'unknown', node: process.version, date: new Date().toISOString(), loadavgStart: os.loadavg() };
+  console.log(`tasklane bench --cluster: processing case (${CLUSTER_PROCESSES} x ${CLUSTER_CONCURRENCY}, no-op tasks) on 1 and 3 masters, ${options.shards} shards; ${options.reps} reps; ${fmt(options.tasks, 0)} tasks`);
+  console.log(`machine: ${machine.cpus} x ${machine.cpuModel}, Node ${machine.node}, load average ${machine.loadavgStart.map((l) => l.toFixed(1)).join(' ')}`);
+  try {
+    const result = await clusterBench({ ...settings, log: (line) => console.log(line) });
+    machine.loadavgEnd = os.loadavg();
+    console.log(`\nMedians of ${options.reps} rep(s). The workers and every redis-server share ${machine.cpus} cores: total tasks/s cannot grow with masters here.\n`);
+    console.log(clusterTables(result).join('\n'));
+    const three = result.layouts.find((l) => l.masters === 3);
+    console.log(`\nEvery master's share of the commands within ±${SHARE_TOLERANCE * 100}% of a third: ${three.sharesEven ? 'yes' : 'NO'}`);
+    mkdirSync(dirname(options.out), { recursive: true });
+    writeFileSync(options.out, `${JSON.stringify({ machine, settings, layouts: result.layouts }, null, 2)}\n`);
+    console.log(`\nwrote ${options.out}\ntotal time ${((Date.now() - started) / 1000).toFixed(0)} s`);
+    return 0;
+  } catch (error) {
+    console.error(error);
+    return 1;
+  }
 }
 
 function positiveInt(text, name) {

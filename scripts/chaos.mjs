@@ -10,6 +10,11 @@
 // ride out: the books count the calls during the outage, the 429s, and dead letters caused by
 // throttling (none expected). `node scripts/chaos.mjs --help` lists the knobs.
 //
+// With --cluster the same runs on a private Redis Cluster (3 masters + 3 replicas, AOF):
+// the supervisor and the producer use a sharded queue (--shards, default 6) with
+// --durability replicated, and instead of Redis restarting, the master of shard 0 is
+// SIGKILLed and its replica takes over (lib/chaos-cluster.mjs); the books are the same.
+//
 // Exit 0 only when the books balance and the supervisor stopped cleanly; 1 otherwise;
 // 2 for invalid flags; 130 after Ctrl-C. Everything it started is stopped on every path,
 // and its temp directory (Redis's data, the supervisor's log) removed.
@@ -23,7 +28,8 @@ import { SupervisorLog } from './lib/chaos-log.mjs';
 import { groupMembers, WorkerKiller } from './lib/chaos-monkey.mjs';
 import { chaosHelp, readChaosOptions } from './lib/chaos-options.mjs';
 import { Producer } from './lib/chaos-producer.mjs';
-import { DurableRedis, startWriteProbe } from './lib/chaos-redis.mjs';
+import { ChaosCluster, countClusterTaskRecords, failOverMaster, failoverBooks } from './lib/chaos-cluster.mjs';
+import { DurableRedis, startWriteProbe, taskSnapshot } from './lib/chaos-redis.mjs';
 import { abortable, DemoChildren, describeExit, expected, INTERRUPTED_EXIT, onInterrupt, within } from './lib/demo-children.mjs';
 import { formatMs, isSettled, LiveStats, progressWriter } from './lib/demo-progress.mjs';
 import { closeBooks, renderBooks } from './lib/demo-report.mjs';
@@ -99,13 +105,18 @@ async function run() {
   const plan = planWorkload({ tasks: opts.tasks, seed: opts.seed, prefix: 'chaos', maxAttempts: MAX_ATTEMPTS, longDelayMs: [800, 2000] });
   say(`tasklane chaos: ${plan.ids.length} tasks (+${plan.duplicates} resubmitted ids) through the real supervisor [seed ${opts.seed}]`);
 
-  const redis = await DurableRedis.start({ dir: join(root, 'redis') });
+  const redis = opts.cluster ? await ChaosCluster.start() : await DurableRedis.start({ dir: join(root, 'redis') });
   own.redis = redis;
-  say(`  redis       private redis-server at ${redis.url}, AOF with appendfsync always (dir ${redis.dir})`);
-  own.queue = new TaskQueue({ redis: redis.url, name: queueName });
+  if (opts.cluster) {
+    say(`  redis       private Redis Cluster, 3 masters + 3 replicas, AOF: ${redis.spec}; ${opts.shards} shards, durability ${opts.durability}`);
+    own.queue = new TaskQueue({ redis: { cluster: redis.nodes }, name: queueName, shards: opts.shards, durability: opts.durability });
+  } else {
+    say(`  redis       private redis-server at ${redis.url}, AOF with appendfsync always (dir ${redis.dir})`);
+    own.queue = new TaskQueue({ redis: redis.url, name: queueName });
+  }
   // ioredis reconnects on its own (it must, across the restart); the listener keeps it quiet.
   own.queue.redis.on('error', () => {});
-  await abortable(within(own.queue.redis.ping(), 5000, () => `Redis at ${redis.url} did not answer`), interrupted);
+  await abortable(within(own.queue.redis.ping(), 5000, () => `Redis at ${opts.cluster ? redis.spec : redis.url} did not answer`), interrupted);
 
   const rate = opts.failRate;
   own.api = await startFlakyApi({
@@ -120,7 +131,8 @@ async function run() {
   say(`              ${PERMANENT_KINDS.join(', ')} always 422; ${plan.long} slow long-lane calls (0.8–2 s)`);
 
   const args = ['--short', String(opts.short), '--long', String(opts.long), '--processes', String(opts.processes), '--api-url', apiUrl,
-    '--redis', redis.url, '--queue', queueName, '--lease-ms', String(LEASE_MS), '--drain-timeout', '3s',
+    ...(opts.cluster ? ['--redis-cluster', redis.spec, '--shards', String(opts.shards), '--durability', opts.durability] : ['--redis', redis.url]),
+    '--queue', queueName, '--lease-ms', String(LEASE_MS), '--drain-timeout', '3s',
     ...(opts.apiRate > 0 ? ['--api-rate', `${opts.apiRate}/s`] : [])];
   own.supervisor = startSupervisorChild({ args, logFile });
   supervisorPid = own.supervisor.pid;
@@ -131,8 +143,10 @@ async function run() {
     supervisorExit = exit;
   });
   const restartPlanned = !opts.noRedisRestart;
-  say(`  chaos       SIGKILL a random worker process ${opts.killEveryMs > 0 ? `every ${formatMs(opts.killEveryMs)}` : 'never'}; `
-    + (restartPlanned ? `${opts.redisSignal} Redis at ${Math.round(opts.redisRestartAt * 100)}% done, restart it ${formatMs(opts.redisDownMs)} later` : 'no Redis restart'));
+  const midRun = !restartPlanned ? 'no Redis restart'
+    : opts.cluster ? `${opts.redisSignal} the master of shard 0 at ${Math.round(opts.redisRestartAt * 100)}% done, wait for the failover${opts.noRejoin ? '' : `, restart it as a replica ${formatMs(opts.redisDownMs)} later`}`
+      : `${opts.redisSignal} Redis at ${Math.round(opts.redisRestartAt * 100)}% done, restart it ${formatMs(opts.redisDownMs)} later`;
+  say(`  chaos       SIGKILL a random worker process ${opts.killEveryMs > 0 ? `every ${formatMs(opts.killEveryMs)}` : 'never'}; ${midRun}`);
 
   const log = new SupervisorLog(logFile);
   monkey = new WorkerKiller({ supervisorPid: own.supervisor.pid, log, everyMs: opts.killEveryMs, random: randomSource(opts.seed + 1), readyOnly: opts.killReadyOnly });
@@ -153,21 +167,25 @@ async function run() {
     await abortable(sleep(TICK_MS), interrupted);
     // Without the supervisor, or without Redis, nothing can finish: no point waiting for the timeout.
     if (supervisorExit) throw expected(`the supervisor exited during the run (code ${supervisorExit.code}, signal ${supervisorExit.signal}); last log lines:\n${own.supervisor.logTail()}`);
-    if (restart.error) throw expected(`restarting Redis failed: ${restart.error.message}`);
+    if (restart.error) throw expected(`${opts.cluster ? 'failing a master over' : 'restarting Redis'} failed: ${restart.error.message}`);
     // During the Redis outage a refresh waits in ioredis's queue: keep printing meanwhile.
     refreshing ??= live.refresh().then(() => true, () => false).finally(() => {
       refreshing = null;
     });
     const fresh = await Promise.race([refreshing, sleep(TICK_MS, false)]);
-    const redisState = restart.running ? 'restarting' : fresh ? 'up' : 'not answering';
+    const redisState = restart.running ? (opts.cluster ? 'failing over' : 'restarting') : fresh ? 'up' : 'not answering';
     progress.update(`${live.line(unique)} · kills ${monkey.kills} · redis ${redisState}`);
     if (!fresh) continue;
     if (restart.planned && !restart.running && !restart.facts && !restart.error && live.done >= opts.redisRestartAt * unique) {
-      restart.running = restartRedis(redis, producer).then((facts) => {
+      const midRunKill = opts.cluster
+        ? failOverMaster({ cluster: redis, queue: own.queue, producer, probeKey: `${PROBE_KEY}:{${queueName}}`, signal: opts.redisSignal, downMs: opts.redisDownMs, rejoin: !opts.noRejoin })
+        : restartRedis(redis, producer);
+      restart.running = midRunKill.then((facts) => {
         restart.facts = facts;
         // Its own line, also on a terminal where the progress line is rewritten in place.
         progress.finish();
-        say(`  redis restarted: ${opts.redisSignal}, down ${formatMs(facts.downMs + facts.exitMs)}, answering ${formatMs(facts.readyMs)} after start`);
+        if (opts.cluster) say(`  master ${facts.port} ${opts.redisSignal}ed: failed over in ${formatMs(facts.failoverMs)}${facts.rejoinMs === null ? '' : `, back as a replica ${formatMs(facts.rejoinMs)} after its restart`}`);
+        else say(`  redis restarted: ${opts.redisSignal}, down ${formatMs(facts.downMs + facts.exitMs)}, answering ${formatMs(facts.readyMs)} after start`);
       }, (err) => {
         restart.error = err;
       }).finally(() => {
@@ -185,11 +203,14 @@ async function run() {
   await producing;
 
   const books = await within(closeBooks({ queue: own.queue, api: own.api, plan, produced: producer.tally }), BOOKS_WAIT_MS, () => 'Redis did not answer while the books were read');
-  const records = await within(countTaskRecords(own.queue), BOOKS_WAIT_MS, () => 'Redis did not answer while the task records were counted');
+  const records = await within(opts.cluster ? countClusterTaskRecords(own.queue) : countTaskRecords(own.queue), BOOKS_WAIT_MS, () => 'Redis did not answer while the task records were counted');
   log.poll();
   const chaos = chaosBooks({
     tasks: books.tasks, unique, records, api: own.api, permanentKinds: PERMANENT_KINDS, maxStalls: MAX_STALLS,
-    chaos: { killEveryMs: opts.killEveryMs, kills: monkey.kills, readyKills: monkey.readyKills, skipped: monkey.skipped, log, restart: restart.facts, restartPlanned, restartError: restart.error },
+    chaos: { killEveryMs: opts.killEveryMs, kills: monkey.kills, readyKills: monkey.readyKills, skipped: monkey.skipped, log, restartPlanned, restartError: restart.error,
+      ...(opts.cluster
+        ? { restart: null, cluster: failoverBooks({ facts: restart.facts, planned: restartPlanned, error: restart.error, durability: opts.durability }) }
+        : { restart: restart.facts }) },
   });
   outage.end();
   const trouble = apiTroubleBooks({ stats: own.api.stats(), tasks: books.tasks, outage, apiRate: opts.apiRate, quota: opts.quota });
@@ -204,7 +225,7 @@ async function run() {
   const clean = stopped.supervisor?.code === 0 && !stopped.supervisor.killed;
   for (const line of renderBooks({ rows: books.rows, problems }, { extra: [...trouble.lines, ...chaos.lines] })) say(line);
   say('');
-  say(`  shutdown    supervisor SIGTERM → ${describeExit(stopped.supervisor, SUPERVISOR_STOP_MS)} · API closed · redis-server stopped, its data removed`);
+  say(`  shutdown    supervisor SIGTERM → ${describeExit(stopped.supervisor, SUPERVISOR_STOP_MS)} · API closed · ${opts.cluster ? 'cluster nodes' : 'redis-server'} stopped, ${opts.cluster ? 'their' : 'its'} data removed`);
   const ok = problems.length === 0 && clean;
   if (!ok) keepLog();
   else if (opts.log) say(`  logs        ${logFile}`);
@@ -224,13 +245,13 @@ async function restartRedis(redis, producer) {
   const probe = startWriteProbe(own.queue.redis, PROBE_KEY);
   try {
     await sleep(PROBE_LEAD_MS);
-    const before = await snapshot(own.queue);
+    const before = await taskSnapshot(own.queue);
     const acked = probe.acked;
     const facts = await redis.restart({ signal: opts.redisSignal, downMs: opts.redisDownMs });
     const pingAt = Date.now();
     await within(own.queue.redis.ping(), 60_000, () => 'Redis did not answer within 60 s of its restart');
     const readyMs = facts.listenMs + (Date.now() - pingAt);
-    const after = await snapshot(own.queue);
+    const after = await taskSnapshot(own.queue);
     probe.stop();
     const probeAfter = Number(await own.queue.redis.get(PROBE_KEY));
     return { ...facts, readyMs, before, after, probe: { acked, after: probeAfter } };
@@ -238,12 +259,6 @@ async function restartRedis(redis, producer) {
     probe.stop();
     producer.resume();
   }
-}
-
-/** Task records per state; their total changes only when tasks are enqueued. */
-async function snapshot(queue) {
-  const s = await queue.stats();
-  return { total: s.waiting.short + s.waiting.long + s.delayed + s.active + s.completed + s.dead, completed: s.completed, dead: s.dead };
 }
 
 /**

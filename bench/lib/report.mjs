@@ -34,7 +34,7 @@ export function table(metrics, results, systems) {
     }) : [];
     rows.push([m.label, m.unit, ...values.map((v) => fmt(v, m.digits)), ...ratios]);
   }
-  return render(head, rows);
+  return renderTable(head, rows);
 }
 
 /**
@@ -71,7 +71,13 @@ export function targetLines(targets) {
     : `${fmt(t.value, 2)} ${t.unit}`}`);
 }
 
-function render(head, rows) {
+/**
+ * A plain table: the first two columns left-aligned, the others right-aligned.
+ *
+ * @example
+ * console.log(renderTable(['metric', 'unit', 'value'], [['bulk', 'tasks/s', '12,000']]));
+ */
+export function renderTable(head, rows) {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
   const line = (cells) => cells.map((c, i) => (i < 2 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join('  ');
   return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');

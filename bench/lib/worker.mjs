@@ -28,8 +28,8 @@ try {
   finish({ type: 'failed', error: errorData(error) }, 1);
 }
 
-async function bulk(adapter, { url, queue, retentionMs, tasks, batch }) {
-  const producer = await adapter.openProducer({ url, queue, retentionMs });
+async function bulk(adapter, { url, cluster, shards, queue, retentionMs, tasks, batch }) {
+  const producer = await adapter.openProducer({ url, cluster, shards, queue, retentionMs });
   const batches = [];
   for (let i = 0; i < tasks; i += batch) {
     batches.push(Array.from({ length: Math.min(batch, tasks - i) }, (_, j) => ({ i: i + j })));
@@ -44,7 +44,7 @@ async function bulk(adapter, { url, queue, retentionMs, tasks, batch }) {
   finish({ type: 'bulk-done', ms, cpuMs });
 }
 
-async function work(adapter, { url, queue, retentionMs, concurrency, handler, httpUrl }) {
+async function work(adapter, { url, cluster, shards, queue, retentionMs, concurrency, handler, httpUrl }) {
   let completed = 0;
   let first = null;
   let last = null;
@@ -60,7 +60,7 @@ async function work(adapter, { url, queue, retentionMs, concurrency, handler, ht
   };
   if (!Object.hasOwn(handlers, handler)) throw new Error(`unknown handler ${handler}`);
   const consumer = await adapter.openConsumer({
-    url, queue, retentionMs, concurrency,
+    url, cluster, shards, queue, retentionMs, concurrency,
     handler: handlers[handler],
     onCompleted: () => {
       const t = now();

@@ -65,7 +65,7 @@ export async function countTaskRecords(queue) {
  * @typedef {{ killEveryMs: number, kills: number, readyKills: number, skipped: number, log: import('./chaos-log.mjs').SupervisorLog,
  *   restart: null | { signal: string, exitMs: number, downMs: number, listenMs: number, readyMs: number,
  *     before: Snapshot, after: Snapshot, probe: { acked: number, after: number } },
- *   restartPlanned: boolean, restartError: Error | null }} ChaosFacts
+ *   restartPlanned: boolean, restartError: Error | null, cluster?: { lines: string[], problems: string[] } }} ChaosFacts
  * @typedef {{ total: number, completed: number, dead: number }} Snapshot
  * @returns {{ lines: string[], problems: string[] }}
  * @example
@@ -89,7 +89,10 @@ export function chaosBooks({ tasks, unique, records, api, permanentKinds, maxSta
   const sample = (list) => list.slice(0, 3).map((t) => `${t.id} (${t.info.error?.code ?? t.info.error?.name ?? 'no error'}: ${t.info.error?.message ?? ''})`).join('; ');
 
   if (chaos.killEveryMs > 0 && chaos.kills === 0) problems.push('no worker process was killed: the run ended before the first kill');
-  if (chaos.restartPlanned && !chaos.restart) problems.push(`Redis was not restarted${chaos.restartError ? `: ${chaos.restartError.message}` : ''}`);
+  // On a cluster the mid-run kill is a master's failover, which chaos-cluster.mjs accounts for.
+  const { cluster } = chaos;
+  if (cluster) problems.push(...cluster.problems);
+  if (!cluster && chaos.restartPlanned && !chaos.restart) problems.push(`Redis was not restarted${chaos.restartError ? `: ${chaos.restartError.message}` : ''}`);
   const r = chaos.restart;
   const aofKept = !r || (r.after.total === r.before.total && r.after.completed >= r.before.completed && r.after.dead >= r.before.dead);
   if (!aofKept) {
@@ -115,7 +118,8 @@ export function chaosBooks({ tasks, unique, records, api, permanentKinds, maxSta
       ? `one every ${formatMs(chaos.killEveryMs)}, ${chaos.readyKills} of them ready${chaos.skipped ? ` (${chaos.skipped} ticks found no worker to kill)` : ''}; the supervisor saw ${c.workersDied} die (${deaths})`
       : 'worker kills off'),
     line('leases released from killed workers', c.leasesReleased, `(+ ${c.expiredRequeued} requeued when their lease expired)`),
-    r
+    ...(cluster ? cluster.lines : []),
+    cluster ? null : r
       ? line(`Redis ${r.signal}ed, restarted on its AOF`, 1, `down ${formatMs(r.downMs + r.exitMs)}, listening after ${formatMs(r.listenMs)}, answering after ${formatMs(r.readyMs)}`)
       : line('Redis restarts', 0, chaos.restartPlanned ? `✗ ${chaos.restartError?.message ?? 'did not happen'}` : '(--no-redis-restart)'),
     ...(r ? [
@@ -136,7 +140,7 @@ export function chaosBooks({ tasks, unique, records, api, permanentKinds, maxSta
     rule,
     `  supervisor log: ${c.workersReady} workers became ready · ${c.redisDown} processes saw Redis go away · ${c.warnings} warnings · ${c.errors} errors`,
     ...[...log.messages].slice(0, 8).map(([message, { level, count }]) => `    ${String(count).padStart(6)}× ${level >= 50 ? 'error' : 'warn '} ${message.slice(0, 110)}`),
-  ];
+  ].filter((l) => l !== null);
   return { lines, problems };
 }
 

@@ -101,13 +101,18 @@ function launch({ dir, port, fsync }) {
  * hold at least that much (more when the write in flight at the kill was also persisted,
  * or resent by ioredis after the reconnect).
  *
+ * `write` may replace the INCR: it resolves with the value to count as acknowledged, or
+ * null for a write that counts for nothing. With `retryMs` a failed write is tried again
+ * that much later (a cluster failing over) instead of ending the probe.
+ *
+ * @param {{ write?: (client: any, key: string) => Promise<number | null>, retryMs?: number | null }} [options]
  * @example
  * const probe = startWriteProbe(client, 'chaos:probe');
  * const acked = probe.acked; // …then kill Redis, restart it…
  * probe.stop();
  * Number(await client.get('chaos:probe')) >= acked // true with appendfsync always
  */
-export function startWriteProbe(client, key) {
+export function startWriteProbe(client, key, { write = async (c, k) => Number(await c.incr(k)), retryMs = null } = {}) {
   let running = true;
   // stop() does not wait for the INCR in flight: with Redis gone for good it would wait forever.
   const probe = { acked: 0, stop: () => {
@@ -116,11 +121,25 @@ export function startWriteProbe(client, key) {
   void (async () => {
     while (running) {
       try {
-        probe.acked = Number(await client.incr(key));
+        probe.acked = (await write(client, key)) ?? probe.acked;
       } catch {
-        return; // the client was closed: nothing more to learn
+        if (retryMs === null || client.status === 'end') return; // the client was closed: nothing more to learn
+        await sleep(retryMs);
       }
     }
   })();
   return probe;
+}
+
+/**
+ * Task records per state; their total changes only when tasks are enqueued.
+ *
+ * @typedef {{ total: number, completed: number, dead: number }} Snapshot
+ * @returns {Promise<Snapshot>}
+ * @example
+ * await taskSnapshot(queue) // { total: 20000, completed: 9120, dead: 410 }
+ */
+export async function taskSnapshot(queue) {
+  const s = await queue.stats();
+  return { total: s.waiting.short + s.waiting.long + s.delayed + s.active + s.completed + s.dead, completed: s.completed, dead: s.dead };
 }

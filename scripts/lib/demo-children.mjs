@@ -103,7 +103,7 @@ export class DemoChildren {
   queue = null;
   supervisor = null;
   api = null;
-  /** Only ever a redis-server this run started: a REDIS_URL is never stopped. */
+  /** Only ever a redis-server (or a cluster, with `killSync()`) this run started: a REDIS_URL is never stopped. */
   redis = null;
   #supervisorStopMs;
   #stopping;
@@ -138,7 +138,9 @@ export class DemoChildren {
   /** Synchronous: for a second Ctrl-C and for process exit, when nothing can be awaited. */
   killAll() {
     this.supervisor?.kill();
-    if (this.redis) {
+    if (this.redis?.killSync) {
+      this.redis.killSync(); // a cluster: every node
+    } else if (this.redis) {
       if (this.redis.process.exitCode === null) this.redis.process.kill('SIGKILL');
       rmSync(this.redis.dir, { recursive: true, force: true });
     }

@@ -55,4 +55,31 @@ test('runs every case for every system, exits 0 and writes results JSON and SVG 
   }
 });
 
+test('--cluster: the processing case on 1 and 3 masters, per-node shares written to --out', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tasklane-bench-cluster-'));
+  try {
+    const out = join(dir, 'cluster-results.json');
+    const { code, output } = await runBench(['--cluster', '--quick', '--tasks', '1000', '--shards', '6', '--out', out], 60_000);
+    assert.is(code, 0, `bench --cluster exited ${code}:\n${output.slice(-3000)}`);
+    const json = JSON.parse(readFileSync(out, 'utf8'));
+    assert.equal(json.layouts.map((l) => l.masters), [1, 3]);
+    for (const layout of json.layouts) {
+      assert.ok(layout.tasksPerSec > 0, `${layout.masters} master(s): tasks/s ${layout.tasksPerSec}`);
+      assert.is(layout.nodes.length, layout.masters);
+      assert.is(layout.shardsPerMaster.reduce((a, b) => a + b, 0), 6);
+      assert.is(layout.runs[0].completed, 1000);
+      const shares = layout.nodes.map((n) => n.commandShare);
+      assert.ok(Math.abs(shares.reduce((a, b) => a + b, 0) - 1) < 1e-9, `shares sum to 1: ${shares}`);
+      for (const node of layout.nodes) assert.ok(node.commandsPerTask > 0 && node.cpuUsPerTask >= 0, JSON.stringify(node));
+    }
+    const three = json.layouts[1];
+    assert.equal(three.shardsPerMaster, [2, 2, 2]);
+    // Every master holds a third of the shards, so it does about a third of the work.
+    for (const node of three.nodes) assert.ok(node.commandShare > 0.2 && node.commandShare < 0.47, `share ${node.commandShare}`);
+    assert.match(output, /Every master's share of the commands within ±15% of a third: (yes|NO)/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test.run();

@@ -8,6 +8,11 @@ import { createLogger } from '../../../dist/runtime/logger.js';
 
 const TYPE = 'job';
 
+/** The queue's options: one redis-server by URL, or (bench --cluster) a cluster's `host:port,...` and a shard count. */
+function queueOptions({ url, cluster, shards, queue, retentionMs }) {
+  return { redis: cluster ? { cluster: cluster.split(',') } : url, ...(shards ? { shards } : {}), name: queue, completedRetentionMs: retentionMs };
+}
+
 /**
  * @type {import('./types.mjs').SystemAdapter}
  * @example
@@ -17,8 +22,8 @@ const TYPE = 'job';
 export const tasklane = {
   name: 'tasklane',
 
-  async openProducer({ url, queue, retentionMs }) {
-    const q = new TaskQueue({ redis: url, name: queue, completedRetentionMs: retentionMs });
+  async openProducer(options) {
+    const q = new TaskQueue(queueOptions(options));
     await q.stats(); // connected, scripts loaded
     return {
       addBulk: (payloads) => q.enqueueMany(payloads.map((payload) => ({ type: TYPE, payload }))),
@@ -27,8 +32,8 @@ export const tasklane = {
     };
   },
 
-  async openConsumer({ url, queue, retentionMs, concurrency, handler, onCompleted }) {
-    const q = new TaskQueue({ redis: url, name: queue, completedRetentionMs: retentionMs });
+  async openConsumer({ concurrency, handler, onCompleted, ...options }) {
+    const q = new TaskQueue(queueOptions(options));
     await q.stats();
     await q.listenForWork();
     const level = process.env.TASKLANE_BENCH_LOG_LEVEL;

@@ -22,6 +22,7 @@
  *   handler: (payload: any) => Promise<unknown>, onCompleted: () => void }) => Promise<Consumer>} openConsumer
  *   `onCompleted` fires once the system has recorded a task's completion in Redis.
  *   `retentionMs`: how long completed tasks are kept, where the system can say (../retention.mjs).
+ *   tasklane also takes `cluster` (`host:port,...`, instead of `url`) and `shards` (bench --cluster).
  */
 
 /** Adapter modules by system name, loaded lazily so a worker process loads only its own library. */
