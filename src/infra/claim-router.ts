@@ -9,6 +9,8 @@ const SKIP = Number.POSITIVE_INFINITY;
 
 /** What one shard's claim saw of a lane, for the router. */
 export interface ShardReading {
+  /** Whether the lane is paused (the claim took nothing; its head was not read). */
+  paused?: boolean;
   /** The lane's best waiting priority after the claim; null when none waits (or the lane is paused). */
   head: number | null;
   /** Ms until the shard's earliest delayed task is due, or null when none is delayed. */
@@ -48,6 +50,8 @@ export class ClaimRouter {
   readonly #lanes: Record<Lane, LaneView>;
   /** When each shard's earliest delayed task is due (ms); Infinity when none is known. */
   readonly #dueAt: number[];
+  /** When a claim last found each lane paused (ms), until a resume: claims answer `paused` without asking. */
+  readonly #pausedAt: Record<Lane, number | null> = { short: null, long: null };
   /** Wake-ups per shard: a claim that saw its shard empty must not hide one that came meanwhile. */
   readonly #wakes: number[];
   /** Whether wake-ups arrive (the queue listens): without them, a shard seen empty is not skipped. */
@@ -125,9 +129,10 @@ export class ClaimRouter {
   }
 
   /** Records what a claim on the ticket's shard saw. */
-  record(lane: Lane, { shard, wakes }: ShardTicket, { head, nextDueInMs }: ShardReading): void {
+  record(lane: Lane, { shard, wakes }: ShardTicket, { head, nextDueInMs, paused = false }: ShardReading): void {
     const now = this.#now();
     const view = this.#lanes[lane];
+    this.#pausedAt[lane] = paused ? now : null;
     // A wake-up since the claim was sent may be for work a claim that found none did not see.
     if (head !== null) view.head[shard] = head;
     else view.head[shard] = this.#wakes[shard] !== wakes ? undefined : Number.POSITIVE_INFINITY;
@@ -143,6 +148,10 @@ export class ClaimRouter {
    * claim now (its reply says when). Shard -1: a reconnect, after which nothing is known.
    */
   wake(shard: number, message: string): void {
+    if (message === 'resume:short' || message === 'resume:long' || shard < 0) {
+      if (message !== 'resume:long') this.#pausedAt.short = null;
+      if (message !== 'resume:short') this.#pausedAt.long = null;
+    }
     if (shard < 0) {
       for (let s = 0; s < this.#count; s += 1) {
         this.#wakes[s] = this.#wakes[s]! + 1;
@@ -166,6 +175,16 @@ export class ClaimRouter {
   #forget(shard: number): void {
     this.#lanes.short.head[shard] = undefined;
     this.#lanes.long.head[shard] = undefined;
+  }
+
+  /**
+   * Whether the lane was found paused and no resume has come since (pause and resume set every
+   * shard): a claim then answers `paused` without a round trip, so paused consumers, which wait
+   * for a resume, cost nothing. Only while wake-ups arrive, and for EMPTY_RECHECK_MS at most.
+   */
+  paused(lane: Lane): boolean {
+    const at = this.#pausedAt[lane];
+    return this.#listening && at !== null && this.#now() - at < EMPTY_RECHECK_MS;
   }
 
   /** Ms until the earliest delayed task known in any shard is due, or null when none is known. */

@@ -38,6 +38,7 @@ export class Claims {
       return batch;
     }
     const batch: ClaimBatch = { leases: [], nextDueInMs: null, corrupt: 0, paused: false };
+    if (router.paused(lane)) return { ...batch, paused: true, nextDueInMs: router.nextDueInMs() };
     // Shards found empty by this call: not asked again by it.
     const emptied = new Set<number>();
     const probes = router.toProbe(lane);
@@ -77,17 +78,18 @@ export class Claims {
     // the first run took instead of leaving them orphaned until they lapse.
     const claimId = replayId();
     const reply = expectArray('claim', await store.resend('claim',
-      [k.waiting(lane), k.waiting('short'), k.waiting('long'), k.delayed, k.active, k.dead, k.seq, k.paused(lane), k.claimMemo(claimId)],
+      [k.waiting(lane), k.waiting('short'), k.waiting('long'), k.delayed, k.active, k.dead, k.seq, k.paused(lane), k.claimMemo(claimId), k.slotGuard],
       [k.prefix, store.channel(k), max, leaseMs, owner, o.leaseMarginMs, o.deadRetentionMs, o.dedupWindowMs, lane, claimId, o.maxStalls,
         bound?.priority ?? '', bound?.ownHead ? 1 : '']));
     const nextDue = Number(reply[0]);
     const head = Number(reply[3]);
-    if (ticket) this.#router!.record(lane, ticket, { head: head < 0 ? null : head, nextDueInMs: nextDue < 0 ? null : nextDue });
+    const paused = Number(reply[2]) === 1;
+    if (ticket) this.#router!.record(lane, ticket, { head: head < 0 ? null : head, nextDueInMs: nextDue < 0 ? null : nextDue, paused });
     const { leases, corrupt } = decodeLeases(reply, 4, lane, owner, leaseMs);
     for (const lease of [...leases, ...corrupt]) {
       if (lease.timeoutMs > 0) lease.leaseMs = Math.max(leaseMs, lease.timeoutMs + o.leaseMarginMs);
     }
     if (corrupt.length > 0) await this.#dropCorrupt(corrupt);
-    return { leases, nextDueInMs: nextDue < 0 ? null : nextDue, corrupt: Number(reply[1]) + corrupt.length, paused: Number(reply[2]) === 1, emptied: head < 0 };
+    return { leases, nextDueInMs: nextDue < 0 ? null : nextDue, corrupt: Number(reply[1]) + corrupt.length, paused, emptied: head < 0 };
   }
 }

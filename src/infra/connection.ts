@@ -112,8 +112,9 @@ export function isCluster(client: RedisClient): client is Cluster {
 
 /**
  * A Cluster client that rides out a failover and slot moves: commands wait (not fail) while
- * the cluster is down or a slot has no master, MOVED and ASK are followed (up to 32 hops,
- * for a reshard in progress), TRYAGAIN is retried, and the slot map is refreshed every 5 s.
+ * the cluster is down or a slot has no master, MOVED and ASK are followed, TRYAGAIN is retried
+ * every 100 ms (up to 300 redirections in all: a script waits out about 30 s of its slot's
+ * migration, see keys.ts slotGuard), and the slot map is refreshed every 5 s.
  *
  * No auto-pipelining: ioredis batches a node's commands under the slot map of when they were
  * issued and checks it again when the batch is sent, so a slot that moved in between (a
@@ -126,7 +127,7 @@ function connectCluster({ cluster, options = {} }: ClusterAddress, overrides: Re
   if (nodes.length === 0) throw new OptionError('redis.cluster', 'Expected `redis.cluster` to name at least one HOST:PORT');
   return new Cluster(nodes, {
     enableAutoPipelining: false,
-    maxRedirections: 32,
+    maxRedirections: 300,
     retryDelayOnFailover: 200,
     retryDelayOnClusterDown: 200,
     retryDelayOnTryAgain: 100,

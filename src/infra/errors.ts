@@ -160,7 +160,7 @@ export class ShardCountError extends TasklaneError {
   readonly expected: number;
 
   constructor({ queue, found, expected }: { queue: string; found: number; expected: number }) {
-    super(ErrorCode.ShardCount, `queue \`${queue}\` is stored in ${found} shard(s); this TaskQueue was opened with \`shards\` ${expected}. Nothing was read or written: give every process of the queue \`shards: ${found}\` (--shards ${found}, TASKLANE_SHARDS). A queue's shard count is fixed once it has stored a task, since ids (and their dedup markers) are found by it: for another count, use a new queue name`);
+    super(ErrorCode.ShardCount, `queue \`${queue}\` is stored in ${found} shard(s); this TaskQueue was opened with \`shards\` ${expected}. Nothing was read or written: give every process of the queue \`shards: ${found}\` (--shards ${found}, TASKLANE_SHARDS). A queue's shard count is fixed when it is first used, since ids (and their dedup markers) are found by it: for another count, use a new queue name`);
     this.name = 'ShardCountError';
     this.queue = queue;
     this.found = found;

@@ -94,6 +94,17 @@ export class QueueKeys {
     return [...LANES.map((lane) => this.waiting(lane)), this.delayed, this.active, this.completed, this.dead, this.seq, this.enqueuedCounts, ...LANES.map((lane) => this.paused(lane))];
   }
 
+  /**
+   * A key never written, named by every script that reads or writes task keys it cannot declare
+   * (`t:<id>`, `d:<id>`…: found as it goes). While Redis Cluster migrates the shard's slot, a
+   * script naming a key the node does not hold is refused with TRYAGAIN before it runs, and the
+   * client sends it again until the slot has moved; without it the script would run, and fail
+   * on the first task key already moved, after some of its writes.
+   */
+  get slotGuard(): string {
+    return `${this.prefix}guard`;
+  }
+
   /** Pub/sub channel on which scripts announce new work to idle consumers. */
   get wakeChannel(): string {
     return `${this.prefix}wake`;

@@ -27,15 +27,6 @@ export function layoutStamp(shards: number): string {
   return shards === 1 ? KEY_LAYOUT : `${KEY_LAYOUT}/${shards}`;
 }
 
-/** How a TaskQueue's shard count is checked against a stamp of another count. */
-export interface ShardCheck {
-  readonly shards: number;
-  /** Whether the queue, read as `count` shards, has stored anything: a task in any state, or the keys tasks leave behind. */
-  used(count: number): Promise<boolean>;
-  /** Overwrites the stamp (the queue never stored a task under its old count). */
-  restamp(stamp: string): Promise<void>;
-}
-
 type RunScript = (name: 'layout', keys: readonly string[], argv: readonly string[]) => Promise<unknown>;
 
 /**
@@ -45,12 +36,11 @@ type RunScript = (name: 'layout', keys: readonly string[], argv: readonly string
  * @example
  * await checkLayout(run, new QueueKeys('emails')); // 'new', 'adopted' or 'stamped'
  */
-export async function checkLayout(run: RunScript, keys: QueueKeys, shards?: ShardCheck): Promise<'new' | 'adopted' | 'stamped' | 'resharded'> {
-  const count = shards?.shards ?? 1;
-  const expected = layoutStamp(count);
+export async function checkLayout(run: RunScript, keys: QueueKeys, shards = 1): Promise<'new' | 'adopted' | 'stamped'> {
+  const expected = layoutStamp(shards);
   let reply: unknown;
   try {
-    reply = await run('layout', [keys.layout, ...keys.stored], [expected]);
+    reply = await run('layout', [keys.layout, ...keys.stored], [expected, shards > 1 ? '1' : '']);
   } catch (err) {
     // GET of a hash, a set...: not a stamp any tasklane wrote, and not one to read past.
     if (err instanceof Error && /WRONGTYPE/.test(err.message)) throw layoutError(keys, '(not a string)');
@@ -58,28 +48,15 @@ export async function checkLayout(run: RunScript, keys: QueueKeys, shards?: Shar
   }
   if (!Array.isArray(reply) || reply.length !== 2) throw new UnexpectedReplyError('layout', reply);
   const [how, found] = reply.map(String) as [string, string];
+  // Keys without a stamp were stored by a tasklane without shards: one shard.
+  if (how === 'unstamped') throw new ShardCountError({ queue: keys.name, found: 1, expected: shards });
   if (how !== 'new' && how !== 'adopted' && how !== 'stamped') throw new UnexpectedReplyError('layout', reply);
-  // Keys without a stamp were written by a tasklane without shards: one shard. The adoption
-  // stamped the new count, so the refusal puts the one-shard stamp back.
-  if (how === 'adopted' && count !== 1) return reshard(keys, shards!, 1, KEY_LAYOUT);
   if (found === expected) return how;
+  // The shard count is fixed by the first stamp: ids, and their dedup markers, are found by it,
+  // and a process still running with the old count would go on using it.
   const stored = /^(\d{1,6})(?:\/(\d{1,6}))?$/.exec(found);
-  if (!stored || stored[1] !== KEY_LAYOUT || !shards) throw layoutError(keys, found);
-  return reshard(keys, shards, Number(stored[2] ?? 1), null);
-}
-
-/**
- * A queue stamped with another shard count may take the new count only while it has never
- * stored a task: ids map to shards by count, and so do the dedup markers of finished ids, so
- * a drained queue would still accept, in the wrong shard, ids it must refuse.
- */
-async function reshard(keys: QueueKeys, shards: ShardCheck, found: number, undo: string | null): Promise<'resharded'> {
-  if (await shards.used(found)) {
-    if (undo !== null) await shards.restamp(undo);
-    throw new ShardCountError({ queue: keys.name, found, expected: shards.shards });
-  }
-  await shards.restamp(layoutStamp(shards.shards));
-  return 'resharded';
+  if (stored && stored[1] === KEY_LAYOUT) throw new ShardCountError({ queue: keys.name, found: Number(stored[2] ?? 1), expected: shards });
+  throw layoutError(keys, found);
 }
 
 function layoutError(keys: QueueKeys, found: string): LayoutError {

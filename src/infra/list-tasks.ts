@@ -51,7 +51,7 @@ export interface TaskPage {
 
 /** The script call a listing makes, derived from validated options. */
 export interface ListPlan {
-  keys: [string, string];
+  keys: [string, string, string];
   argv: (string | number)[];
 }
 
@@ -90,7 +90,7 @@ export function planList(keys: QueueKeys, options: ListOptions): ListPlan {
   const filtered = type !== undefined || (lane !== undefined && state !== 'waiting');
   const desc = state === 'completed' || state === 'dead';
   return {
-    keys: index,
+    keys: [...index, keys.slotGuard],
     argv: [keys.prefix, desc ? 1 : 0, sets, limit, filtered ? Math.max(limit, LIST_SCAN_LIMIT) : limit, state, type ?? '',
       state === 'waiting' ? '' : lane ?? '', state === 'waiting' ? 1 : 0, after?.score ?? '', after?.member ?? ''],
   };

@@ -11,26 +11,26 @@ type Arg = string | number;
  * which sends EVALSHA and falls back to EVAL on NOSCRIPT (e.g. after a Redis restart).
  */
 export const SCRIPTS = {
-  enqueue: 5,
-  claim: 9,
-  heartbeat: 1,
-  complete: 2,
-  fail: 3,
-  release: 4,
-  requeueExpired: 4,
-  releaseOwner: 4,
-  reap: 2,
-  cancel: 3,
-  retryDead: 4,
-  purgeDead: 1,
-  retryDeadMany: 4,
-  purgeDeadMany: 1,
-  stats: 6,
+  enqueue: 6,
+  claim: 10,
+  heartbeat: 2,
+  complete: 3,
+  fail: 4,
+  release: 5,
+  requeueExpired: 5,
+  releaseOwner: 5,
+  reap: 3,
+  cancel: 4,
+  retryDead: 5,
+  purgeDead: 2,
+  retryDeadMany: 5,
+  purgeDeadMany: 2,
+  stats: 7,
   pause: 1,
   resume: 1,
   refusal: 2,
   forget: 2,
-  listTasks: 2,
+  listTasks: 3,
   apiAcquire: 4,
   apiSettle: 6,
   apiForce: 3,
@@ -109,13 +109,14 @@ export function defineReplicatedScripts(client: RedisClient, timeoutMs: number, 
     if (readOnly.has(name)) return run(name, keys, argv);
     if (keys.length !== SCRIPTS[name]) throw new Error(`script ${name} takes ${SCRIPTS[name]} keys, got ${keys.length}`);
     let results: [Error | null, unknown][];
+    const deadline = Date.now() + REDIRECT_BUDGET_MS;
     for (let redirections = 0; ; redirections += 1) {
       const pipeline = client.pipeline();
       (pipeline as unknown as Record<string, (...args: Arg[]) => unknown>)[commandName(name)]!(...keys, ...argv, '');
       pipeline.wait(1, timeoutMs);
       results = (await pipeline.exec()) ?? [];
       const redirected = clusterRedirect(client, results[0]?.[0], redirections);
-      if (!redirected || redirections >= MAX_REDIRECTIONS) break;
+      if (!redirected || Date.now() >= deadline) break;
       await redirected;
     }
     const [scriptError, reply] = results[0] ?? [new Error(`no reply to ${name}`), null];
@@ -127,8 +128,11 @@ export function defineReplicatedScripts(client: RedisClient, timeoutMs: number, 
   };
 }
 
-/** Times a replicated script is sent again after a cluster redirection (see clusterRedirect). */
-const MAX_REDIRECTIONS = 32;
+/**
+ * How long a replicated script is sent again after cluster redirections (see clusterRedirect):
+ * as long as the Cluster client itself rides out TRYAGAIN while a slot migrates (connection.ts).
+ */
+const REDIRECT_BUDGET_MS = 30_000;
 /** Pause before resending after ASK, TRYAGAIN or CLUSTERDOWN: a slot moving, or a failover. */
 const REDIRECT_DELAY_MS = 100;
 

@@ -85,7 +85,7 @@ export class ShardStore {
 
   /** KEYS of the scripts that move lost leases back (requeueExpired, releaseOwner). */
   leaseKeys(k: QueueKeys): string[] {
-    return [k.active, k.waiting('short'), k.waiting('long'), k.dead];
+    return [k.active, k.waiting('short'), k.waiting('long'), k.dead, k.slotGuard];
   }
 
   /** Their first ARGV. */

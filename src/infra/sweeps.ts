@@ -8,13 +8,13 @@ import { CHUNK, expectArray, type ShardStore } from './shard-store.js';
 /** Every dead letter back to waiting; see TaskQueue.retryAllDead. */
 export function retryAllDead(store: ShardStore): Promise<number> {
   return store.sum((k) => eachChunk('retryDeadMany', ([score, id], cutoff) =>
-    store.run('retryDeadMany', [k.dead, k.waiting('short'), k.waiting('long'), k.seq], [k.prefix, store.channel(k), CHUNK, score, id, cutoff])));
+    store.run('retryDeadMany', [k.dead, k.waiting('short'), k.waiting('long'), k.seq, k.slotGuard], [k.prefix, store.channel(k), CHUNK, score, id, cutoff])));
 }
 
 /** Every dead letter deleted; see TaskQueue.purgeAllDead. */
 export function purgeAllDead(store: ShardStore): Promise<number> {
   return store.sum((k) => eachChunk('purgeDeadMany', ([score, id], cutoff) =>
-    store.run('purgeDeadMany', [k.dead], [k.prefix, CHUNK, score, id, cutoff, store.settings.dedupWindowMs])));
+    store.run('purgeDeadMany', [k.dead, k.slotGuard], [k.prefix, CHUNK, score, id, cutoff, store.settings.dedupWindowMs])));
 }
 
 /** Every lease of `owner` back to waiting; see TaskQueue.releaseOwner. */
@@ -37,7 +37,7 @@ export async function reap(store: ShardStore, maxCalls: number): Promise<{ compl
   const perShard = await store.each(async (k) => {
     const total = { completed: 0, dead: 0 };
     for (let calls = 1; ; calls += 1) {
-      const [completed, dead] = expectArray('reap', await store.run('reap', [k.completed, k.dead],
+      const [completed, dead] = expectArray('reap', await store.run('reap', [k.completed, k.dead, k.slotGuard],
         [k.prefix, o.completedRetentionMs, store.completedMaxPerShard(), o.deadRetentionMs, CHUNK])).map(Number) as [number, number];
       total.completed += completed;
       total.dead += dead;

@@ -6,7 +6,7 @@ import { readDeadLetterPage, readDeadLetters, readDeadSummaries, type DeadLetter
 import { decodeTask, errorInfo, readRecord } from './decode.js';
 import { ClosedError, IdInUseError, LayoutError, ShardCountError, UnexpectedReplyError, ValidationError, toError } from './errors.js';
 import type { QueueKeys } from './keys.js';
-import { checkLayout, type ShardCheck } from './layout.js';
+import { checkLayout } from './layout.js';
 import { listShards } from './list-shards.js';
 import { planList, readPage, type ListOptions, type TaskPage } from './list-tasks.js';
 import { parkDelay, queueSettings, retryDelay, type QueueSettings, type TaskQueueOptions } from './queue-options.js';
@@ -24,10 +24,12 @@ export { DURABILITIES, MAX_SHARDS, type Durability, type TaskQueueOptions } from
 const HOUR = 3_600_000;
 /**
  * Scripts whose writes a failover may lose harmlessly, or that write nothing: durability
- * 'replicated' sends them without WAIT, so reads and reaping (stats and reap delete records past
- * their retention, which the next call deletes again) go on while a master has no replica.
+ * 'replicated' sends them without WAIT. Reads and reaping (stats and reap delete records past
+ * their retention, which the next call deletes again) go on while a master has no replica. A
+ * claim or heartbeat lost in a failover costs a lease (the task is claimed again, fenced), but
+ * one refused for want of a replica would leave leases nobody holds to lapse into stalls.
  */
-const UNREPLICATED_SCRIPTS: ReadonlySet<ScriptName> = new Set(['refusal', 'listTasks', 'layout', 'stats', 'reap']);
+const UNREPLICATED_SCRIPTS: ReadonlySet<ScriptName> = new Set(['refusal', 'listTasks', 'layout', 'stats', 'reap', 'claim', 'heartbeat']);
 
 /** Events of a TaskQueue. */
 export interface TaskQueueEvents {
@@ -68,7 +70,6 @@ export class TaskQueue extends EventEmitter<TaskQueueEvents> {
   readonly #claims: Claims;
   readonly #wake: WakeSignal;
   readonly #opts: QueueSettings;
-  readonly #namespace: string;
   #layout: Promise<void> | undefined;
   #listening: Promise<void> | undefined;
   #closed = false;
@@ -77,8 +78,7 @@ export class TaskQueue extends EventEmitter<TaskQueueEvents> {
     super();
     this.#opts = queueSettings(options);
     this.name = options.name ?? 'default';
-    this.#namespace = options.namespace ?? 'tl';
-    this.shardKeys = shardKeys(this.name, this.#namespace, this.#opts.shards);
+    this.shardKeys = shardKeys(this.name, options.namespace ?? 'tl', this.#opts.shards);
     this.keys = this.shardKeys[0]!;
     const tls = mergeTls(options.redis, options.tls);
     const { client, owned } = resolveRedis(options.redis, tls ? { tls } : {});
@@ -129,15 +129,15 @@ export class TaskQueue extends EventEmitter<TaskQueueEvents> {
    * start-up code does, to fail at once. Rejects with LayoutError (TASKLANE_ERR_LAYOUT) for a
    * queue of another layout, and so does every operation after; another failure (Redis
    * unreachable) is not remembered, and the next operation checks again. The stamp also holds
-   * the shard count: a queue opened with another `shards` takes the new count only while it
-   * has never stored a task, and is refused with ShardCountError (TASKLANE_ERR_SHARD_COUNT)
-   * otherwise.
+   * the shard count, fixed by the first stamp: a queue opened with another `shards` is refused
+   * with ShardCountError (TASKLANE_ERR_SHARD_COUNT), and so is one stored before layouts were
+   * versioned (one shard) opened with more.
    *
    * @example
    * await queue.checkLayout(); // LayoutError: queue `emails` is stored in key layout 3 …
    */
   checkLayout(): Promise<void> {
-    this.#layout ??= checkLayout(this.#runLayout, this.keys, this.#shardCheck()).then(
+    this.#layout ??= checkLayout(this.#runLayout, this.keys, this.shardKeys.length).then(
       () => undefined,
       (err: unknown) => {
         if (!(err instanceof LayoutError) && !(err instanceof ShardCountError)) this.#layout = undefined;
@@ -145,22 +145,6 @@ export class TaskQueue extends EventEmitter<TaskQueueEvents> {
       },
     );
     return this.#layout;
-  }
-
-  /** How checkLayout reads and restamps the shard count (layout.ts ShardCheck). */
-  #shardCheck(): ShardCheck {
-    return {
-      shards: this.shardKeys.length,
-      // Any key a task leaves (its sets, the sequence counter, the enqueued counts) in any
-      // shard of the old count: those ids' shards, dedup markers included, follow that count.
-      used: async (count: number) => {
-        const found = await Promise.all(shardKeys(this.name, this.#namespace, count).map((k) => this.redis.exists(...k.stored)));
-        return found.some((n) => n > 0);
-      },
-      restamp: async (stamp: string) => {
-        await this.redis.set(this.keys.layout, stamp);
-      },
-    };
   }
 
   /** A `queue:warning` event, or a process warning when nobody listens for one. */
@@ -196,7 +180,7 @@ export class TaskQueue extends EventEmitter<TaskQueueEvents> {
         // lost) recognises its own tasks and answers `duplicate: false` for them again.
         argv.push(replayId());
         // Chunks of a shard are sent back to back on one connection: one round trip, executed in order.
-        calls.push(this.#store.resend('enqueue', [k.waiting('short'), k.waiting('long'), k.delayed, k.seq, k.enqueuedCounts], argv).then((reply) => {
+        calls.push(this.#store.resend('enqueue', [k.waiting('short'), k.waiting('long'), k.delayed, k.seq, k.enqueuedCounts, k.slotGuard], argv).then((reply) => {
           expectArray('enqueue', reply).forEach((flag, i) => {
             duplicate[chunk[i]![0]] = Number(flag) === 1;
           });
@@ -302,7 +286,7 @@ export class TaskQueue extends EventEmitter<TaskQueueEvents> {
     const o = this.#opts;
     // Sent back to back on each shard's connection: one round trip.
     const [perShard, paused] = await Promise.all([
-      this.#store.each(async (k) => expectArray('stats', await this.#store.run('stats', [k.waiting('short'), k.waiting('long'), k.delayed, k.active, k.completed, k.dead],
+      this.#store.each(async (k) => expectArray('stats', await this.#store.run('stats', [k.waiting('short'), k.waiting('long'), k.delayed, k.active, k.completed, k.dead, k.slotGuard],
         [o.completedRetentionMs, o.deadRetentionMs, k.prefix, this.#store.completedMaxPerShard()])).map(Number)),
       this.paused(),
     ]);
@@ -367,7 +351,7 @@ export class TaskQueue extends EventEmitter<TaskQueueEvents> {
     this.#assertOpen();
     checkId(id);
     const k = this.keysFor(id);
-    const reply = await this.#store.run('cancel', [k.waiting('short'), k.waiting('long'), k.delayed], [k.prefix, id, this.#opts.completedRetentionMs, this.#opts.dedupWindowMs]);
+    const reply = await this.#store.run('cancel', [k.waiting('short'), k.waiting('long'), k.delayed, k.slotGuard], [k.prefix, id, this.#opts.completedRetentionMs, this.#opts.dedupWindowMs]);
     return Number(reply) === 1;
   }
 
@@ -416,7 +400,7 @@ export class TaskQueue extends EventEmitter<TaskQueueEvents> {
     this.#assertOpen();
     checkId(id);
     const k = this.keysFor(id);
-    return Number(await this.#store.run('retryDead', [k.dead, k.waiting('short'), k.waiting('long'), k.seq], [k.prefix, this.#store.channel(k), id])) === 1;
+    return Number(await this.#store.run('retryDead', [k.dead, k.waiting('short'), k.waiting('long'), k.seq, k.slotGuard], [k.prefix, this.#store.channel(k), id])) === 1;
   }
 
   /** Deletes a dead letter. Its id stays refused for the dedup window, counted from the purge. */
@@ -424,7 +408,7 @@ export class TaskQueue extends EventEmitter<TaskQueueEvents> {
     this.#assertOpen();
     checkId(id);
     const k = this.keysFor(id);
-    return Number(await this.#store.run('purgeDead', [k.dead], [k.prefix, id, this.#opts.dedupWindowMs])) === 1;
+    return Number(await this.#store.run('purgeDead', [k.dead, k.slotGuard], [k.prefix, id, this.#opts.dedupWindowMs])) === 1;
   }
 
   /**
@@ -487,7 +471,7 @@ export class TaskQueue extends EventEmitter<TaskQueueEvents> {
     this.#assertOpen();
     checkInt(leaseMs, 'leaseMs', 1, 24 * HOUR);
     const k = this.keysFor(lease.id);
-    const reply = Number(await this.#store.resend('heartbeat', [k.active], [k.prefix, lease.id, lease.fence, leaseMs]));
+    const reply = Number(await this.#store.resend('heartbeat', [k.active, k.slotGuard], [k.prefix, lease.id, lease.fence, leaseMs]));
     if (reply > 0) lease.expiresAt = reply;
     return reply > 0;
   }
@@ -510,7 +494,7 @@ export class TaskQueue extends EventEmitter<TaskQueueEvents> {
       const k = this.shardKeys[shard]!;
       const argv: (string | number)[] = [k.prefix, o.completedRetentionMs, o.dedupWindowMs, group.length, this.#store.completedMaxPerShard()];
       for (const [i, { lease }] of group) argv.push(lease.id, lease.fence, results[i]!);
-      const reply = expectArray('complete', await this.#store.resend('complete', [k.active, k.completed], argv));
+      const reply = expectArray('complete', await this.#store.resend('complete', [k.active, k.completed, k.slotGuard], argv));
       group.forEach(([i], r) => {
         ok[i] = Number(reply[r]) === 1;
       });
@@ -527,7 +511,7 @@ export class TaskQueue extends EventEmitter<TaskQueueEvents> {
     const delay = retryInMs === undefined ? backoffDelay(lease.attempt, this.#opts.backoff) : retryDelay(retryInMs);
     const k = this.keysFor(lease.id);
     const o = this.#opts;
-    const reply = Number(await this.#store.resend('fail', [k.active, k.delayed, k.dead],
+    const reply = Number(await this.#store.resend('fail', [k.active, k.delayed, k.dead, k.slotGuard],
       [k.prefix, this.#store.channel(k), lease.id, lease.fence, JSON.stringify(errorInfo(toError(error))), retryable ? 1 : 0, delay, o.deadRetentionMs, o.dedupWindowMs]));
     if (reply === 0) return 'stale';
     if (reply === 1) return 'retrying';
@@ -555,7 +539,7 @@ export class TaskQueue extends EventEmitter<TaskQueueEvents> {
   async release(lease: Lease, { delayMs = 0 }: ReleaseOptions = {}): Promise<boolean> {
     this.#assertOpen();
     const k = this.keysFor(lease.id);
-    return Number(await this.#store.resend('release', [k.active, k.waiting('short'), k.waiting('long'), k.delayed], [k.prefix, this.#store.channel(k), lease.id, lease.fence, parkDelay(delayMs), 0, 0])) === 1;
+    return Number(await this.#store.resend('release', [k.active, k.waiting('short'), k.waiting('long'), k.delayed, k.slotGuard], [k.prefix, this.#store.channel(k), lease.id, lease.fence, parkDelay(delayMs), 0, 0])) === 1;
   }
 
   /**
@@ -572,7 +556,7 @@ export class TaskQueue extends EventEmitter<TaskQueueEvents> {
     checkInt(throttles, 'throttles', 1, 1_000_000);
     checkInt(maxThrottles, 'maxThrottles', 0, 1_000_000);
     const k = this.keysFor(lease.id);
-    const reply = Number(await this.#store.resend('release', [k.active, k.waiting('short'), k.waiting('long'), k.delayed],
+    const reply = Number(await this.#store.resend('release', [k.active, k.waiting('short'), k.waiting('long'), k.delayed, k.slotGuard],
       [k.prefix, this.#store.channel(k), lease.id, lease.fence, Math.max(1, parkDelay(delayMs)), throttles, maxThrottles]));
     if (reply === 0) return 'stale';
     if (reply === 1) return 'delayed';

@@ -68,8 +68,8 @@ await describeBackends('hot scripts are safe to replay', (test, backend) => {
     claims.restore();
     assert.is(await queue.complete(a, 'done'), true);
     // The call that leased, on the tasks' shard (a sharded queue's first claim probes every
-    // shard with max 0 first). Its arguments: 9 keys, then prefix, channel, max.
-    const leased = claims.calls.findIndex((call) => call.args[0] === queue.keysFor(idA).waiting('short') && Number(call.args[11]) > 0);
+    // shard with max 0 first). Its arguments: 10 keys, then prefix, channel, max.
+    const leased = claims.calls.findIndex((call) => call.args[0] === queue.keysFor(idA).waiting('short') && Number(call.args[12]) > 0);
     const late = await claims.again(leased);
     assert.equal(late.slice(4), claims.calls[leased].first.slice(4 + 12), 'only b again, field for field');
     assert.is(late[4], b.id);
@@ -85,7 +85,7 @@ await describeBackends('hot scripts are safe to replay', (test, backend) => {
     const claims = replaying(client, 'claim');
     assert.equal(await queue.claim('short', opts()), []);
     claims.restore();
-    assert.equal(claims.calls.map((call) => Number(call.args[11])), queue.shardKeys.map(() => 10), 'every shard asked once, for up to 10');
+    assert.equal(claims.calls.map((call) => Number(call.args[12])), queue.shardKeys.map(() => 10), 'every shard asked once, for up to 10');
     await queue.enqueue({ id: 'late' });
     const reply = await claims.again(claims.calls.findIndex((call) => call.args[0] === queue.keysFor('late').waiting('short')));
     assert.is(reply[4], 'late');
@@ -163,10 +163,10 @@ await describeBackends('hot scripts are safe to replay', (test, backend) => {
     await queue.enqueue({ id: 't', timeoutMs: 120_000 });
     const memos = [];
     const original = queue.redis.tasklane_claim;
-    // The memo of the call that leased, on the task's shard (args: 9 keys, the memo last; then
+    // The memo of the call that leased, on the task's shard (args: 10 keys, the memo 9th; then
     // prefix, channel, max: a sharded queue's first claim probes each shard with max 0 first).
     queue.redis.tasklane_claim = (...args) => {
-      if (args[0] === queue.keysFor('t').waiting('short') && Number(args[11]) > 0) memos.push(args[8]);
+      if (args[0] === queue.keysFor('t').waiting('short') && Number(args[12]) > 0) memos.push(args[8]);
       return original.apply(queue.redis, args);
     };
     const [lease] = await queue.claim('short', opts());

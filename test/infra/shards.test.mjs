@@ -156,6 +156,26 @@ routing('what was seen empty before the queue listened is forgotten when it star
   assert.ok(r.order('short').some((t) => t.shard === b.shard), 'a claim sent before listening began does not mark its shard empty');
 });
 
+routing('a lane found paused answers paused without a claim until a resume of that lane (while listening; at most EMPTY_RECHECK_MS)', () => {
+  const { r, clock } = router(3);
+  const [a] = r.order('short');
+  r.record('short', a, { head: null, nextDueInMs: null, paused: true });
+  assert.is(r.paused('short'), false, 'not listening: no resume would tell it');
+  r.listening();
+  r.record('short', a, { head: null, nextDueInMs: null, paused: true });
+  assert.equal([r.paused('short'), r.paused('long')], [true, false]);
+  r.wake(1, 'resume:long');
+  assert.is(r.paused('short'), true, 'a resume of the other lane');
+  r.wake(2, 'resume:short');
+  assert.is(r.paused('short'), false);
+  r.record('short', a, { head: null, nextDueInMs: null, paused: true });
+  clock.now += EMPTY_RECHECK_MS;
+  assert.is(r.paused('short'), false, 'asked again after a while, in case the resume was missed');
+  r.record('short', a, { head: null, nextDueInMs: null, paused: true });
+  r.wake(-1, '');
+  assert.is(r.paused('short'), false, 'a reconnect forgets it');
+});
+
 routing('a reconnect (-1) forgets every shard', () => {
   const { r } = router(3);
   r.listening();

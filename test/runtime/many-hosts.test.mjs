@@ -65,12 +65,12 @@ async function watchCompletions(name) {
   /** id → Set of fences a complete was sent with */
   const fences = new Map();
   monitor.on('monitor', (_time, args) => {
-    // EVALSHA sha 2 active completed prefix retention window n max (id fence result){n} clock
-    if (!/^evalsha$|^eval$/i.test(args[0]) || args[2] !== '2' || args[4] !== completedKey) return;
-    const n = Number(args[8]);
+    // EVALSHA sha 3 active completed guard prefix retention window n max (id fence result){n} clock
+    if (!/^evalsha$|^eval$/i.test(args[0]) || args[2] !== '3' || args[4] !== completedKey) return;
+    const n = Number(args[9]);
     for (let e = 0; e < n; e += 1) {
-      const id = args[10 + 3 * e];
-      const fence = Number(args[11 + 3 * e]);
+      const id = args[11 + 3 * e];
+      const fence = Number(args[12 + 3 * e]);
       if (!fences.has(id)) fences.set(id, new Set());
       fences.get(id).add(fence);
     }

@@ -7,6 +7,7 @@
     KEYS[1] waiting set, short lane
     KEYS[2] waiting set, long lane
     KEYS[3] delayed set
+    KEYS[4] slot guard: a key never written (keys.ts slotGuard)
     ARGV[1] per-task key prefix
     ARGV[2] task id
     ARGV[3] completed retention ms

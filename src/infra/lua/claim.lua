@@ -15,6 +15,7 @@
     KEYS[7] sequence counter
     KEYS[8] pause marker of the lane being claimed (its existence pauses the lane)
     KEYS[9] memo of this claim call (keys.ts claimMemo): what it leased, for a replay
+    KEYS[10] slot guard: a key never written (keys.ts slotGuard)
     ARGV[1] per-task key prefix
     ARGV[2] wake channel
     ARGV[3] max tasks to claim

@@ -6,6 +6,7 @@
   Input:
     KEYS[1] active set
     KEYS[2] completed set (score: finish time)
+    KEYS[3] slot guard: a key never written (keys.ts slotGuard)
     ARGV[1] per-task key prefix
     ARGV[2] completed retention ms (record expiry)
     ARGV[3] dedup window ms

@@ -7,6 +7,7 @@
     KEYS[3] delayed set
     KEYS[4] sequence counter
     KEYS[5] enqueued-by-type counter hash (type → tasks added, duplicates excluded)
+    KEYS[6] slot guard: a key never written (keys.ts slotGuard)
     ARGV[1] per-task key prefix ("tl:{queue}:")
     ARGV[2] wake channel
     ARGV[3] number of tasks N

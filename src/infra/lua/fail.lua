@@ -6,6 +6,7 @@
     KEYS[1] active set
     KEYS[2] delayed set
     KEYS[3] dead set
+    KEYS[4] slot guard: a key never written (keys.ts slotGuard)
     ARGV[1] per-task key prefix
     ARGV[2] wake channel
     ARGV[3] task id

@@ -3,6 +3,7 @@
 
   Input:
     KEYS[1] active set
+    KEYS[2] slot guard: a key never written (keys.ts slotGuard)
     ARGV[1] per-task key prefix
     ARGV[2] task id
     ARGV[3] fence held by the caller

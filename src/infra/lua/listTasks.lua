@@ -19,6 +19,7 @@
   Input:
     KEYS[1] index (sorted set)
     KEYS[2] second waiting set, merged with KEYS[1] when ARGV[3] is 2; else unused
+    KEYS[3] slot guard: a key never written (keys.ts slotGuard)
     ARGV[1] per-task key prefix
     ARGV[2] 1: descending (finished states, most recent first); 0 ascending
     ARGV[3] number of index sets to read: 1 or 2

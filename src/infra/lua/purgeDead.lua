@@ -6,6 +6,7 @@
 
   Input:
     KEYS[1] dead set
+    KEYS[2] slot guard: a key never written (keys.ts slotGuard)
     ARGV[1] per-task key prefix
     ARGV[2] task id
     ARGV[3] dedup window ms

@@ -14,6 +14,7 @@
 
   Input:
     KEYS[1] dead set
+    KEYS[2] slot guard: a key never written (keys.ts slotGuard)
     ARGV[1] per-task key prefix
     ARGV[2] chunk size: dead-set entries looked at by this call
     ARGV[3] score of the last entry the previous call looked at, '' on the first call

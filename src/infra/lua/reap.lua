@@ -10,6 +10,7 @@
   Input:
     KEYS[1] completed set
     KEYS[2] dead set
+    KEYS[3] slot guard: a key never written (keys.ts slotGuard)
     ARGV[1] per-task key prefix
     ARGV[2] completed retention ms
     ARGV[3] completed retention count: only the newest this many are kept

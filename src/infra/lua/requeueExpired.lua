@@ -8,6 +8,7 @@
     KEYS[2] waiting set, short lane
     KEYS[3] waiting set, long lane
     KEYS[4] dead set
+    KEYS[5] slot guard: a key never written (keys.ts slotGuard)
     ARGV[1] per-task key prefix
     ARGV[2] wake channel
     ARGV[3] max stalls

@@ -19,6 +19,7 @@
     KEYS[2] waiting set, short lane
     KEYS[3] waiting set, long lane
     KEYS[4] sequence counter
+    KEYS[5] slot guard: a key never written (keys.ts slotGuard)
     ARGV[1] per-task key prefix
     ARGV[2] wake channel
     ARGV[3] chunk size: dead-set entries looked at by this call

@@ -13,6 +13,7 @@
     KEYS[4] active set
     KEYS[5] completed set
     KEYS[6] dead set
+    KEYS[7] slot guard: a key never written (keys.ts slotGuard)
     ARGV[1] completed retention ms
     ARGV[2] dead retention ms
     ARGV[3] per-task key prefix
