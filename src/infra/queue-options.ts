@@ -8,7 +8,10 @@ const HOUR = 3_600_000;
 const MAX_RETRY_DELAY_MS = 365 * 24 * HOUR;
 
 export interface TaskQueueOptions {
-  /** URL, ioredis options or client. Default: REDIS_URL, else redis://127.0.0.1:6379. */
+  /**
+   * URL, ioredis options, a client (Redis, ioredis-mock or an ioredis Cluster), or a cluster's
+   * seed nodes (`{ cluster: ['10.0.0.1:7000'] }`). Default: REDIS_URL, else redis://127.0.0.1:6379.
+   */
   redis?: RedisInput;
   /**
    * TLS settings over those of `redis`, e.g. `{ ca: readFileSync('ca.pem') }` for a Redis whose
@@ -16,7 +19,7 @@ export interface TaskQueueOptions {
    * Ignored when `redis` is a client.
    */
   tls?: ConnectionOptions;
-  /** Queue name; all its keys share the hash tag `{name}`. Default `default`. */
+  /** Queue name; its keys share the hash tag `{name}` (shard i of a sharded queue: `{name~i}`). Default `default`. */
   name?: string;
   /** First part of every key. Default `tl`. */
   namespace?: string;
