@@ -11,7 +11,7 @@ import { realRedisUrl, uniqueName } from '../helpers/backends.mjs';
 const test = suite('replay safety under CLIENT KILL');
 
 test('no lost lease, stall, double run, double completion or false duplicate while connections are killed', async () => {
-  const books = await runReplayChaos({ redisUrl: realRedisUrl(), tasks: 2000, killEveryMs: 250, timeoutMs: 20_000, queue: uniqueName('replay') });
+  const books = await runReplayChaos({ redisUrl: realRedisUrl(), tasks: 2000, killEveryMs: 100, timeoutMs: 20_000, queue: uniqueName('replay') });
   const table = `\n${renderReplayBooks(books)}`;
   assert.ok(books.kills >= 2 && books.killedConnections > 0, `the run killed connections${table}`);
   assert.is(books.completedTasks, 2000, `every task completed${table}`);
