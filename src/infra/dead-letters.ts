@@ -6,7 +6,7 @@
 import type { RedisClient } from './connection.js';
 import { decodeTask, readRecord } from './decode.js';
 import type { QueueKeys } from './keys.js';
-import { shardOf } from './shards.js';
+import { keysOfTask } from './shards.js';
 import type { Lane, TaskErrorInfo, TaskInfo } from './types.js';
 
 /** Records read per round trip. */
@@ -61,9 +61,6 @@ async function deadIds(redis: RedisClient, shards: readonly QueueKeys[], offset:
   return entries.slice(offset, offset + limit).map((entry) => entry.id);
 }
 
-function shardKeysOf(shards: readonly QueueKeys[]): (id: string) => QueueKeys {
-  return (id) => shards[shardOf(id, shards.length)]!;
-}
 
 /**
  * Like {@link readDeadLetters}, but stops once the records read pass `maxBytes`: a page of
@@ -77,7 +74,6 @@ function shardKeysOf(shards: readonly QueueKeys[]): (id: string) => QueueKeys {
  */
 export async function readDeadLetterPage(redis: RedisClient, shards: readonly QueueKeys[], { limit, offset, maxBytes }: { limit: number; offset: number; maxBytes: number }): Promise<DeadLetterPage> {
   const ids = await deadIds(redis, shards, offset, limit);
-  const keysOf = shardKeysOf(shards);
   const tasks: TaskInfo[] = [];
   let bytes = 0;
   let read = 0;
@@ -86,7 +82,7 @@ export async function readDeadLetterPage(redis: RedisClient, shards: readonly Qu
     const first = maxBytes === Infinity ? DEAD_READ_CHUNK : FIRST_CHUNK;
     const size = Math.max(1, Math.min(DEAD_READ_CHUNK, read === 0 ? first : Math.floor((maxBytes - bytes) / perRecord)));
     const chunk = ids.slice(read, read + size);
-    const hashes = await Promise.all(chunk.map((id) => readRecord(redis, keysOf(id), id)));
+    const hashes = await Promise.all(chunk.map((id) => readRecord(redis, keysOfTask(shards, id), id)));
     chunk.forEach((id, i) => {
       const hash = hashes[i]!;
       for (const value of Object.values(hash)) bytes += value.length;
@@ -108,11 +104,10 @@ export async function readDeadLetterPage(redis: RedisClient, shards: readonly Qu
  */
 export async function readDeadSummaries(redis: RedisClient, shards: readonly QueueKeys[], limit: number): Promise<DeadLetterSummary[]> {
   const ids = await deadIds(redis, shards, 0, limit);
-  const keysOf = shardKeysOf(shards);
   const out: DeadLetterSummary[] = [];
   for (let start = 0; start < ids.length; start += DEAD_READ_CHUNK) {
     const chunk = ids.slice(start, start + DEAD_READ_CHUNK);
-    const rows = await Promise.all(chunk.map((id) => redis.hmget(keysOf(id).task(id), ...SUMMARY_FIELDS)));
+    const rows = await Promise.all(chunk.map((id) => redis.hmget(keysOfTask(shards, id).task(id), ...SUMMARY_FIELDS)));
     chunk.forEach((id, i) => {
       const summary = decodeSummary(id, rows[i]!);
       if (summary) out.push(summary);

@@ -2,9 +2,8 @@
  * Browsing a sharded queue: each shard's page of the listing, merged into one page in the
  * listing's order, with a cursor that holds where each shard stands.
  */
-import { ValidationError } from './errors.js';
 import type { QueueKeys } from './keys.js';
-import { DEFAULT_LIST_LIMIT, planList, readRows, withCursor, type ListOptions, type ListPlan, type ListRow, type TaskPage } from './list-tasks.js';
+import { cursorError, DEFAULT_LIST_LIMIT, isScore, openCursor, planList, readRows, withCursor, type ListOptions, type ListPlan, type ListRow, type TaskPage } from './list-tasks.js';
 
 const SHARD_CURSOR_VERSION = 2;
 /** Where a shard stands: null before its first entry, 'end' after its last, else the last entry looked at. */
@@ -72,23 +71,14 @@ function encodeShardCursor(options: ListOptions, positions: Position[]): string 
 }
 
 function decodeShardCursor(cursor: unknown, options: ListOptions, count: number): Position[] {
-  const bad = (why: string) => new ValidationError('cursor', `Expected \`cursor\` to be the \`nextCursor\` of a previous page of this listing (${why})`);
   // A position per shard: up to one id, its 15-digit sequence and a score each.
-  if (typeof cursor !== 'string' || cursor.length === 0 || cursor.length > count * 2048 || !/^[A-Za-z0-9_-]+$/.test(cursor)) throw bad('not a cursor');
-  let parts: unknown;
-  try {
-    parts = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    throw bad('not a cursor');
-  }
-  if (!Array.isArray(parts) || parts.length !== 4 || parts[0] !== SHARD_CURSOR_VERSION || typeof parts[1] !== 'string' || typeof parts[2] !== 'string') throw bad('not a cursor');
-  const [, state, lane, positions] = parts as [number, string, string, unknown];
-  if (state !== options.state || lane !== (options.lane ?? '')) throw bad(`it continues state \`${state}\`${lane ? ` lane \`${lane}\`` : ''}`);
-  if (!Array.isArray(positions) || positions.length !== count || !positions.every(isPosition)) throw bad(`not a cursor of a queue in ${count} shards`);
+  const rest = openCursor(cursor, { state: options.state, lane: options.lane ?? '', version: SHARD_CURSOR_VERSION, maxLength: count * 2048 });
+  const positions = rest[0];
+  if (rest.length !== 1 || !Array.isArray(positions) || positions.length !== count || !positions.every(isPosition)) throw cursorError(`not a cursor of a queue in ${count} shards`);
   return positions as Position[];
 }
 
 function isPosition(value: unknown): value is Position {
   if (value === null || value === 'end') return true;
-  return Array.isArray(value) && value.length === 2 && typeof value[0] === 'string' && /^-?\d+(\.\d+)?(e[+-]?\d+)?$/i.test(value[0]) && typeof value[1] === 'string' && value[1].length > 0;
+  return Array.isArray(value) && value.length === 2 && typeof value[0] === 'string' && isScore(value[0]) && typeof value[1] === 'string' && value[1].length > 0;
 }

@@ -175,17 +175,36 @@ function encodeCursor(state: string, lane: string, score: string, member: string
 }
 
 function decodeCursor(cursor: unknown, state: string, lane: string): { score: string; member: string } {
-  const bad = (why: string) => new ValidationError('cursor', `Expected \`cursor\` to be the \`nextCursor\` of a previous page of this listing (${why})`);
-  if (typeof cursor !== 'string' || cursor.length === 0 || cursor.length > MAX_CURSOR_LENGTH || !/^[A-Za-z0-9_-]+$/.test(cursor)) throw bad('not a cursor');
+  const rest = openCursor(cursor, { state, lane, version: CURSOR_VERSION, maxLength: MAX_CURSOR_LENGTH });
+  const [score, member] = rest;
+  if (rest.length !== 2 || typeof score !== 'string' || !isScore(score) || typeof member !== 'string' || member.length === 0) throw cursorError('not a cursor');
+  return { score, member };
+}
+
+/**
+ * The parts after `[version, state, lane]` of a cursor a listing wrote (base64url JSON), once
+ * its version, state and lane match the listing it is passed to; a ValidationError otherwise.
+ * Both cursors, of one shard and of many (list-shards.ts), are read through it.
+ */
+export function openCursor(cursor: unknown, { state, lane, version, maxLength }: { state: string; lane: string; version: number; maxLength: number }): unknown[] {
+  if (typeof cursor !== 'string' || cursor.length === 0 || cursor.length > maxLength || !/^[A-Za-z0-9_-]+$/.test(cursor)) throw cursorError('not a cursor');
   let parts: unknown;
   try {
     parts = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
   } catch {
-    throw bad('not a cursor');
+    throw cursorError('not a cursor');
   }
-  if (!Array.isArray(parts) || parts.length !== 5 || parts[0] !== CURSOR_VERSION || !parts.slice(1).every((p) => typeof p === 'string')) throw bad('not a cursor');
-  const [, cState, cLane, score, member] = parts as [number, string, string, string, string];
-  if (cState !== state || cLane !== lane) throw bad(`it continues state \`${cState}\`${cLane ? ` lane \`${cLane}\`` : ''}`);
-  if (!/^-?\d+(\.\d+)?(e[+-]?\d+)?$/i.test(score) || member.length === 0) throw bad('not a cursor');
-  return { score, member };
+  if (!Array.isArray(parts) || parts[0] !== version || typeof parts[1] !== 'string' || typeof parts[2] !== 'string') throw cursorError('not a cursor');
+  const [, cState, cLane, ...rest] = parts as [number, string, string, ...unknown[]];
+  if (cState !== state || cLane !== lane) throw cursorError(`it continues state \`${cState}\`${cLane ? ` lane \`${cLane}\`` : ''}`);
+  return rest;
+}
+
+export function cursorError(why: string): ValidationError {
+  return new ValidationError('cursor', `Expected \`cursor\` to be the \`nextCursor\` of a previous page of this listing (${why})`);
+}
+
+/** A sorted-set score as a cursor holds it. */
+export function isScore(text: string): boolean {
+  return /^-?\d+(\.\d+)?(e[+-]?\d+)?$/i.test(text);
 }

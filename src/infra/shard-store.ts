@@ -4,7 +4,7 @@ import { UnexpectedReplyError } from './errors.js';
 import type { QueueKeys } from './keys.js';
 import type { QueueSettings } from './queue-options.js';
 import type { RunScript, ScriptName } from './scripts.js';
-import { shardOf } from './shards.js';
+import { keysOfTask } from './shards.js';
 
 /** Entries per script call in the sweeps (retryAllDead, purgeAllDead, releaseOwner, reap), so one call never blocks Redis for long. */
 export const CHUNK = 500;
@@ -36,7 +36,7 @@ export class ShardStore {
 
   /** The keys of the shard that holds task `id`. */
   keysFor(id: string): QueueKeys {
-    return this.shardKeys[shardOf(id, this.shardKeys.length)]!;
+    return keysOfTask(this.shardKeys, id);
   }
 
   /** The wake channel argument of the scripts of the shard of `keys`. */

@@ -21,6 +21,16 @@ export function shardOf(id: string, count: number): number {
 }
 
 /**
+ * The keys of the shard, among `shards`, that holds task `id`.
+ *
+ * @example
+ * keysOfTask(shardKeys('emails', 'tl', 12), 'order-1').prefix // 'tl:{emails~1}:'
+ */
+export function keysOfTask(shards: readonly QueueKeys[], id: string): QueueKeys {
+  return shards[shardOf(id, shards.length)]!;
+}
+
+/**
  * The keys of every shard of a queue, shard 0 first.
  *
  * @example

@@ -13,9 +13,9 @@ export type ShardWake = (shard: number, message: string) => void;
  * subscriber per TaskQueue listens on every shard's channel and fans the message out
  * to every waiter in this process. On a Redis Cluster the channels are shard channels
  * (SPUBLISH / SSUBSCRIBE, through ioredis `shardedSubscribers`): a message stays on the
- * nodes of its slot instead of being broadcast to the whole cluster. A counter per lane closes the lost-wake-up race: a consumer
- * reads `generation(lane)` before it claims, and `wait` returns at once if a
- * message arrived in between.
+ * nodes of its slot instead of being broadcast to the whole cluster. A counter per lane
+ * closes the lost-wake-up race: a consumer reads `generation(lane)` before it claims,
+ * and `wait` returns at once if a message arrived in between.
  *
  * `resume:<lane>` (queue.resume) bumps both that lane's work counter and its resume
  * counter. Consumers of a paused lane wait on the resume counter alone (`waitResume`):
